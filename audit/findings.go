@@ -1,0 +1,120 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/rules"
+)
+
+// findingStream reads findings back from DuckDB in the report's stable
+// order, one at a time, so writers never hold them all.
+type findingStream struct {
+	db    execer
+	rules *rules.Set
+}
+
+const findingOrder = "category_order, rule, issuer_hios_id NULLS FIRST, exchange_policy_id NULLS FIRST, exchange_member_id NULLS FIRST, segment, side NULLS FIRST"
+
+func (s *findingStream) Each(ctx context.Context, category string, fn func(*reports.Finding) error) error {
+	q := `SELECT id, rule, category, severity, issuer_hios_id, exchange_policy_id, exchange_member_id, segment, side,
+		CAST(to_json(marketplace) AS VARCHAR), CAST(to_json(insurer) AS VARCHAR), CAST(amount * 100 AS BIGINT), message, m_file, m_line, i_file, i_line
+		FROM ` + findingsTable
+	var args []any
+	if category != "" {
+		q += " WHERE category = ?"
+		args = append(args, category)
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY "+findingOrder, args...)
+	if err != nil {
+		return fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			err                  error
+			f                    reports.Finding
+			issuer, pol, mem     sql.NullString
+			side, mFile, iFile   sql.NullString
+			mLine, iLine, amount sql.NullInt64
+			mVals, iVals         sql.NullString
+		)
+		if err = rows.Scan(&f.ID, &f.Rule, &f.Category, &f.Severity, &issuer, &pol, &mem, &f.Segment, &side,
+			&mVals, &iVals, &amount, &f.Message, &mFile, &mLine, &iFile, &iLine); err != nil {
+			return fmt.Errorf("read findings: %w", err)
+		}
+		f.IssuerHIOSID, f.ExchangePolicyID, f.ExchangeMemberID = ptr(issuer), ptr(pol), ptr(mem)
+		f.Side = side.String
+		if r := s.rules.ByID(f.Rule); r != nil {
+			f.Fields = r.Fields
+		}
+		if f.Marketplace, err = values(mVals); err == nil {
+			f.Insurer, err = values(iVals)
+		}
+		if err != nil {
+			return fmt.Errorf("read finding %s: %w", f.ID, err)
+		}
+		if amount.Valid {
+			m := reports.Money(amount.Int64)
+			f.MonthlyAmountDifference = &m
+		}
+		if mFile.Valid {
+			f.MarketplaceSource = &reports.Source{File: mFile.String, Line: mLine.Int64}
+		}
+		if iFile.Valid {
+			f.InsurerSource = &reports.Source{File: iFile.String, Line: iLine.Int64}
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func ptr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// values decodes a side's field values (a MAP rendered as JSON); nil when
+// that side has no record at all.
+func values(js sql.NullString) (map[string]*string, error) {
+	if !js.Valid {
+		return nil, nil
+	}
+	out := map[string]*string{}
+	err := json.Unmarshal([]byte(js.String), &out)
+	return out, err
+}
+
+// rejectStream reads the rejects table in file and line order.
+type rejectStream struct{ db execer }
+
+func (s *rejectStream) EachReject(ctx context.Context, fn func(*reports.Reject) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT side, file, line, field, value, reason FROM rejects ORDER BY side DESC, file, line, field`)
+	if err != nil {
+		return fmt.Errorf("read rejects: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r reports.Reject
+		var line sql.NullInt64
+		var field, value sql.NullString
+		if err := rows.Scan(&r.Side, &r.File, &line, &field, &value, &r.Reason); err != nil {
+			return fmt.Errorf("read rejects: %w", err)
+		}
+		r.Line, r.Field = line.Int64, field.String
+		if value.Valid {
+			r.Value = &value.String
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

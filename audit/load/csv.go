@@ -1,0 +1,198 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+)
+
+// csvReader reads delimited text with DuckDB's parallel CSV reader, all
+// columns as text. The header is read here too, so duplicate or empty header
+// names are seen as they are in the file.
+type csvReader struct{ delim string }
+
+var scanSeq atomic.Int64
+
+func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
+	delim := c.delim
+	encoding := "utf-8"
+	if m := src.Mapping; m != nil {
+		if m.Delimiter != "" {
+			delim = strings.ReplaceAll(m.Delimiter, `\t`, "\t")
+		}
+		if m.Encoding != "" {
+			encoding = m.Encoding
+		}
+	}
+	if delim == "" {
+		d, err := sniffDelimiter(ctx, t, src.Path)
+		if err != nil {
+			return err
+		}
+		delim = d
+	}
+	headers, err := readHeader(src.Path, delim)
+	if err != nil {
+		return err
+	}
+	cols := make([]string, len(headers))
+	for i := range headers {
+		cols[i] = "c" + strconv.Itoa(i)
+	}
+	n := scanSeq.Add(1)
+	rejTable, scanTable := fmt.Sprintf("csv_rejects_%d", n), fmt.Sprintf("csv_scans_%d", n)
+	read := func(enc string) error {
+		rel := Relation{
+			SQL: fmt.Sprintf("(SELECT row_number() OVER () + 1 AS __rec, * FROM read_csv(%s, header = true, names = [%s], all_varchar = true, "+
+				"delim = %s, quote = '\"', escape = '\"', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
+				"max_line_size = 16777216, null_padding = false))",
+				quote(src.Path), quoteList(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable)),
+			Columns: cols, Headers: headers, Line: "__rec",
+		}
+		return t.Insert(ctx, rel)
+	}
+	if err := read(encoding); err != nil {
+		return err
+	}
+	if encoding == "utf-8" {
+		var bad int64
+		if err := t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+rejTable+" WHERE error_type = 'INVALID ENCODING'").Scan(&bad); err != nil {
+			return fmt.Errorf("read rejects of %s: %w", src.Path, err)
+		}
+		if bad > 0 {
+			// Exports from Windows tools are often Latin-1; reading them as
+			// such keeps every row instead of rejecting each accented name.
+			t.Warn(fmt.Sprintf("%s is not valid UTF-8 (%d rows); read it as Latin-1 (set encoding: in a mapping file to choose)", src.Path, bad))
+			stmts := []string{"DELETE FROM " + CanonTable(src.Side) + " WHERE source_file = " + quote(src.Path), "DELETE FROM " + rejTable, "DELETE FROM " + scanTable}
+			for _, s := range stmts {
+				if _, err := t.Conn.ExecContext(ctx, s); err != nil {
+					return fmt.Errorf("reload %s: %w", src.Path, err)
+				}
+			}
+			if err := read("latin-1"); err != nil {
+				return err
+			}
+		}
+	}
+	return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+}
+
+// takeCSVRejects moves DuckDB's structural rejects (wrong column count,
+// unterminated quotes, bad encoding) into the rejects table and corrects the
+// line numbers of the rows after each one: DuckDB skips rejected rows, so the
+// row counter used as line number runs behind by one per reject.
+func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanTable string) error {
+	rows, err := t.Conn.QueryContext(ctx, "SELECT DISTINCT line FROM "+rejTable+" ORDER BY line")
+	if err != nil {
+		return fmt.Errorf("read rejects of %s: %w", src.Path, err)
+	}
+	var lines []int64
+	for rows.Next() {
+		var l int64
+		if err := rows.Scan(&l); err != nil {
+			rows.Close()
+			return err
+		}
+		lines = append(lines, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(lines) > 0 {
+		// The j-th rejected line (0-based) L pushes every accepted row whose
+		// provisional line is at least L-j down by one more.
+		var vals []string
+		for j, l := range lines {
+			vals = append(vals, fmt.Sprintf("(%d, %d)", l-int64(j), j+1))
+		}
+		q := fmt.Sprintf(`UPDATE %s AS c SET source_line = c.source_line + s.shift
+			FROM (SELECT p.source_line AS provisional, max(v.shift) AS shift FROM %s AS p, (VALUES %s) AS v(threshold, shift)
+			      WHERE p.source_file = ? AND p.source_line >= v.threshold GROUP BY p.source_line) AS s
+			WHERE c.source_file = ? AND c.source_line = s.provisional`,
+			CanonTable(src.Side), CanonTable(src.Side), strings.Join(vals, ", "))
+		if _, err := t.Conn.ExecContext(ctx, q, src.Path, src.Path); err != nil {
+			return fmt.Errorf("number lines of %s: %w", src.Path, err)
+		}
+	}
+	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, ?, line, coalesce(column_name, ''), NULL,
+		lower(replace(error_type, '_', ' ')) || ': ' || error_message FROM %s ORDER BY line`, RejectsTable, rejTable)
+	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)
+	if err != nil {
+		return fmt.Errorf("record rejects of %s: %w", src.Path, err)
+	}
+	n, _ := res.RowsAffected()
+	t.stats.Rejected += n
+	for _, s := range []string{"DROP TABLE " + rejTable, "DROP TABLE " + scanTable} {
+		if _, err := t.Conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("drop rejects of %s: %w", src.Path, err)
+		}
+	}
+	return nil
+}
+
+// sniffDelimiter asks DuckDB's sniffer, which looks at a sample of rows.
+func sniffDelimiter(ctx context.Context, t *Target, path string) (string, error) {
+	var d string
+	err := t.Conn.QueryRowContext(ctx, "SELECT Delimiter FROM sniff_csv(?, sample_size = 20000)", path).Scan(&d)
+	if err != nil {
+		return "", &fileerr.Error{File: path, Msg: "cannot read as delimited text: " + firstLine(err.Error())}
+	}
+	if d == "" {
+		d = ","
+	}
+	return d, nil
+}
+
+// readHeader returns the first record's fields, without a UTF-8 BOM.
+func readHeader(path, delim string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	r.Comma = []rune(delim)[0]
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	rec, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &fileerr.Error{File: path, Msg: "file is empty: expected a header row"}
+	}
+	if err != nil {
+		return nil, &fileerr.Error{File: path, Line: 1, Msg: "cannot read the header row: " + err.Error()}
+	}
+	for i, h := range rec {
+		rec[i] = strings.TrimSpace(h)
+	}
+	return rec, nil
+}
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,200 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
+)
+
+// Relation is a reader's view of its file for the normaliser: a FROM-able
+// SQL relation whose column Columns[i] holds the source header Headers[i].
+type Relation struct {
+	SQL     string
+	Columns []string // SQL identifiers, already quoted where needed
+	Headers []string
+	Line    string // SQL expression for the row's source line (or record) number
+	// DateFormat is the format's own date pattern (RCNI: %Y%m%d), used when
+	// the mapping gives none.
+	DateFormat string
+	// ExcelDates: date cells may hold Excel serial day numbers (XLSX).
+	ExcelDates bool
+}
+
+// Insert normalises rel into the side's canonical table. Headers are matched
+// to canonical fields through the mapping (or by name without one).
+func (t *Target) Insert(ctx context.Context, rel Relation) error {
+	cols, err := t.src.Mapping.Resolve(rel.Headers, t.src.Path)
+	if err != nil {
+		return err
+	}
+	colOf := map[string]string{}
+	for i, h := range rel.Headers {
+		if _, dup := colOf[h]; !dup {
+			colOf[h] = rel.Columns[i]
+		}
+	}
+	dupHeaders := duplicates(rel.Headers)
+	for field, h := range cols {
+		if dupHeaders[h] {
+			return fmt.Errorf("%s: header %q (for %s) appears more than once; rename one of them or map another header", t.src.Path, h, field)
+		}
+	}
+	q := normaliseSQL(t, rel, cols, colOf)
+	if _, err := t.Conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("load %s: %w", t.src.Path, err)
+	}
+	return nil
+}
+
+func duplicates(hs []string) map[string]bool {
+	seen := map[string]bool{}
+	dup := map[string]bool{}
+	for _, h := range hs {
+		if seen[h] {
+			dup[h] = true
+		}
+		seen[h] = true
+	}
+	return dup
+}
+
+func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[string]string) string {
+	var text, typed, checks []string
+	for _, f := range canonical.Fields {
+		x := "NULL"
+		if h, ok := cols[f.Name]; ok {
+			x = cleanSQL(colOf[h], f)
+			if vals := t.src.Mapping; vals != nil && len(vals.Values[f.Name]) > 0 {
+				x = valuesSQL(x, vals.Values[f.Name])
+			}
+		}
+		text = append(text, x+" AS x_"+f.Name)
+	}
+	dateFmt := rel.DateFormat
+	if t.src.Mapping != nil && t.src.Mapping.DateFormat != "" {
+		dateFmt = t.src.Mapping.DateFormat
+	}
+	for _, f := range canonical.Fields {
+		expr, reason := typedSQL("x_"+f.Name, f, dateFmt, rel.ExcelDates)
+		typed = append(typed, expr+" AS "+f.Name)
+		if reason != "" {
+			checks = append(checks, fmt.Sprintf("CASE WHEN x_%s IS NOT NULL AND %s IS NULL THEN {'field': '%s', 'value': x_%s, 'reason': %s} END",
+				f.Name, f.Name, f.Name, f.Name, quote(reason)))
+		}
+	}
+	for _, req := range canonical.Required {
+		checks = append(checks, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': NULL, 'reason': 'required to match records, but empty'} END", req, req))
+	}
+	var out []string
+	for _, f := range canonical.Fields {
+		out = append(out, f.Name)
+	}
+	return fmt.Sprintf(`INSERT INTO %s BY NAME
+SELECT %s, %s AS source_file, __line AS source_line,
+  CASE WHEN len(errs) = 0 THEN NULL ELSE errs END AS reject_reasons
+FROM (
+  SELECT *, list_filter([%s], e -> e IS NOT NULL) AS errs
+  FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))
+)`,
+		CanonTable(t.src.Side), strings.Join(out, ", "), quote(t.src.Path),
+		strings.Join(checks, ", "),
+		strings.Join(typed, ", "), rel.Line, strings.Join(text, ", "), rel.SQL)
+}
+
+// cleanSQL trims a source value to NULL-when-empty text; names also get
+// inner runs of space collapsed, since they are compared that way.
+func cleanSQL(col string, f canonical.Field) string {
+	v := "CAST(" + col + " AS VARCHAR)"
+	if f.Name == "first_name" || f.Name == "last_name" {
+		v = `regexp_replace(` + v + `, '\s+', ' ', 'g')`
+	}
+	return "nullif(trim(" + v + "), '')"
+}
+
+// valuesSQL applies a mapping's values: translation (exact source text).
+func valuesSQL(x string, m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("CASE " + x)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(k), quote(m[k]))
+	}
+	b.WriteString(" ELSE " + x + " END")
+	return b.String()
+}
+
+// typedSQL returns the typed value of text column x and, for fields whose
+// text can fail to parse, the reject reason.
+func typedSQL(x string, f canonical.Field, dateFmt string, excelDates bool) (expr, reason string) {
+	switch f.Kind {
+	case canonical.Int:
+		if f.Name == "coverage_year" {
+			return fmt.Sprintf("coalesce(TRY_CAST(%s AS INTEGER), CAST(year(%s) AS INTEGER))", x, dateSQL("x_benefit_start", dateFmt, excelDates)),
+				"not a whole number"
+		}
+		return "TRY_CAST(" + x + " AS INTEGER)", "not a whole number"
+	case canonical.Date:
+		want := "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
+		if dateFmt != "" {
+			want = dateFmt + " or YYYY-MM-DD"
+		}
+		return dateSQL(x, dateFmt, excelDates), "not a valid date (expected " + want + ")"
+	case canonical.Money:
+		return fmt.Sprintf("CAST(round(CASE WHEN %[1]s LIKE '(%%)' OR %[1]s LIKE '-(%%)' THEN -1 ELSE 1 END * "+
+				"TRY_CAST(regexp_replace(%[1]s, '[$,\\s()]', '', 'g') AS DECIMAL(18,6)), 2) AS DECIMAL(18,2))", x),
+			"not an amount of money"
+	case canonical.Flag:
+		return "CASE upper(" + x + ") WHEN 'Y' THEN 'Y' WHEN 'YES' THEN 'Y' WHEN 'TRUE' THEN 'Y' WHEN '1' THEN 'Y' " +
+			"WHEN 'N' THEN 'N' WHEN 'NO' THEN 'N' WHEN 'FALSE' THEN 'N' WHEN '0' THEN 'N' END", "not Y or N"
+	case canonical.Gender:
+		return "CASE upper(" + x + ") WHEN 'M' THEN 'M' WHEN 'MALE' THEN 'M' WHEN 'F' THEN 'F' WHEN 'FEMALE' THEN 'F' " +
+			"WHEN 'U' THEN 'U' WHEN 'UNKNOWN' THEN 'U' END", "not M, F or U"
+	case canonical.Status:
+		return "CASE lower(" + x + ") WHEN 'effectuated' THEN 'effectuated' WHEN 'pending' THEN 'pending' " +
+				"WHEN 'cancelled' THEN 'cancelled' WHEN 'canceled' THEN 'cancelled' WHEN 'terminated' THEN 'terminated' END",
+			"not effectuated, pending, cancelled or terminated (translate it under values: in the mapping file)"
+	}
+	switch f.Name {
+	case "qhp_id":
+		return "nullif(upper(regexp_replace(" + x + ", '[\\s-]', '', 'g')), '')", ""
+	case "issuer_hios_id":
+		return "coalesce(" + x + ", left(nullif(upper(regexp_replace(x_qhp_id, '[\\s-]', '', 'g')), ''), 5))", ""
+	case "ssn":
+		// Spreadsheets drop an SSN's leading zeros; 7 or 8 digits get them back.
+		d := "regexp_replace(" + x + ", '[\\s-]', '', 'g')"
+		return "CASE WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", "SSN must have 9 digits"
+	case "zip":
+		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]{3,4}') THEN lpad(" + x + ", 5, '0') ELSE " + x + " END", ""
+	case "relationship_code":
+		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]') THEN '0' || " + x + " ELSE " + x + " END", ""
+	case "state", "rating_area":
+		return "upper(" + x + ")", ""
+	}
+	return x, ""
+}
+
+// dateSQL parses a date: the mapping's (or format's) pattern first, then
+// ISO; without a pattern also YYYYMMDD and US MM/DD/YYYY.
+func dateSQL(x, dateFmt string, excelDates bool) string {
+	var alts []string
+	if excelDates {
+		alts = append(alts, "CASE WHEN regexp_full_match("+x+", '[0-9]{5}(\\.0+)?') THEN DATE '1899-12-30' + CAST(CAST("+x+" AS DOUBLE) AS INTEGER) END")
+	}
+	if dateFmt != "" {
+		alts = append(alts, "CAST(try_strptime("+x+", "+quote(dateFmt)+") AS DATE)")
+	}
+	alts = append(alts, "CAST(try_strptime("+x+", '%Y-%m-%d') AS DATE)", "CAST(TRY_CAST("+x+" AS TIMESTAMP) AS DATE)")
+	if dateFmt == "" {
+		alts = append(alts, "CAST(try_strptime("+x+", '%Y%m%d') AS DATE)", "CAST(try_strptime("+x+", '%m/%d/%Y') AS DATE)")
+	}
+	return "coalesce(" + strings.Join(alts, ", ") + ")"
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,0 +1,105 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+)
+
+// xlsxReader streams a worksheet row by row through excelize. Cells are read
+// raw (dates as Excel serial numbers, amounts without currency formatting);
+// the normaliser turns serials in date fields into dates.
+type xlsxReader struct{}
+
+func (xlsxReader) Load(ctx context.Context, t *Target, src Source) error {
+	f, err := excelize.OpenFile(src.Path)
+	if err != nil {
+		return &fileerr.Error{File: src.Path, Msg: "cannot open as an Excel workbook: " + err.Error()}
+	}
+	defer f.Close()
+	sheet := ""
+	if src.Mapping != nil && src.Mapping.Sheet != "" {
+		sheet = src.Mapping.Sheet
+		if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
+			return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("no sheet %q (sheets: %s)", sheet, strings.Join(f.GetSheetList(), ", "))}
+		}
+	} else if list := f.GetSheetList(); len(list) > 0 {
+		sheet = list[0]
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("cannot read sheet %q: %v", sheet, err)}
+	}
+	defer rows.Close()
+
+	var rt *rowTable
+	var line int64
+	for rows.Next() {
+		line++
+		if line%4096 == 0 && ctx.Err() != nil {
+			if rt != nil {
+				rt.Abort(ctx, t)
+			}
+			return ctx.Err()
+		}
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			if rt != nil {
+				rt.Abort(ctx, t)
+			}
+			return &fileerr.Error{File: src.Path, Line: int(line), Msg: "cannot read row: " + err.Error()}
+		}
+		if rt == nil {
+			if blank(cells) {
+				continue // leading empty rows before the header
+			}
+			headers := make([]string, len(cells))
+			for i, c := range cells {
+				headers[i] = strings.TrimSpace(c)
+			}
+			if rt, err = newRowTable(ctx, t, headers); err != nil {
+				return err
+			}
+			continue
+		}
+		if blank(cells) {
+			continue
+		}
+		if len(cells) > len(rt.headers) && !blank(cells[len(rt.headers):]) {
+			if err := t.Reject(ctx, canonical.Reject{File: src.Path, Line: int(line),
+				Reason: fmt.Sprintf("row has %d cells but the header has %d columns", len(cells), len(rt.headers))}); err != nil {
+				rt.Abort(ctx, t)
+				return err
+			}
+			continue
+		}
+		if err := rt.Append(line, cells); err != nil {
+			rt.Abort(ctx, t)
+			return fmt.Errorf("stage %s row %d: %w", src.Path, line, err)
+		}
+	}
+	if err := rows.Error(); err != nil {
+		if rt != nil {
+			rt.Abort(ctx, t)
+		}
+		return &fileerr.Error{File: src.Path, Msg: "cannot read sheet: " + err.Error()}
+	}
+	if rt == nil {
+		return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("sheet %q is empty: expected a header row", sheet)}
+	}
+	return rt.Finish(ctx, t, Relation{ExcelDates: true})
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

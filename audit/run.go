@@ -1,0 +1,422 @@
+// Package audit reconciles marketplace enrollments against insurer rosters:
+// it loads both sides into DuckDB as canonical rows, matches them, runs the
+// declarative rules and hands the findings to the report writers.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/rules"
+)
+
+// Options is everything `enrollaudit run` can be told.
+type Options struct {
+	Marketplace        []string // marketplace files (one side may arrive split)
+	Insurer            []string
+	MarketplaceMapping string
+	InsurerMapping     string
+	MarketplaceFormat  string // overrides extension and mapping (e.g. "rcni")
+	InsurerFormat      string
+	Rules              []string // extra rule files or directories
+	DisableRules       []string
+	NoDefaultRules     bool
+	OutDir             string
+	Formats            []string // report writers; default json and xlsx
+	FindingsFormat     string   // "json" (in report.json) or "ndjson" (findings.ndjson)
+	MaxRejects         int64    // rejected rows tolerated; more fails the run
+	FailOn             string   // severity; "" = never
+	MemoryLimit        string   // DuckDB memory_limit, e.g. "4GB"
+	TempDir            string   // where DuckDB spills
+	Threads            int
+	RevealPII          bool
+	AggregateOnly      bool
+	Version            string
+	Now                func() time.Time
+	// Progress, when set, is told what the run is doing.
+	Progress Progress
+}
+
+// Progress receives the run's stages; the command shows them as bars.
+type Progress interface {
+	Stage(name string, total int64) // a new stage; total 0 when unknown
+	Add(n int64)
+	Done()
+}
+
+type noProgress struct{}
+
+func (noProgress) Stage(string, int64) {}
+func (noProgress) Add(int64)           {}
+func (noProgress) Done()               {}
+
+// Result is what a finished run reports back to the command.
+type Result struct {
+	Report      *reports.Report
+	Files       []string // files written
+	Warnings    []string
+	MaxSeverity string // most severe finding, "" when none
+	FailOnHit   bool   // a finding at or above Options.FailOn
+}
+
+// Sentinel errors the command maps to exit codes.
+var (
+	// ErrUsage: the options themselves are wrong.
+	ErrUsage = errors.New("usage")
+)
+
+// RejectsError: more rows were rejected than --max-rejects allows.
+type RejectsError struct {
+	Rejected int64
+	Max      int64
+	First    []reports.Reject // the first few, for the message
+	File     string           // rejects.csv written with all of them
+}
+
+func (e *RejectsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d input rows could not be loaded (--max-rejects %d)", e.Rejected, e.Max)
+	for _, r := range e.First {
+		fmt.Fprintf(&b, "\n  %s:%d: %s", r.File, r.Line, r.Reason)
+		if r.Field != "" {
+			b.WriteString(" (" + r.Field + ")")
+		}
+	}
+	if e.File != "" {
+		fmt.Fprintf(&b, "\nall rejects are listed in %s", e.File)
+	}
+	return b.String()
+}
+
+func (o *Options) check() error {
+	var probs []string
+	if len(o.Marketplace) == 0 {
+		probs = append(probs, "--marketplace is required")
+	}
+	if len(o.Insurer) == 0 {
+		probs = append(probs, "--insurer is required")
+	}
+	if o.OutDir == "" {
+		probs = append(probs, "--out is required")
+	}
+	if o.FailOn != "" && reports.SeverityRank(o.FailOn) < 0 {
+		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(reports.Severities, ", ")))
+	}
+	if o.MaxRejects < 0 {
+		probs = append(probs, "--max-rejects must be 0 or more")
+	}
+	if o.FindingsFormat != "" && o.FindingsFormat != "json" && o.FindingsFormat != "ndjson" {
+		probs = append(probs, fmt.Sprintf("--findings-format %q is not json or ndjson", o.FindingsFormat))
+	}
+	for _, f := range o.Formats {
+		if _, err := reports.Lookup(f); err != nil {
+			probs = append(probs, err.Error())
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrUsage, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Run performs one audit and writes its reports into opts.OutDir.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = noProgress{}
+	}
+	started := opts.Now()
+
+	// Configuration first: a bad rule or mapping fails before any data is read.
+	set, err := rules.Load(rules.LoadOptions{Paths: opts.Rules, Disable: opts.DisableRules, NoDefaults: opts.NoDefaultRules})
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	sources, err := opts.sources()
+	if err != nil {
+		return nil, err
+	}
+
+	db, conn, err := openDB(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	defer conn.Close()
+
+	if err := load.CreateTables(ctx, conn); err != nil {
+		return nil, err
+	}
+	if err := buildRelations(ctx, conn); err != nil {
+		return nil, err
+	}
+	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
+	if err := rules.Check(ctx, conn, set, sqlOpts); err != nil {
+		return nil, fmt.Errorf("compile rules: %w", err)
+	}
+
+	rep := &reports.Report{
+		SchemaVersion: reports.SchemaVersion,
+		Tool:          reports.Tool{Name: "enrollaudit", Version: opts.Version},
+		Options:       reports.Options{RevealPII: opts.RevealPII, AggregateOnly: opts.AggregateOnly},
+		Rules:         reports.Rules{ContentHash: set.Hash, Disabled: set.Disabled},
+	}
+	for _, r := range set.Rules {
+		rep.Rules.Active = append(rep.Rules.Active, reports.RuleInfo{ID: r.ID, Title: r.Title, Category: r.Category,
+			Severity: r.Severity, Grain: string(r.Grain), Fields: r.Fields, Source: r.Source})
+	}
+
+	var rejected int64
+	for _, src := range sources {
+		in, warnings, err := loadSource(ctx, conn, src, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Inputs = append(rep.Inputs, in)
+		rep.Warnings = append(rep.Warnings, warnings...)
+		rejected += in.RowsRejected
+		if src.Side == "marketplace" {
+			rep.Summary.MarketplaceRows += in.RowsLoaded
+			rep.Summary.MarketplaceRejected += in.RowsRejected
+		} else {
+			rep.Summary.InsurerRows += in.RowsLoaded
+			rep.Summary.InsurerRejected += in.RowsRejected
+		}
+	}
+	rejects := reports.RejectsCSV{Source: &rejectStream{db: conn}, RevealPII: opts.RevealPII}
+	if rejected > opts.MaxRejects {
+		return nil, rejectsFailure(ctx, conn, opts, rep, rejects, rejected)
+	}
+
+	// The inputs are in: from here on DuckDB may not touch the file system
+	// or network, and rules cannot change that.
+	if err := lockDown(ctx, conn); err != nil {
+		return nil, err
+	}
+	opts.Progress.Stage("matching", 0)
+	if err := buildRelations(ctx, conn); err != nil {
+		return nil, err
+	}
+	opts.Progress.Stage("rules", int64(len(set.Rules)))
+	provided, err := providedFields(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := evaluateRules(ctx, conn, set, sqlOpts, provided, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	rep.Rules.Skipped = skipped
+	for _, s := range skipped {
+		rep.Warnings = append(rep.Warnings, "rule "+s.ID+" skipped: "+s.Reason)
+	}
+	if err := summarise(ctx, conn, &rep.Summary); err != nil {
+		return nil, err
+	}
+	rep.Findings = &findingStream{db: conn, rules: set}
+	rep.GeneratedAt = started.UTC().Truncate(time.Second)
+
+	writers := []reports.Writer{rejects}
+	formats := opts.Formats
+	if len(formats) == 0 {
+		formats = []string{"json", "xlsx"}
+	}
+	if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
+		formats = append(formats, "ndjson")
+		rep.FindingsFile = reports.NDJSON{}.FileName()
+	}
+	for _, f := range formats {
+		w, _ := reports.Lookup(f)
+		writers = append(writers, w)
+	}
+	opts.Progress.Stage("reports", int64(len(writers)))
+	files, err := reports.Publish(ctx, opts.OutDir, rep, writers...)
+	opts.Progress.Done()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
+	for i := len(reports.Severities) - 1; i >= 0; i-- {
+		if rep.Summary.BySeverity[reports.Severities[i]] > 0 {
+			res.MaxSeverity = reports.Severities[i]
+			break
+		}
+	}
+	if opts.FailOn != "" && res.MaxSeverity != "" {
+		res.FailOnHit = reports.SeverityRank(res.MaxSeverity) >= reports.SeverityRank(opts.FailOn)
+	}
+	return res, nil
+}
+
+// sources resolves the input files with their mappings.
+func (o *Options) sources() ([]load.Source, error) {
+	var out []load.Source
+	for _, side := range []struct {
+		name, mappingPath, format string
+		paths                     []string
+	}{
+		{"marketplace", o.MarketplaceMapping, o.MarketplaceFormat, o.Marketplace},
+		{"insurer", o.InsurerMapping, o.InsurerFormat, o.Insurer},
+	} {
+		var m *mapping.Mapping
+		if side.mappingPath != "" {
+			var err error
+			if m, err = mapping.Load(side.mappingPath); err != nil {
+				return nil, fmt.Errorf("load %s mapping: %w", side.name, err)
+			}
+		}
+		for _, p := range side.paths {
+			src := load.Source{Path: p, Side: side.name, Mapping: m, Format: side.format}
+			if _, err := load.FormatOf(src); err != nil {
+				return nil, err
+			}
+			out = append(out, src)
+		}
+	}
+	return out, nil
+}
+
+// loadSource loads one file and describes it for the report, hashing it
+// alongside so a reader can verify what was audited.
+func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress) (reports.Input, []string, error) {
+	st, err := os.Stat(src.Path)
+	if err != nil {
+		return reports.Input{}, nil, fmt.Errorf("load %s data: %s: cannot read input: %w", src.Side, src.Path, errors.Unwrap(err))
+	}
+	p.Stage("loading "+src.Path, st.Size())
+	sum := make(chan string, 1)
+	go func() { sum <- fileSHA256(src.Path) }()
+	stats, err := load.Load(ctx, conn, src)
+	digest := <-sum
+	if err != nil {
+		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
+	}
+	p.Add(st.Size())
+	in := reports.Input{Side: src.Side, Path: src.Path, Format: stats.Format, Bytes: st.Size(), SHA256: digest,
+		RowsLoaded: stats.Loaded, RowsRejected: stats.Rejected}
+	if src.Mapping != nil {
+		in.Mapping = src.Mapping.File
+	}
+	return in, stats.Warnings, nil
+}
+
+func fileSHA256(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rejectsFailure writes rejects.csv (and nothing else) and returns the
+// error listing the first rejects.
+func rejectsFailure(ctx context.Context, conn *sql.Conn, opts Options, rep *reports.Report, w reports.RejectsCSV, n int64) error {
+	e := &RejectsError{Rejected: n, Max: opts.MaxRejects}
+	_ = w.Source.EachReject(ctx, func(r *reports.Reject) error {
+		if len(e.First) == 10 {
+			return errStop
+		}
+		e.First = append(e.First, *r)
+		return nil
+	})
+	files, err := reports.Publish(ctx, opts.OutDir, rep, w)
+	if err != nil {
+		return fmt.Errorf("%v; and writing rejects failed: %w", e, err)
+	}
+	e.File = files[0]
+	return e
+}
+
+var errStop = errors.New("stop")
+
+func openDB(ctx context.Context, opts Options) (*sql.DB, *sql.Conn, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("start duckdb: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("start duckdb: %w", err)
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	settings := []string{fmt.Sprintf("SET threads = %d", threads), "SET preserve_insertion_order = true"}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, "SET memory_limit = "+quoteSQL(opts.MemoryLimit))
+	}
+	if opts.TempDir != "" {
+		settings = append(settings, "SET temp_directory = "+quoteSQL(opts.TempDir))
+	}
+	for _, s := range settings {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, nil, fmt.Errorf("%w: %s: %v", ErrUsage, s, err)
+		}
+	}
+	return db, conn, nil
+}
+
+func lockDown(ctx context.Context, conn *sql.Conn) error {
+	for _, s := range []string{"SET enable_external_access = false", "SET lock_configuration = true"} {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("lock down duckdb: %w", err)
+		}
+	}
+	return nil
+}
+
+func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// CheckRules loads rule files (with the default pack, so overrides and
+// disables of default rules resolve) and compiles every rule against
+// DuckDB, without any data. It backs `enrollaudit rules validate`.
+func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
+	set, err := rules.Load(lo)
+	if err != nil {
+		return nil, err
+	}
+	db, conn, err := openDB(ctx, Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	if err := load.CreateTables(ctx, conn); err != nil {
+		return nil, err
+	}
+	if err := buildRelations(ctx, conn); err != nil {
+		return nil, err
+	}
+	if err := rules.Check(ctx, conn, set, rules.SQLOptions{}); err != nil {
+		return nil, err
+	}
+	return set, nil
+}

@@ -1,0 +1,158 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/rules"
+)
+
+// peopleSQL lists, for every finding, the people it touches: its member, or
+// every member of its policy for a policy-level finding.
+const peopleSQL = `
+WITH members AS (
+  SELECT DISTINCT exchange_policy_id, exchange_member_id FROM known
+), touched AS (
+  SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM findings f WHERE f.exchange_member_id IS NOT NULL
+  UNION ALL
+  SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_member_id
+  FROM findings f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL
+)`
+
+// summarise computes the report's aggregate figures.
+func summarise(ctx context.Context, db execer, s *reports.Summary) error {
+	scalar := func(q string, dst any) error {
+		if err := db.QueryRowContext(ctx, q).Scan(dst); err != nil {
+			return fmt.Errorf("summarise: %w", err)
+		}
+		return nil
+	}
+	for q, dst := range map[string]*int64{
+		"SELECT count(*) FROM " + rules.MemberPairs + " WHERE in_marketplace AND in_insurer":                        &s.MatchedMembers,
+		"SELECT count(*) FROM " + rules.PolicyPairs + " WHERE in_marketplace AND in_insurer":                        &s.MatchedPolicies,
+		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.MarketplaceRows:                                   &s.MarketplacePolicies,
+		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.InsurerRows:                                       &s.InsurerPolicies,
+		"SELECT count(*) FROM findings":                                                                             &s.Findings,
+		"SELECT count(DISTINCT exchange_policy_id) FROM findings":                                                   &s.PoliciesAffected,
+		peopleSQL + " SELECT count(DISTINCT exchange_member_id) FROM touched":                                       &s.PeopleAffected,
+		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_subsidy'": (*int64)(&s.MonthlySubsidyDifference),
+		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_premium'": (*int64)(&s.MonthlyPremiumDifference),
+	} {
+		if err := scalar(q, dst); err != nil {
+			return err
+		}
+	}
+
+	s.ByCategory = map[string]int64{}
+	s.BySeverity = map[string]int64{}
+	byCat := map[string]*reports.CategorySummary{}
+	for _, c := range reports.Categories {
+		s.ByCategory[c] = 0
+		cs := &reports.CategorySummary{Category: c, BySeverity: map[string]int64{}}
+		for _, sev := range reports.Severities {
+			cs.BySeverity[sev] = 0
+		}
+		byCat[c] = cs
+	}
+	for _, sev := range reports.Severities {
+		s.BySeverity[sev] = 0
+	}
+	err := eachRow(ctx, db, `SELECT category, severity, count(*) FROM findings GROUP BY ALL`, func(r *sql.Rows) error {
+		var cat, sev string
+		var n int64
+		if err := r.Scan(&cat, &sev, &n); err != nil {
+			return err
+		}
+		s.ByCategory[cat] += n
+		s.BySeverity[sev] += n
+		byCat[cat].Findings += n
+		byCat[cat].BySeverity[sev] += n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = eachRow(ctx, db, peopleSQL+`, money AS (
+		  SELECT category, count(DISTINCT exchange_policy_id) AS policies, CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS abs_cents,
+		         CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) AS net_cents
+		  FROM findings GROUP BY category
+		), people AS (SELECT category, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY category)
+		SELECT money.category, money.policies, coalesce(people.people, 0), money.abs_cents, money.net_cents FROM money LEFT JOIN people USING (category)`,
+		func(r *sql.Rows) error {
+			var cat string
+			var pol, ppl, abs, net int64
+			if err := r.Scan(&cat, &pol, &ppl, &abs, &net); err != nil {
+				return err
+			}
+			cs := byCat[cat]
+			cs.Policies, cs.People, cs.MonthlyAmount, cs.MonthlyAmountNet = pol, ppl, reports.Money(abs), reports.Money(net)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, c := range reports.Categories {
+		s.Categories = append(s.Categories, *byCat[c])
+	}
+
+	issuers := map[string]*reports.IssuerSummary{}
+	var order []string
+	err = eachRow(ctx, db, peopleSQL+`, per AS (
+		  SELECT coalesce(issuer_hios_id, '') AS issuer, count(*) AS findings, count(DISTINCT exchange_policy_id) AS policies,
+		         CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS cents
+		  FROM findings GROUP BY ALL
+		), ppl AS (SELECT coalesce(issuer_hios_id, '') AS issuer, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY ALL)
+		SELECT per.issuer, per.findings, per.policies, coalesce(ppl.people, 0), per.cents FROM per LEFT JOIN ppl USING (issuer) ORDER BY per.issuer`,
+		func(r *sql.Rows) error {
+			is := &reports.IssuerSummary{ByCategory: map[string]int64{}}
+			var cents int64
+			if err := r.Scan(&is.IssuerHIOSID, &is.Findings, &is.Policies, &is.People, &cents); err != nil {
+				return err
+			}
+			is.MonthlyAmount = reports.Money(cents)
+			for _, c := range reports.Categories {
+				is.ByCategory[c] = 0
+			}
+			issuers[is.IssuerHIOSID] = is
+			order = append(order, is.IssuerHIOSID)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	err = eachRow(ctx, db, `SELECT coalesce(issuer_hios_id, ''), category, count(*) FROM findings GROUP BY ALL`, func(r *sql.Rows) error {
+		var iss, cat string
+		var n int64
+		if err := r.Scan(&iss, &cat, &n); err != nil {
+			return err
+		}
+		issuers[iss].ByCategory[cat] = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, iss := range order {
+		s.Issuers = append(s.Issuers, *issuers[iss])
+	}
+	return nil
+}
+
+func eachRow(ctx context.Context, db execer, q string, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("summarise: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("summarise: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("summarise: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/enrollaudit/enrollaudit/audit"
+	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+)
+
+// Exit codes (README "Exit codes"; CONTRACT.md section 1).
+const (
+	exitOK          = 0   // the audit ran, findings or not
+	exitFindings    = 1   // findings at or above --fail-on
+	exitError       = 2   // bad usage, unreadable input, invalid mapping or rule file, too many rejects
+	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; no report written
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// env is what every command gets: the streams and the diagnostics logger.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            zerolog.Logger
+	quiet          bool
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
+		log: zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: true, PartsExclude: []string{zerolog.TimestampFieldName}}).With().Logger()}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errFindings) {
+		if errors.Is(err, errUsage) || errors.Is(err, audit.ErrUsage) {
+			fmt.Fprintf(stderr, "enrollaudit: %v\nrun '%s --help' for usage\n", err, cmd.CommandPath())
+		} else {
+			fmt.Fprintf(stderr, "enrollaudit: %v\n", err)
+		}
+	}
+	return code
+}
+
+var (
+	// errFindings: the audit ran and found problems at or above --fail-on.
+	errFindings = errors.New("findings at or above --fail-on")
+	errUsage    = errors.New("usage")
+)
+
+// exitCode maps an error to the process exit code; the one place that does.
+func exitCode(err error) int {
+	var fe *fileerr.Error
+	var fl fileerr.List
+	var rj *audit.RejectsError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.Is(err, errUsage), errors.Is(err, audit.ErrUsage), errors.As(err, &fe), errors.As(err, &fl), errors.As(err, &rj):
+		return exitError
+	}
+	return exitError
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "enrollaudit",
+		Short: "Check that marketplace enrollments reached the insurers intact",
+		Long: `enrollaudit reconciles a health-insurance marketplace's enrollment records against
+insurers' rosters, record by record, and reports every missing enrollment, wrong plan,
+wrong subsidy, premium, date, status or demographic, in people and in dollars.`,
+		Version:       toolVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress or summary output on stderr")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
+	root.AddCommand(newRunCmd(e), newRulesCmd(e))
+	return root
+}

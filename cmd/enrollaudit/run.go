@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/enrollaudit/enrollaudit/audit"
+	"github.com/enrollaudit/enrollaudit/reports"
+)
+
+func newRunCmd(e *env) *cobra.Command {
+	var opts audit.Options
+	cmd := &cobra.Command{
+		Use:   "run --marketplace PATH --insurer PATH --out DIR",
+		Short: "Audit marketplace enrollments against insurer rosters",
+		Long: `Loads the marketplace's enrollment export and the insurer's roster, matches them on
+exchange policy and member ID, runs the rules and writes DIR/report.json, DIR/report.xlsx
+and DIR/rejects.csv. A short summary goes to stdout.
+
+Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .jsonl .xlsx
+.834 .edi .x12) or from a mapping file's format: key (format: rcni for CMS RCNI files).`,
+		Example: `  # audit the shipped fixtures
+  enrollaudit run --marketplace fixtures/basic/marketplace.csv \
+      --insurer fixtures/basic/insurer.csv --insurer-mapping fixtures/basic/insurer-mapping.yaml \
+      --out out/
+
+  # two weekly extract files, an 834 and an insurer's Excel roster; fail a CI job on high findings
+  enrollaudit run --marketplace wk1.834 --marketplace wk2.834 \
+      --insurer roster.xlsx --insurer-mapping roster.yaml --fail-on high --out out/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Version = toolVersion()
+			if !e.quiet {
+				opts.Progress = newProgress(e.stderr)
+			}
+			res, err := audit.Run(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			for _, w := range res.Warnings {
+				e.log.Warn().Msg(w)
+			}
+			if err := reports.WriteSummary(e.stdout, res.Report); err != nil {
+				return err
+			}
+			for _, f := range res.Files {
+				e.log.Info().Str("file", f).Msg("wrote")
+			}
+			if res.FailOnHit {
+				return fmt.Errorf("%w: most severe finding is %s", errFindings, res.MaxSeverity)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Marketplace, "marketplace", nil, "marketplace enrollment file (repeat for several)")
+	f.StringArrayVar(&opts.Insurer, "insurer", nil, "insurer roster file (repeat for several)")
+	f.StringVar(&opts.MarketplaceMapping, "marketplace-mapping", "", "mapping file for the marketplace files")
+	f.StringVar(&opts.InsurerMapping, "insurer-mapping", "", "mapping file for the insurer files")
+	f.StringVar(&opts.MarketplaceFormat, "marketplace-format", "", "read marketplace files as this format (csv, tsv, parquet, json, ndjson, xlsx, x12, rcni)")
+	f.StringVar(&opts.InsurerFormat, "insurer-format", "", "read insurer files as this format")
+	f.StringArrayVar(&opts.Rules, "rules", nil, "extra rule file or directory of rule files (repeatable)")
+	f.StringArrayVar(&opts.DisableRules, "disable-rule", nil, "turn off a rule by id (repeatable)")
+	f.BoolVar(&opts.NoDefaultRules, "no-default-rules", false, "use only the rules given with --rules")
+	f.StringVar(&opts.OutDir, "out", "", "output directory for the reports")
+	f.StringVar(&opts.FindingsFormat, "findings-format", "json", "json: findings inside report.json; ndjson: in findings.ndjson, one per line")
+	f.Int64Var(&opts.MaxRejects, "max-rejects", 0, "input rows that may be rejected before the run fails (0: any reject fails it)")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical)")
+	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "memory DuckDB may use before spilling to disk, e.g. 3GB (default: 80% of RAM)")
+	f.StringVar(&opts.TempDir, "temp-dir", "", "directory DuckDB spills to (default: .tmp beside the working directory)")
+	f.IntVar(&opts.Threads, "threads", 0, "worker threads (default: all cores)")
+	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
+	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
+	_ = cmd.MarkFlagRequired("marketplace")
+	_ = cmd.MarkFlagRequired("insurer")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}

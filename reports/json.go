@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// JSON writes report.json (CONTRACT.md section 5). Findings are streamed
+// into the document one by one; with Report.FindingsFile set they are left
+// to that file instead (see NDJSON).
+type JSON struct{}
+
+func (JSON) Name() string     { return "json" }
+func (JSON) FileName() string { return "report.json" }
+
+func (JSON) Write(ctx context.Context, w io.Writer, r *Report) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	head, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	// Drop the closing brace to append the findings array.
+	head = head[:len(head)-2]
+	if _, err := bw.Write(head); err != nil {
+		return err
+	}
+	switch {
+	case r.Options.AggregateOnly || r.FindingsFile != "":
+		if _, err := bw.WriteString(",\n  \"findings\": []\n}\n"); err != nil {
+			return err
+		}
+	default:
+		if _, err := bw.WriteString(",\n  \"findings\": ["); err != nil {
+			return err
+		}
+		n := 0
+		err := r.Findings.Each(ctx, "", func(f *Finding) error {
+			b, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			sep := ",\n    "
+			if n == 0 {
+				sep = "\n    "
+			}
+			n++
+			if n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if _, err := bw.WriteString(sep); err != nil {
+				return err
+			}
+			_, err = bw.Write(b)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("write findings: %w", err)
+		}
+		tail := "\n  ]\n}\n"
+		if n == 0 {
+			tail = "]\n}\n"
+		}
+		if _, err := bw.WriteString(tail); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// NDJSON writes findings.ndjson: one finding per line, for audits with more
+// findings than one JSON document should hold.
+type NDJSON struct{}
+
+func (NDJSON) Name() string     { return "ndjson" }
+func (NDJSON) FileName() string { return "findings.ndjson" }
+
+func (NDJSON) Write(ctx context.Context, w io.Writer, r *Report) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if !r.Options.AggregateOnly {
+		enc := json.NewEncoder(bw)
+		n := 0
+		err := r.Findings.Each(ctx, "", func(f *Finding) error {
+			n++
+			if n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return enc.Encode(f)
+		})
+		if err != nil {
+			return fmt.Errorf("write findings: %w", err)
+		}
+	}
+	return bw.Flush()
+}

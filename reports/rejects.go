@@ -1,0 +1,83 @@
+package reports
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Reject is an input row (or one bad field of it) that was not loaded.
+type Reject struct {
+	Side   string  `json:"side"`
+	File   string  `json:"file"`
+	Line   int64   `json:"line"`
+	Field  string  `json:"field"`
+	Value  *string `json:"value"`
+	Reason string  `json:"reason"`
+}
+
+// RejectSource streams rejects in file and line order.
+type RejectSource interface {
+	EachReject(ctx context.Context, fn func(*Reject) error) error
+}
+
+// RejectsCSV writes rejects.csv: every row that was not loaded, with its
+// file, line, field and reason. SSN values are masked like everywhere else.
+type RejectsCSV struct {
+	Source    RejectSource
+	RevealPII bool
+}
+
+func (RejectsCSV) Name() string     { return "rejects" }
+func (RejectsCSV) FileName() string { return "rejects.csv" }
+
+func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
+	cw := csv.NewWriter(out)
+	if err := cw.Write([]string{"side", "file", "line", "field", "value", "reason"}); err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	n := 0
+	err := w.Source.EachReject(ctx, func(r *Reject) error {
+		n++
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		v := ""
+		if r.Value != nil {
+			v = MaskValue(r.Field, *r.Value, w.RevealPII)
+		}
+		return cw.Write([]string{r.Side, InertText(r.File), strconv.FormatInt(r.Line, 10), r.Field, InertText(v), InertText(r.Reason)})
+	})
+	if err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// MaskValue hides personal values written next to a field name: an SSN keeps
+// its last four characters at most.
+func MaskValue(field, v string, reveal bool) string {
+	if reveal || field != "ssn" {
+		return v
+	}
+	if len(v) <= 4 {
+		return "****"
+	}
+	return "*****" + v[len(v)-4:]
+}
+
+// InertText makes a value that a spreadsheet would take for a formula
+// (leading =, +, -, @, tab or carriage return) inert by prefixing a quote.
+func InertText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
