@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
+	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 	"github.com/enrollaudit/enrollaudit/reports"
@@ -90,11 +91,14 @@ type RejectsError struct {
 func (e *RejectsError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d input rows could not be loaded (--max-rejects %d)", e.Rejected, e.Max)
+	// Values stay out: this message goes to logs, and values may be
+	// personal data. rejects.csv has them.
 	for _, r := range e.First {
-		fmt.Fprintf(&b, "\n  %s:%d: %s", r.File, r.Line, r.Reason)
+		fmt.Fprintf(&b, "\n  %s:%d: ", r.File, r.Line)
 		if r.Field != "" {
-			b.WriteString(" (" + r.Field + ")")
+			b.WriteString(r.Field + ": ")
 		}
+		b.WriteString(r.Reason)
 	}
 	if e.File != "" {
 		fmt.Fprintf(&b, "\nall rejects are listed in %s", e.File)
@@ -267,9 +271,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// sources resolves the input files with their mappings.
+// sources resolves the input files with their mappings. Every unreadable
+// file and unknown format is reported at once, before anything is loaded.
 func (o *Options) sources() ([]load.Source, error) {
 	var out []load.Source
+	var errs fileerr.List
 	for _, side := range []struct {
 		name, mappingPath, format string
 		paths                     []string
@@ -281,18 +287,20 @@ func (o *Options) sources() ([]load.Source, error) {
 		if side.mappingPath != "" {
 			var err error
 			if m, err = mapping.Load(side.mappingPath); err != nil {
-				return nil, fmt.Errorf("load %s mapping: %w", side.name, err)
+				errs.Collect(side.mappingPath, err)
+				continue
 			}
 		}
 		for _, p := range side.paths {
 			src := load.Source{Path: p, Side: side.name, Mapping: m, Format: side.format}
-			if _, err := load.FormatOf(src); err != nil {
-				return nil, err
+			if err := load.Check(src); err != nil {
+				errs.Collect(p, err)
+				continue
 			}
 			out = append(out, src)
 		}
 	}
-	return out, nil
+	return out, errs.Err()
 }
 
 // loadSource loads one file and describes it for the report, hashing it
@@ -300,7 +308,7 @@ func (o *Options) sources() ([]load.Source, error) {
 func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress) (reports.Input, []string, error) {
 	st, err := os.Stat(src.Path)
 	if err != nil {
-		return reports.Input{}, nil, fmt.Errorf("load %s data: %s: cannot read input: %w", src.Side, src.Path, errors.Unwrap(err))
+		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
 	p.Stage("loading "+src.Path, st.Size())
 	sum := make(chan string, 1)

@@ -74,10 +74,11 @@ var paramNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 func parseFile(file string, data []byte) (*parsed, error) {
 	var doc fileYAML
 	root, err := strictyaml.Decode(file, data, &doc, FormatVersion)
-	if err != nil {
+	if root == nil {
 		return nil, err
 	}
 	var errs fileerr.List
+	errs.Collect(file, err)
 	out := &parsed{disable: doc.Disable}
 	ruleNodes := strictyaml.Value(root, "rules")
 	for i, ry := range doc.Rules {

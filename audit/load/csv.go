@@ -34,14 +34,7 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 			encoding = m.Encoding
 		}
 	}
-	if delim == "" {
-		d, err := sniffDelimiter(ctx, t, src.Path)
-		if err != nil {
-			return err
-		}
-		delim = d
-	}
-	headers, err := readHeader(src.Path, delim)
+	headers, delim, err := readHeader(src.Path, delim)
 	if err != nil {
 		return err
 	}
@@ -125,8 +118,15 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 			return fmt.Errorf("number lines of %s: %w", src.Path, err)
 		}
 	}
-	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, ?, line, coalesce(column_name, ''), NULL,
-		lower(replace(error_type, '_', ' ')) || ': ' || error_message FROM %s ORDER BY line`, RejectsTable, rejTable)
+	// One reject per row: DuckDB lists a short row once per missing column.
+	q := fmt.Sprintf(`INSERT INTO %s
+		SELECT ?, ?, line, '', NULL, CASE
+		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
+		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
+		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END
+		FROM (SELECT line, arg_min(error_type, column_idx) AS error_type, arg_min(error_message, column_idx) AS error_message
+		      FROM %s GROUP BY line)
+		ORDER BY line`, RejectsTable, rejTable)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)
 	if err != nil {
 		return fmt.Errorf("record rejects of %s: %w", src.Path, err)
@@ -141,29 +141,49 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 	return nil
 }
 
-// sniffDelimiter asks DuckDB's sniffer, which looks at a sample of rows.
-func sniffDelimiter(ctx context.Context, t *Target, path string) (string, error) {
-	var d string
-	err := t.Conn.QueryRowContext(ctx, "SELECT Delimiter FROM sniff_csv(?, sample_size = 20000)", path).Scan(&d)
-	if err != nil {
-		return "", &fileerr.Error{File: path, Msg: "cannot read as delimited text: " + firstLine(err.Error())}
+// sniffDelimiter picks the candidate that splits the header line into the
+// most fields. Sniffing the header alone is stable where sampling rows is
+// not: one ragged row must become a reject, not change how the file is read.
+func sniffDelimiter(header []byte) string {
+	best, bestN := ",", 0
+	for _, d := range []byte{',', '\t', ';', '|'} {
+		n, inQuote := 0, false
+		for _, c := range header {
+			switch {
+			case c == '"':
+				inQuote = !inQuote
+			case c == d && !inQuote:
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = string(d), n
+		}
 	}
-	if d == "" {
-		d = ","
-	}
-	return d, nil
+	return best
 }
 
-// readHeader returns the first record's fields, without a UTF-8 BOM.
-func readHeader(path, delim string) ([]string, error) {
+// readHeader returns the first record's fields, without a UTF-8 BOM, and
+// the delimiter: delim, or sniffed from the header line when empty.
+func readHeader(path, delim string) ([]string, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+		return nil, "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
+	br := bufio.NewReaderSize(f, 1<<16)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
+	}
+	if delim == "" {
+		line, _ := br.Peek(br.Buffered())
+		if len(line) == 0 {
+			line, _ = br.Peek(1 << 16)
+		}
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		delim = sniffDelimiter(line)
 	}
 	r := csv.NewReader(br)
 	r.Comma = []rune(delim)[0]
@@ -171,15 +191,15 @@ func readHeader(path, delim string) ([]string, error) {
 	r.FieldsPerRecord = -1
 	rec, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &fileerr.Error{File: path, Msg: "file is empty: expected a header row"}
+		return nil, "", &fileerr.Error{File: path, Msg: "file is empty: expected a header row"}
 	}
 	if err != nil {
-		return nil, &fileerr.Error{File: path, Line: 1, Msg: "cannot read the header row: " + err.Error()}
+		return nil, "", &fileerr.Error{File: path, Line: 1, Msg: "cannot read the header row: " + err.Error()}
 	}
 	for i, h := range rec {
 		rec[i] = strings.TrimSpace(h)
 	}
-	return rec, nil
+	return rec, delim, nil
 }
 
 func quoteList(ss []string) string {

@@ -136,28 +136,42 @@ func sqlType(k canonical.Kind) string {
 	return "VARCHAR"
 }
 
+// Check reports, without reading it, why src cannot be loaded: an unknown
+// format, or a path that is missing, unreadable or a directory.
+func Check(src Source) error {
+	format, err := FormatOf(src)
+	if err != nil {
+		return err
+	}
+	if _, ok := readers[format]; !ok {
+		return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("%v %q", ErrUnknownFormat, format)}
+	}
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return &fileerr.Error{File: src.Path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return &fileerr.Error{File: src.Path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	if st.IsDir() {
+		return &fileerr.Error{File: src.Path, Msg: "is a directory, not an input file"}
+	}
+	return nil
+}
+
 // Load reads one file into its side's canonical table. Rows with values that
 // do not parse stay in the table with reject_reasons set, and go to the
 // rejects table; the caller decides whether that many rejects fail the run.
 func Load(ctx context.Context, conn *sql.Conn, src Source) (*Stats, error) {
-	format, err := FormatOf(src)
-	if err != nil {
+	if err := Check(src); err != nil {
 		return nil, err
 	}
-	r, ok := readers[format]
-	if !ok {
-		return nil, &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("%v %q", ErrUnknownFormat, format)}
-	}
-	st, err := os.Stat(src.Path)
-	if err != nil {
-		return nil, &fileerr.Error{File: src.Path, Msg: "cannot read input: " + pathReason(err)}
-	}
-	if st.IsDir() {
-		return nil, &fileerr.Error{File: src.Path, Msg: "is a directory, not an input file"}
-	}
+	format, _ := FormatOf(src)
 	stats := &Stats{Format: format}
 	t := &Target{Conn: conn, src: src, stats: stats}
-	if err := r.Load(ctx, t, src); err != nil {
+	if err := readers[format].Load(ctx, t, src); err != nil {
 		return nil, err
 	}
 	if err := t.collectRejects(ctx); err != nil {

@@ -62,7 +62,7 @@ func Load(path string) (*Mapping, error) {
 func Parse(path string, data []byte) (*Mapping, error) {
 	var doc fileYAML
 	root, err := strictyaml.Decode(path, data, &doc, Version)
-	if err != nil {
+	if root == nil {
 		return nil, err
 	}
 	m := &Mapping{File: path, Format: doc.Format, Sheet: doc.Sheet, Delimiter: doc.Delimiter,
@@ -81,6 +81,7 @@ func Parse(path string, data []byte) (*Mapping, error) {
 		m.lines[k] = strictyaml.KeyLine(root, k)
 	}
 	var errs fileerr.List
+	errs.Collect(path, err)
 	if m.Format != "" && !slices.Contains(Formats, m.Format) {
 		errs.Add(path, m.lines["format"], fmt.Sprintf("format %q is not one of %s", m.Format, strings.Join(Formats, ", ")))
 	}

@@ -19,6 +19,9 @@ import (
 // Decode parses data (read from file) into v, which must be a pointer to a
 // struct whose first YAML field is `version`. It returns the document's root
 // mapping node, so callers can find the line of any key for later checks.
+// When the only problems are unknown keys or mistyped values, the root is
+// returned with the error and v holds the rest, so callers can go on
+// checking and report every problem at once.
 func Decode(file string, data []byte, v any, wantVersion int) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
