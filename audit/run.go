@@ -150,15 +150,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	started := opts.Now()
 
-	// Configuration first: a bad rule or mapping fails before any data is read.
+	// Configuration first: every problem with rules, mappings and input
+	// paths is reported together, before any data is read.
+	var cfgErrs fileerr.List
 	set, err := rules.Load(rules.LoadOptions{Paths: opts.Rules, Disable: opts.DisableRules, NoDefaults: opts.NoDefaultRules})
-	if err != nil {
-		return nil, fmt.Errorf("load rules: %w", err)
-	}
+	cfgErrs.Collect("", err)
 	sources, err := opts.sources()
-	if err != nil {
-		return nil, err
-	}
+	cfgErrs.Collect("", err)
 
 	db, conn, err := openDB(ctx, opts)
 	if err != nil {
@@ -166,16 +164,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer db.Close()
 	defer conn.Close()
-
-	if err := load.CreateTables(ctx, conn); err != nil {
-		return nil, err
-	}
-	if err := buildRelations(ctx, conn); err != nil {
-		return nil, err
-	}
 	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
-	if err := rules.Check(ctx, conn, set, sqlOpts); err != nil {
-		return nil, fmt.Errorf("compile rules: %w", err)
+	if err := prepareRelations(ctx, conn); err != nil {
+		return nil, err
+	}
+	if set != nil {
+		cfgErrs.Collect("", rules.Check(ctx, conn, set, sqlOpts))
+	}
+	if err := cfgErrs.Err(); err != nil {
+		return nil, err
 	}
 
 	rep := &reports.Report{
@@ -407,24 +404,29 @@ func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") +
 // disables of default rules resolve) and compiles every rule against
 // DuckDB, without any data. It backs `enrollaudit rules validate`.
 func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
+	var errs fileerr.List
 	set, err := rules.Load(lo)
-	if err != nil {
-		return nil, err
-	}
+	errs.Collect("", err)
 	db, conn, err := openDB(ctx, Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	defer conn.Close()
+	if err := prepareRelations(ctx, conn); err != nil {
+		return nil, err
+	}
+	if set != nil {
+		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}))
+	}
+	return set, errs.Err()
+}
+
+// prepareRelations creates the (empty) tables and relations rules read, so
+// rules compile against them before any data is loaded.
+func prepareRelations(ctx context.Context, conn *sql.Conn) error {
 	if err := load.CreateTables(ctx, conn); err != nil {
-		return nil, err
+		return err
 	}
-	if err := buildRelations(ctx, conn); err != nil {
-		return nil, err
-	}
-	if err := rules.Check(ctx, conn, set, rules.SQLOptions{}); err != nil {
-		return nil, err
-	}
-	return set, nil
+	return buildRelations(ctx, conn)
 }

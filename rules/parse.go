@@ -62,6 +62,7 @@ type override struct {
 
 // parsed is one rule file's content.
 type parsed struct {
+	file      string
 	rules     []*Rule
 	disable   []string
 	disLines  []int
@@ -79,7 +80,7 @@ func parseFile(file string, data []byte) (*parsed, error) {
 	}
 	var errs fileerr.List
 	errs.Collect(file, err)
-	out := &parsed{disable: doc.Disable}
+	out := &parsed{file: file, disable: doc.Disable}
 	ruleNodes := strictyaml.Value(root, "rules")
 	for i, ry := range doc.Rules {
 		var node *yaml.Node
@@ -95,7 +96,10 @@ func parseFile(file string, data []byte) (*parsed, error) {
 		for _, k := range []string{"id", "title", "category", "severity", "grain", "applies_to", "when", "amount", "message", "fields", "params"} {
 			r.lines[k] = strictyaml.KeyLine(node, k)
 		}
-		errs = append(errs, validateRule(r)...)
+		if bad := validateRule(r); len(bad) > 0 {
+			errs = append(errs, bad...)
+			continue // kept out, so its other problems don't pile up downstream
+		}
 		out.rules = append(out.rules, r)
 	}
 	if dn := strictyaml.Value(root, "disable"); dn != nil {
@@ -203,7 +207,9 @@ type LoadOptions struct {
 
 // Load reads the default pack and the user's rule files, applies overrides
 // and disables, and returns the active set. Every problem in every file is
-// reported together.
+// reported together. On error the returned set still holds the rules that
+// are valid on their own, so the caller can compile them and report those
+// problems in the same run.
 func Load(opts LoadOptions) (*Set, error) {
 	var errs fileerr.List
 	var files []*parsed
@@ -299,18 +305,11 @@ func Load(opts LoadOptions) (*Set, error) {
 			if i < len(f.disLines) {
 				line = f.disLines[i]
 			}
-			file := ""
-			if len(f.rules) > 0 {
-				file = f.rules[0].Source
-			}
-			disable(id, file, line)
+			disable(id, f.file, line)
 		}
 	}
 	for _, id := range opts.Disable {
 		disable(id, "--disable-rule", 0)
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
 	}
 	set.Rules = slices.DeleteFunc(set.Rules, func(r *Rule) bool { return disabled[r.ID] })
 	for _, r := range set.Rules {
@@ -319,7 +318,7 @@ func Load(opts LoadOptions) (*Set, error) {
 		}
 	}
 	set.Hash = hashRules(set)
-	return set, nil
+	return set, errs.Err()
 }
 
 // ruleFiles expands a --rules path: a file, or a directory's *.yaml/*.yml.

@@ -46,10 +46,12 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 	rejTable, scanTable := fmt.Sprintf("csv_rejects_%d", n), fmt.Sprintf("csv_scans_%d", n)
 	read := func(enc string) error {
 		rel := Relation{
-			SQL: fmt.Sprintf("(SELECT row_number() OVER () + 1 AS __rec, * FROM read_csv(%s, header = true, names = [%s], all_varchar = true, "+
-				"delim = %s, quote = '\"', escape = '\"', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
+			// Nothing is auto-detected: a guessed comment character or
+			// skipped preamble would drop rows without a trace.
+			SQL: fmt.Sprintf("(SELECT row_number() OVER () + 1 AS __rec, * FROM read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
+				"delim = %s, quote = '\"', escape = '\"', comment = '', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
 				"max_line_size = 16777216, null_padding = false))",
-				quote(src.Path), quoteList(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable)),
+				quote(src.Path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable)),
 			Columns: cols, Headers: headers, Line: "__rec",
 		}
 		return t.Insert(ctx, rel)
@@ -202,10 +204,10 @@ func readHeader(path, delim string) ([]string, string, error) {
 	return rec, delim, nil
 }
 
-func quoteList(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = quote(s)
+func varcharColumns(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = quote(c) + ": 'VARCHAR'"
 	}
 	return strings.Join(q, ", ")
 }

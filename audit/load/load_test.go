@@ -1,0 +1,236 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/enrollaudit/enrollaudit/audit/mapping"
+)
+
+func newConn(t *testing.T) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := CreateTables(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestNormalise: formatting that only differs in form is typed to the same
+// value; values that cannot be read are rejects naming the field.
+func TestNormalise(t *testing.T) {
+	tests := []struct {
+		field, in, dateFmt string
+		want               string // typed value as text; "" = NULL
+		reject             string // reason substring when the row must be rejected
+	}{
+		{field: "birth_date", in: "1980-01-02", want: "1980-01-02"},
+		{field: "birth_date", in: "01/02/1980", want: "1980-01-02"},
+		{field: "birth_date", in: "1/2/1980", want: "1980-01-02"},
+		{field: "birth_date", in: "19800102", want: "1980-01-02"},
+		{field: "birth_date", in: "1980-01-02 00:00:00", want: "1980-01-02"},
+		{field: "birth_date", in: "02.01.1980", dateFmt: "%d.%m.%Y", want: "1980-01-02"},
+		{field: "birth_date", in: "02/30/2026", reject: "not a valid date"},
+		{field: "birth_date", in: "2026-13-01", reject: "not a valid date"},
+		{field: "birth_date", in: "01/02/1980", dateFmt: "%d.%m.%Y", reject: "expected %d.%m.%Y or YYYY-MM-DD"},
+		{field: "aptc_amount", in: "240.81", want: "240.81"},
+		{field: "aptc_amount", in: "$1,234.50", want: "1234.50"},
+		{field: "aptc_amount", in: "(12.00)", want: "-12.00"},
+		{field: "aptc_amount", in: "123.453", want: "123.45"},
+		{field: "aptc_amount", in: "123.455", want: "123.46"},
+		{field: "aptc_amount", in: "-0.005", want: "-0.01"},
+		{field: "aptc_amount", in: " 12 ", want: "12.00"},
+		{field: "aptc_amount", in: "twelve", reject: "not an amount of money"},
+		{field: "qhp_id", in: "12345va0010001-04", want: "12345VA001000104"},
+		{field: "ssn", in: "123-45-6789", want: "123456789"},
+		{field: "ssn", in: "23456789", want: "023456789"},
+		{field: "ssn", in: "12-34", reject: "SSN must have 9 digits"},
+		{field: "zip", in: "2110", want: "02110"},
+		{field: "zip", in: "22030-1234", want: "22030-1234"},
+		{field: "gender", in: "female", want: "F"},
+		{field: "gender", in: "X", reject: "not M, F or U"},
+		{field: "effectuation_status", in: "Canceled", want: "cancelled"},
+		{field: "effectuation_status", in: "active", reject: "translate it under values:"},
+		{field: "subscriber_indicator", in: "yes", want: "Y"},
+		{field: "subscriber_indicator", in: "maybe", reject: "not Y or N"},
+		{field: "relationship_code", in: "1", want: "01"},
+		{field: "first_name", in: "  Ann   Marie ", want: "Ann Marie"},
+		{field: "coverage_year", in: "2026", want: "2026"},
+		{field: "coverage_year", in: "twenty", reject: "not a whole number"},
+		{field: "state", in: "va", want: "VA"},
+	}
+	conn := newConn(t)
+	ctx := context.Background()
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%s=%q", tt.field, tt.in), func(t *testing.T) {
+			csvText := "exchange_policy_id,exchange_member_id," + tt.field + "\nP,M," + csvQuote(tt.in) + "\n"
+			path := writeFile(t, fmt.Sprintf("case%d.csv", i), csvText)
+			src := Source{Path: path, Side: "marketplace"}
+			if tt.dateFmt != "" {
+				src.Mapping = &mapping.Mapping{File: "m.yaml", DateFormat: tt.dateFmt}
+			}
+			st, err := Load(ctx, conn, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.reject != "" {
+				var field, reason string
+				err := conn.QueryRowContext(ctx, "SELECT field, reason FROM rejects WHERE file = ?", path).Scan(&field, &reason)
+				if err != nil {
+					t.Fatalf("no reject recorded (loaded %d): %v", st.Loaded, err)
+				}
+				if field != tt.field || !strings.Contains(reason, tt.reject) || st.Rejected != 1 {
+					t.Fatalf("reject = %s %q (rejected %d), want %s %q", field, reason, st.Rejected, tt.field, tt.reject)
+				}
+				return
+			}
+			var got sql.NullString
+			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM canon_marketplace WHERE source_file = ? AND reject_reasons IS NULL", tt.field)
+			if err := conn.QueryRowContext(ctx, q, path).Scan(&got); err != nil {
+				t.Fatalf("row not loaded: %v", err)
+			}
+			if got.String != tt.want {
+				t.Fatalf("%s = %q, want %q", tt.field, got.String, tt.want)
+			}
+		})
+	}
+}
+
+func csvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func TestDerivedFields(t *testing.T) {
+	conn := newConn(t)
+	path := writeFile(t, "d.csv", "exchange_policy_id,exchange_member_id,qhp_id,benefit_start\nP,M,12345VA0010001-04,2026-02-01\nP,,x,\n")
+	st, err := Load(context.Background(), conn, Source{Path: path, Side: "insurer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Loaded != 1 || st.Rejected != 1 {
+		t.Fatalf("loaded %d rejected %d, want 1 and 1", st.Loaded, st.Rejected)
+	}
+	var issuer string
+	var year, line int
+	err = conn.QueryRowContext(context.Background(), "SELECT issuer_hios_id, coverage_year, source_line FROM canon_insurer WHERE reject_reasons IS NULL").Scan(&issuer, &year, &line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issuer != "12345" || year != 2026 || line != 2 {
+		t.Errorf("issuer %s year %d line %d", issuer, year, line)
+	}
+	var reason string
+	var rline int
+	if err := conn.QueryRowContext(context.Background(), "SELECT reason, line FROM rejects WHERE field = 'exchange_member_id'").Scan(&reason, &rline); err != nil {
+		t.Fatal(err)
+	}
+	if rline != 3 || !strings.Contains(reason, "required") {
+		t.Errorf("reject line %d reason %q", rline, reason)
+	}
+}
+
+// TestHostileCSV: broken or careless files either load correctly or become
+// counted rejects naming the line; none panics or drops a row silently.
+func TestHostileCSV(t *testing.T) {
+	const head = "exchange_policy_id,exchange_member_id,last_name\n"
+	tests := []struct {
+		name, content    string
+		loaded, rejected int64
+		rejectLine       int64
+		reason, lastName string
+		err              string
+		warn             string
+	}{
+		{name: "semicolons in a .csv", content: "exchange_policy_id;exchange_member_id;last_name\nP;M1;Lee\nP;M2;Ng\n", loaded: 2},
+		{name: "tabs", content: strings.ReplaceAll(head+"P,M1,Lee\n", ",", "\t"), loaded: 1},
+		{name: "utf-8 bom", content: "\ufeff" + head + "P,M1,Lee\n", loaded: 1},
+		{name: "crlf", content: strings.ReplaceAll(head+"P,M1,Lee\nP,M2,Ng\n", "\n", "\r\n"), loaded: 2},
+		{name: "extra column on one row", content: head + "P,M1,Lee\nP,M2,Ng,extra\nP,M3,Oh\n", loaded: 2, rejected: 1, rejectLine: 3, reason: "more fields than the header"},
+		{name: "missing column on one row", content: head + "P,M1\nP,M2,Ng\n", loaded: 1, rejected: 1, rejectLine: 2, reason: "fewer fields than the header"},
+		{name: "line numbers after a reject", content: head + "P,M1,Lee\nP,M2\nP,M3,Oh\nP,M4\nP,M5,Ng\n", loaded: 3, rejected: 2, rejectLine: 3, reason: "fewer fields"},
+		{name: "unterminated quote at end", content: head + "P,M1,Lee\nP,M2,\"Ng\n", loaded: 1, rejected: 1, rejectLine: 3, reason: "quote"},
+		{name: "latin-1", content: head + "P,M1,Mu\xf1oz\n", loaded: 1, lastName: "Muñoz", warn: "not valid UTF-8"},
+		{name: "embedded NUL", content: head + "P,M1,Le\x00e\n", loaded: 1},
+		{name: "1 MB field", content: head + "P,M1," + strings.Repeat("x", 1<<20) + "\n", loaded: 1},
+		{name: "duplicate unused header", content: "exchange_policy_id,exchange_member_id,note,note\nP,M1,a,b\n", loaded: 1},
+		{name: "duplicate used header", content: "exchange_policy_id,exchange_member_id,last_name,last_name\nP,M1,a,b\n", err: `header "last_name" (for last_name) appears more than once`},
+		{name: "empty header name", content: "exchange_policy_id,,exchange_member_id\nP,x,M1\n", loaded: 1},
+		{name: "empty file", content: "", err: "file is empty"},
+		{name: "header only", content: head, loaded: 0},
+		{name: "row starting with #", content: head + "#P,M1,Lee\nP,M2,Ng\n", loaded: 2},
+		{name: "no key column", content: "policy,member\nP,M\n", err: `no "exchange_member_id" column`},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := newConn(t)
+			path := writeFile(t, fmt.Sprintf("h%d.csv", i), tt.content)
+			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace"})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("error = %v, want %q naming the file", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Loaded != tt.loaded || st.Rejected != tt.rejected {
+				t.Fatalf("loaded %d rejected %d, want %d and %d", st.Loaded, st.Rejected, tt.loaded, tt.rejected)
+			}
+			if tt.rejectLine > 0 {
+				var line int64
+				var reason string
+				if err := conn.QueryRowContext(context.Background(), "SELECT line, reason FROM rejects ORDER BY line LIMIT 1").Scan(&line, &reason); err != nil {
+					t.Fatal(err)
+				}
+				if line != tt.rejectLine || !strings.Contains(reason, tt.reason) {
+					t.Errorf("first reject line %d %q, want line %d %q", line, reason, tt.rejectLine, tt.reason)
+				}
+			}
+			if tt.name == "line numbers after a reject" {
+				var line int64
+				if err := conn.QueryRowContext(context.Background(), "SELECT source_line FROM canon_marketplace WHERE exchange_member_id = 'M5'").Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				if line != 6 {
+					t.Errorf("M5 is on line 6, got %d", line)
+				}
+			}
+			if tt.lastName != "" {
+				var got string
+				if err := conn.QueryRowContext(context.Background(), "SELECT last_name FROM canon_marketplace").Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got != tt.lastName {
+					t.Errorf("last_name %q, want %q", got, tt.lastName)
+				}
+			}
+			if tt.warn != "" && !strings.Contains(strings.Join(st.Warnings, "\n"), tt.warn) {
+				t.Errorf("warnings %v, want %q", st.Warnings, tt.warn)
+			}
+		})
+	}
+}

@@ -1,0 +1,55 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/rules"
+)
+
+// TestRulesCannotEscape: a rule is one SQL expression over the audit's data;
+// anything that reaches files, other databases or the configuration is
+// refused when the rule is compiled, before any data is read.
+func TestRulesCannotEscape(t *testing.T) {
+	tests := []struct{ when, want string }{
+		{"true; DROP TABLE findings", "';' is not allowed"},
+		{"(SELECT count(*) FROM read_csv('/etc/passwd')) > 0", "subqueries are not allowed"},
+		{"EXISTS (SELECT 1 FROM read_text('/etc/passwd'))", "subqueries are not allowed"},
+		{"m.qhp_id IN (SELECT qhp_id FROM marketplace_rows)", "subqueries are not allowed"},
+		{"getenv('HOME') IS NOT NULL", "function getenv is not allowed"},
+		{"current_setting('memory_limit') = '1GB'", "function current_setting is not allowed"},
+		{"true) UNION SELECT * FROM read_csv('/etc/passwd') WHERE (true", "must be a single SQL expression"},
+		{"ATTACH 'x.db'", "ATTACH does not exist"},
+		{"COPY findings TO '/tmp/x.csv'", "syntax error"},
+		{"INSTALL httpfs", "syntax error"},
+		{"m.no_such_field = 1", `Could not find key "no_such_field"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "hostile.yaml")
+			content := "version: 1\nrules:\n  - id: hostile\n    title: hostile\n    category: wrong_plan\n    severity: high\n" +
+				"    grain: policy\n    applies_to: matched\n    when: " + yamlQuote(tt.when) + "\n    message: x\n"
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := CheckRules(context.Background(), rules.LoadOptions{Paths: []string{p}, NoDefaults: true})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), p+":9: rule hostile: when:") {
+				t.Errorf("error does not point at the rule's when line: %v", err)
+			}
+		})
+	}
+}
+
+func yamlQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+func TestDefaultRulesCompile(t *testing.T) {
+	if _, err := CheckRules(context.Background(), rules.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
