@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -249,6 +251,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		w, _ := reports.Lookup(f)
 		writers = append(writers, w)
 	}
+	for i, w := range writers {
+		writers[i] = counted{w, opts.Progress}
+	}
 	opts.Progress.Stage("reports", int64(len(writers)))
 	files, err := reports.Publish(ctx, opts.OutDir, rep, writers...)
 	opts.Progress.Done()
@@ -308,14 +313,16 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
 	p.Stage("loading "+src.Path, st.Size())
+	var hashed atomic.Int64
 	sum := make(chan string, 1)
-	go func() { sum <- fileSHA256(src.Path) }()
+	go func() { sum <- fileSHA256(src.Path, &hashed) }()
+	stopWatch := watchReads(st.Size(), &hashed, p)
 	stats, err := load.Load(ctx, conn, src)
+	stopWatch()
 	digest := <-sum
 	if err != nil {
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
-	p.Add(st.Size())
 	in := reports.Input{Side: src.Side, Path: src.Path, Format: stats.Format, Bytes: st.Size(), SHA256: digest,
 		RowsLoaded: stats.Loaded, RowsRejected: stats.Rejected}
 	if src.Mapping != nil {
@@ -324,15 +331,78 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 	return in, stats.Warnings, nil
 }
 
-func fileSHA256(path string) string {
+// watchReads advances the progress by the bytes this process reads while a
+// file loads (Linux /proc/self/io, less what the hasher read), since DuckDB
+// reports no progress through its Go driver. Where /proc is missing the bar
+// jumps to the end when the file is done. The returned func stops watching
+// and completes the bar.
+func watchReads(size int64, hashed *atomic.Int64, p Progress) func() {
+	start, ok := readBytes()
+	done := make(chan struct{})
+	finished := make(chan int64)
+	go func() {
+		var shown int64
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				finished <- shown
+				return
+			case <-tick.C:
+				if !ok {
+					continue
+				}
+				now, _ := readBytes()
+				read := min(now-start-hashed.Load(), size)
+				if read > shown {
+					p.Add(read - shown)
+					shown = read
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		if shown := <-finished; shown < size {
+			p.Add(size - shown)
+		}
+	}
+}
+
+// readBytes returns the bytes this process has read so far (rchar).
+func readBytes() (int64, bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+func fileSHA256(path string, counted *atomic.Int64) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		counted.Add(int64(n))
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return ""
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -429,4 +499,16 @@ func prepareRelations(ctx context.Context, conn *sql.Conn) error {
 		return err
 	}
 	return buildRelations(ctx, conn)
+}
+
+// counted advances the progress by one when its writer is done.
+type counted struct {
+	reports.Writer
+	p Progress
+}
+
+func (c counted) Write(ctx context.Context, w io.Writer, r *reports.Report) error {
+	err := c.Writer.Write(ctx, w, r)
+	c.p.Add(1)
+	return err
 }

@@ -70,6 +70,8 @@ func TestNormalise(t *testing.T) {
 		{field: "ssn", in: "123-45-6789", want: "123456789"},
 		{field: "ssn", in: "23456789", want: "023456789"},
 		{field: "ssn", in: "12-34", reject: "SSN must have 9 digits"},
+		{field: "ssn", in: "XXX-XX-6789", want: ""},
+		{field: "ssn", in: "*****6789", want: ""},
 		{field: "zip", in: "2110", want: "02110"},
 		{field: "zip", in: "22030-1234", want: "22030-1234"},
 		{field: "gender", in: "female", want: "F"},

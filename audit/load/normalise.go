@@ -81,8 +81,12 @@ func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[str
 		expr, reason := typedSQL("x_"+f.Name, f, dateFmt, rel.ExcelDates)
 		typed = append(typed, expr+" AS "+f.Name)
 		if reason != "" {
-			checks = append(checks, fmt.Sprintf("CASE WHEN x_%s IS NOT NULL AND %s IS NULL THEN {'field': '%s', 'value': x_%s, 'reason': %s} END",
-				f.Name, f.Name, f.Name, f.Name, quote(reason)))
+			cond := fmt.Sprintf("x_%s IS NOT NULL AND %s IS NULL", f.Name, f.Name)
+			if f.Name == "ssn" {
+				cond += " AND NOT regexp_full_match(x_ssn, '[*Xx#]{3}-?[*Xx#]{2}-?[0-9]{4}|[*Xx#]{5}[0-9]{4}')"
+			}
+			checks = append(checks, fmt.Sprintf("CASE WHEN %s THEN {'field': '%s', 'value': x_%s, 'reason': %s} END",
+				cond, f.Name, f.Name, quote(reason)))
 		}
 	}
 	for _, req := range canonical.Required {
@@ -167,7 +171,9 @@ func typedSQL(x string, f canonical.Field, dateFmt string, excelDates bool) (exp
 	case "issuer_hios_id":
 		return "coalesce(" + x + ", left(nullif(upper(regexp_replace(x_qhp_id, '[\\s-]', '', 'g')), ''), 5))", ""
 	case "ssn":
-		// Spreadsheets drop an SSN's leading zeros; 7 or 8 digits get them back.
+		// Spreadsheets drop an SSN's leading zeros; 7 or 8 digits get them
+		// back. A masked SSN (XXX-XX-1234, *****1234) is read as absent: it
+		// cannot be compared, and is not an error in the file.
 		d := "regexp_replace(" + x + ", '[\\s-]', '', 'g')"
 		return "CASE WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", "SSN must have 9 digits"
 	case "zip":
