@@ -18,7 +18,16 @@ func (JSON) FileName() string { return "report.json" }
 
 func (JSON) Write(ctx context.Context, w io.Writer, r *Report) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	head, err := json.MarshalIndent(r, "", "  ")
+	var doc any = r
+	if r.Options.AggregateOnly {
+		// Same document, with the summary in its suppressed form.
+		type plain Report
+		doc = struct {
+			*plain
+			Summary aggregateView `json:"summary"`
+		}{(*plain)(r), aggregateSummary(r.Summary)}
+	}
+	head, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}

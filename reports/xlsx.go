@@ -121,47 +121,6 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 	return s, nil
 }
 
-// xlsxHide says whether an aggregate-only report shows a table row.
-type xlsxHide uint8
-
-const (
-	rowShown        xlsxHide = iota
-	rowHiddenSmall           // the row counts 1 to 10 people
-	rowHiddenOffset          // hidden so that totals cannot recover a small row
-)
-
-// xlsxHideRows decides which rows of a table an aggregate-only report hides:
-// rows counting 1 to 10 people, then, while the hidden rows together count
-// fewer than SmallCellThreshold people, the smallest shown rows too, so that
-// subtracting the shown rows from a total never recovers a small row.
-func xlsxHideRows(aggregate bool, people []int64) []xlsxHide {
-	out := make([]xlsxHide, len(people))
-	if !aggregate {
-		return out
-	}
-	var sum int64
-	for i, n := range people {
-		if Suppressed(n) {
-			out[i] = rowHiddenSmall
-			sum += n
-		}
-	}
-	for sum > 0 && sum < SmallCellThreshold {
-		j := -1
-		for i, n := range people {
-			if out[i] == rowShown && n > 0 && (j < 0 || n < people[j]) {
-				j = i
-			}
-		}
-		if j < 0 {
-			break
-		}
-		out[j] = rowHiddenOffset
-		sum += people[j]
-	}
-	return out
-}
-
 // xlsxSummary collects the Summary sheet's rows (a few hundred at most) so the
 // column widths can be fitted before the stream writer needs them.
 type xlsxSummary struct {
@@ -188,7 +147,7 @@ func (b *xlsxSummary) header(titles ...string) {
 	b.line(true, cells...)
 }
 
-func (b *xlsxSummary) count(h xlsxHide, n int64, style int) any {
+func (b *xlsxSummary) count(h rowHide, n int64, style int) any {
 	if h != rowShown {
 		return excelize.Cell{StyleID: b.st.hidden, Value: xlsxSuppressed}
 	}
@@ -197,14 +156,14 @@ func (b *xlsxSummary) count(h xlsxHide, n int64, style int) any {
 
 // people renders a count of people: only a small one reads "<11"; the rest
 // of a hidden row, and rows hidden to protect it, read "suppressed".
-func (b *xlsxSummary) people(h xlsxHide, n int64, style int) any {
+func (b *xlsxSummary) people(h rowHide, n int64, style int) any {
 	if h == rowHiddenSmall {
 		return excelize.Cell{StyleID: b.st.hidden, Value: xlsxSmallCell}
 	}
 	return b.count(h, n, style)
 }
 
-func (b *xlsxSummary) money(h xlsxHide, m Money, style int) any {
+func (b *xlsxSummary) money(h rowHide, m Money, style int) any {
 	if h != rowShown {
 		return excelize.Cell{StyleID: b.st.hidden, Value: xlsxSuppressed}
 	}
@@ -297,7 +256,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Matching")
 	b.header("Measure", "Count")
-	affected := xlsxHideRows(agg, []int64{s.PeopleAffected})[0]
+	affected := hideRows(agg, []int64{s.PeopleAffected})[0]
 	for _, m := range []struct {
 		label string
 		cell  any
@@ -308,7 +267,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		{"Insurer rows rejected", b.count(rowShown, s.InsurerRejected, st.count)},
 		{"Marketplace policies", b.count(rowShown, s.MarketplacePolicies, st.count)},
 		{"Insurer policies", b.count(rowShown, s.InsurerPolicies, st.count)},
-		{"Matched members", b.people(xlsxHideRows(agg, []int64{s.MatchedMembers})[0], s.MatchedMembers, st.count)},
+		{"Matched members", b.people(hideRows(agg, []int64{s.MatchedMembers})[0], s.MatchedMembers, st.count)},
 		{"Matched policies", b.count(rowShown, s.MatchedPolicies, st.count)},
 		{"People affected", b.people(affected, s.PeopleAffected, st.count)},
 		{"Policies affected", b.count(affected, s.PoliciesAffected, st.count)},
@@ -330,7 +289,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	for i, c := range Categories {
 		people[i] = byCat[c].People
 	}
-	catHide := xlsxHideRows(agg, people)
+	catHide := hideRows(agg, people)
 	total := CategorySummary{BySeverity: map[string]int64{}}
 	for i, c := range Categories {
 		cs, h := byCat[c], catHide[i]
@@ -367,7 +326,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	for i, is := range s.Issuers {
 		people[i] = is.People
 	}
-	for i, h := range xlsxHideRows(agg, people) {
+	for i, h := range hideRows(agg, people) {
 		is := s.Issuers[i]
 		row := []any{xlsxText(is.IssuerHIOSID), b.count(h, is.Findings, st.count), b.people(h, is.People, st.count),
 			b.count(h, is.Policies, st.count)}

@@ -537,24 +537,24 @@ func TestXLSXHideRows(t *testing.T) {
 	const s, o = rowHiddenSmall, rowHiddenOffset
 	for _, tc := range []struct {
 		people []int64
-		want   []xlsxHide
+		want   []rowHide
 	}{
-		{[]int64{0, 11, 500}, []xlsxHide{rowShown, rowShown, rowShown}},
-		{[]int64{3, 40, 20, 0}, []xlsxHide{s, rowShown, o, rowShown}},        // 3 alone could be backed out of a total
-		{[]int64{3, 9, 40}, []xlsxHide{s, s, rowShown}},                      // 12 together: no total reveals either
-		{[]int64{2, 3, 100, 50}, []xlsxHide{s, s, rowShown, o}},              // 5 together still small
-		{[]int64{4, 0}, []xlsxHide{s, rowShown}},                             // nothing else to hide
-		{[]int64{1, 1, 1, 12, 12}, []xlsxHide{s, s, s, o, rowShown}},         // one offset row suffices
-		{[]int64{10, 10, 10}, []xlsxHide{s, s, s}},                           // all small
-		{[]int64{5, 200}, []xlsxHide{s, o}},                                  // the only other row
-		{[]int64{}, []xlsxHide{}},                                            // empty table
-		{[]int64{1000, 5, 1000, 1000}, []xlsxHide{o, s, rowShown, rowShown}}, // first of equals
+		{[]int64{0, 11, 500}, []rowHide{rowShown, rowShown, rowShown}},
+		{[]int64{3, 40, 20, 0}, []rowHide{s, rowShown, o, rowShown}},        // 3 alone could be backed out of a total
+		{[]int64{3, 9, 40}, []rowHide{s, s, rowShown}},                      // 12 together: no total reveals either
+		{[]int64{2, 3, 100, 50}, []rowHide{s, s, rowShown, o}},              // 5 together still small
+		{[]int64{4, 0}, []rowHide{s, rowShown}},                             // nothing else to hide
+		{[]int64{1, 1, 1, 12, 12}, []rowHide{s, s, s, o, rowShown}},         // one offset row suffices
+		{[]int64{10, 10, 10}, []rowHide{s, s, s}},                           // all small
+		{[]int64{5, 200}, []rowHide{s, o}},                                  // the only other row
+		{[]int64{}, []rowHide{}},                                            // empty table
+		{[]int64{1000, 5, 1000, 1000}, []rowHide{o, s, rowShown, rowShown}}, // first of equals
 	} {
-		if got := xlsxHideRows(true, tc.people); !slices.Equal(got, tc.want) {
-			t.Errorf("xlsxHideRows(%v) = %v, want %v", tc.people, got, tc.want)
+		if got := hideRows(true, tc.people); !slices.Equal(got, tc.want) {
+			t.Errorf("hideRows(%v) = %v, want %v", tc.people, got, tc.want)
 		}
-		if got := xlsxHideRows(false, tc.people); slices.ContainsFunc(got, func(h xlsxHide) bool { return h != rowShown }) {
-			t.Errorf("xlsxHideRows(false, %v) = %v, want nothing hidden", tc.people, got)
+		if got := hideRows(false, tc.people); slices.ContainsFunc(got, func(h rowHide) bool { return h != rowShown }) {
+			t.Errorf("hideRows(false, %v) = %v, want nothing hidden", tc.people, got)
 		}
 	}
 }
