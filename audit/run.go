@@ -100,7 +100,7 @@ func (e *RejectsError) Error() string {
 		if r.Field != "" {
 			b.WriteString(r.Field + ": ")
 		}
-		b.WriteString(r.Reason)
+		b.WriteString(reports.RedactReason(r.Field, r.Reason))
 	}
 	if e.File != "" {
 		fmt.Fprintf(&b, "\nall rejects are listed in %s", e.File)

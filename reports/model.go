@@ -5,6 +5,8 @@ package reports
 
 import (
 	"context"
+	"fmt"
+	"math/big"
 	"strconv"
 	"time"
 )
@@ -84,6 +86,22 @@ func (m Money) Dollars() float64 { return float64(m) / 100 }
 
 // MarshalJSON writes the amount as a JSON number with two decimals.
 func (m Money) MarshalJSON() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalJSON reads an amount written by MarshalJSON (or any decimal
+// number), rounding to cents half away from zero.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	r, ok := new(big.Rat).SetString(string(b))
+	if !ok {
+		return fmt.Errorf("money: %s is not a number", b)
+	}
+	cents := new(big.Rat).Mul(r, big.NewRat(100, 1))
+	q, rem := new(big.Int).QuoRem(cents.Num(), cents.Denom(), new(big.Int))
+	if new(big.Int).Mul(new(big.Int).Abs(rem), big.NewInt(2)).Cmp(cents.Denom()) >= 0 {
+		q.Add(q, big.NewInt(int64(cents.Sign())))
+	}
+	*m = Money(q.Int64())
+	return nil
+}
 
 // Source points at the input row a value came from.
 type Source struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 )
 
@@ -44,11 +45,14 @@ func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		v := ""
+		v, reason := "", r.Reason
 		if r.Value != nil {
 			v = MaskValue(r.Field, *r.Value, w.RevealPII)
 		}
-		return cw.Write([]string{r.Side, InertText(r.File), strconv.FormatInt(r.Line, 10), r.Field, InertText(v), InertText(r.Reason)})
+		if !w.RevealPII && ssnFields[r.Field] {
+			reason = RedactReason(r.Field, reason)
+		}
+		return cw.Write([]string{r.Side, InertText(r.File), strconv.FormatInt(r.Line, 10), r.Field, InertText(v), InertText(reason)})
 	})
 	if err != nil {
 		return fmt.Errorf("write rejects: %w", err)
@@ -57,10 +61,19 @@ func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
 	return cw.Error()
 }
 
+// ssnFields name an SSN: the canonical field, and the X12 element a reader
+// reports it under.
+var ssnFields = map[string]bool{"ssn": true, "NM109": true}
+
+// personalFields hold personal data (SSN, names, birth date), by canonical
+// name or X12 element.
+var personalFields = map[string]bool{"ssn": true, "NM109": true, "first_name": true, "last_name": true,
+	"NM103": true, "NM104": true, "birth_date": true, "DMG02": true}
+
 // MaskValue hides personal values written next to a field name: an SSN keeps
 // its last four characters at most.
 func MaskValue(field, v string, reveal bool) string {
-	if reveal || field != "ssn" {
+	if reveal || !ssnFields[field] {
 		return v
 	}
 	if len(v) <= 4 {
@@ -80,4 +93,16 @@ func InertText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+var quotedRE = regexp.MustCompile(`"[^"]*"`)
+
+// RedactReason removes quoted values from a reject's reason when its field
+// holds personal data: readers quote the bad value ("SSN "12345678" is not 9
+// digits"), which must not reach logs.
+func RedactReason(field, reason string) string {
+	if !personalFields[field] {
+		return reason
+	}
+	return quotedRE.ReplaceAllString(reason, `(value withheld)`)
 }

@@ -1,0 +1,12 @@
+package canonical
+
+// Handler receives what a format reader finds, in file order. Returning an
+// error from Record or Reject stops the reader, which returns that error.
+type Handler interface {
+	// Record is one canonical row.
+	Record(rec Record) error
+	// Reject is a row, member or whole transaction that cannot be loaded.
+	Reject(rej Reject) error
+	// Warn reports something odd that did not stop any row from loading.
+	Warn(msg string)
+}

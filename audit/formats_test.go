@@ -1,0 +1,114 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/reports"
+)
+
+const samples = "../../shared/samples"
+
+// findingKeys runs an audit and returns its findings without their source
+// locations, which legitimately differ between formats.
+func findingKeys(t *testing.T, opts Options) []string {
+	t.Helper()
+	opts.OutDir = t.TempDir()
+	opts.Formats = []string{"json"}
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(opts.OutDir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Findings []reports.Finding }
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range rep.Findings {
+		f.MarketplaceSource, f.InsurerSource = nil, nil
+		b, _ := json.Marshal(f)
+		keys = append(keys, string(b))
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestX12AuditsLikeCanonicalCSV: a marketplace 834 audited against an
+// insurer's CSV roster gives the same findings as the same data converted to
+// canonical CSV.
+func TestX12AuditsLikeCanonicalCSV(t *testing.T) {
+	edi := filepath.Join(samples, "834", "AandP-IHG-add-dep-to-sub-and-spouse.edi")
+	dir := t.TempDir()
+	canon := filepath.Join(dir, "marketplace.csv")
+	if _, err := Convert(context.Background(), ConvertOptions{Input: edi, Output: canon, RevealPII: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The insurer has the child on another plan variant, a different APTC,
+	// a misspelt spouse and an extra member.
+	roster := filepath.Join(dir, "roster.csv")
+	err := os.WriteFile(roster, []byte(`Policy,Member,Sub,Rel,First,Last,DOB,Sex,SSN,Plan,Start,APTC,Premium,Member Premium
+19130,INJ000010668,Y,18,Samuel,Breyer,09/20/1993,M,980-76-8399,91762NJ0070093-04,01/01/2026,25.00,1385.72,527.62
+19130,INJ000010670,N,19,Megan,Breyer,01/15/2006,F,,91762NJ0070093-01,01/24/2026,0,1385.72,341.19
+19130,INJ000010669,N,01,Sara,Breyer,11/19/1994,F,898624451,91762NJ0070093-01,01/01/2026,0,1385.72,516.91
+19130,INJ000010671,N,19,Max,Breyer,01/15/2010,M,,91762NJ0070093-01,01/01/2026,0,1385.72,0
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping := filepath.Join(dir, "roster.yaml")
+	err = os.WriteFile(mapping, []byte(`version: 1
+columns:
+  exchange_policy_id: Policy
+  exchange_member_id: Member
+  subscriber_indicator: Sub
+  relationship_code: Rel
+  first_name: First
+  last_name: Last
+  birth_date: DOB
+  gender: Sex
+  ssn: SSN
+  qhp_id: Plan
+  benefit_start: Start
+  aptc_amount: APTC
+  total_premium: Premium
+  member_premium: Member Premium
+formats:
+  date: "%m/%d/%Y"
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromEDI := findingKeys(t, Options{Marketplace: []string{edi}, Insurer: []string{roster}, InsurerMapping: mapping})
+	fromCSV := findingKeys(t, Options{Marketplace: []string{canon}, Insurer: []string{roster}, InsurerMapping: mapping})
+	if len(fromEDI) < 4 {
+		t.Fatalf("expected the planted differences, got %d findings:\n%v", len(fromEDI), fromEDI)
+	}
+	if !slices.Equal(fromEDI, fromCSV) {
+		t.Errorf("834 and CSV audits differ\n834:\n%v\nCSV:\n%v", fromEDI, fromCSV)
+	}
+}
+
+// TestRCNILoads: the public RCNI sample loads on the insurer side by a
+// format flag and matches itself converted to canonical CSV.
+func TestRCNILoads(t *testing.T) {
+	rcni := filepath.Join(samples, "rcni", "RCNI_33653.txt")
+	canon := filepath.Join(t.TempDir(), "rcni.csv")
+	res, err := Convert(context.Background(), ConvertOptions{Input: rcni, Format: "rcni", Output: canon, RevealPII: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2 || res.Rejected != 0 {
+		t.Fatalf("rows %d rejected %d", res.Rows, res.Rejected)
+	}
+	got := findingKeys(t, Options{Marketplace: []string{canon}, Insurer: []string{rcni}, InsurerFormat: "rcni"})
+	if len(got) != 0 {
+		t.Errorf("RCNI against itself: %v", got)
+	}
+}

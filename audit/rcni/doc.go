@@ -1,0 +1,26 @@
+// Package rcni reads the CMS pre-audit / RCNI pipe-delimited layout, one
+// row per member and financial segment, into canonical rows.
+//
+// Read from each detail record (type 01), by 0-based field: 4 HIOS ID, 8 and
+// 10 first and last name, 11 birth date, 12 gender, 13 SSN, 14 subscriber
+// indicator, 15 relationship, 16 exchange subscriber ID, 17 exchange member
+// ID, 19 issuer member ID, 20 exchange policy ID, 21 issuer policy ID, 25
+// and 26 residential state and ZIP, 33 rating area, 36 QHP ID (hyphen
+// dropped), 37 and 38 benefit start and end, 39 APTC, 42 CSR amount, 45
+// total premium, 48 individual premium, 51 status (Y effectuated, N pending,
+// C cancelled), 53 coverage year, 54 paid-through date.
+//
+// Ignored: fields 1-3 and 5-7 (trading partner, SPOE, tenant, QHP lookup
+// key, extract date and time), 9 middle name, 18 issuer subscriber ID, 22-24
+// residential street and city, 27-31 mailing address, 32 county, 34 phone,
+// 35 tobacco, 40-41, 43-44, 46-47 and 49-50 (amount effective and end
+// dates), 52 issuer trace number, 55 onwards (agent/broker); summary (02)
+// records; blank lines. Policy-level amounts are taken as given on each
+// row, not copied from the subscriber.
+//
+// A line is rejected, naming its number, when its record type is neither
+// 01 nor 02, when it has fewer than 55 fields, or for each field that is
+// not usable: a date not CCYYMMDD, an amount not decimal, a code outside
+// its list, an SSN not 9 digits, a HIOS ID not 5 digits, a rating area not
+// R-SS###, a coverage year not 4 digits. The file is read line by line.
+package rcni

@@ -1,0 +1,268 @@
+package rcni
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
+)
+
+const sample = "../../../shared/samples/rcni/RCNI_33653.txt"
+
+type collector struct {
+	records []canonical.Record
+	rejects []canonical.Reject
+	warns   []string
+}
+
+func (c *collector) Record(rec canonical.Record) error {
+	c.records = append(c.records, rec)
+	return nil
+}
+
+func (c *collector) Reject(rej canonical.Reject) error {
+	c.rejects = append(c.rejects, rej)
+	return nil
+}
+
+func (c *collector) Warn(msg string) { c.warns = append(c.warns, msg) }
+
+func read(t *testing.T, data string) *collector {
+	t.Helper()
+	var c collector
+	if err := Read(strings.NewReader(data), "x.txt", &c); err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return &c
+}
+
+func rec(line int, fields map[string]string) canonical.Record {
+	r := canonical.Record{Line: line}
+	for k, v := range fields {
+		r.Set(k, v)
+	}
+	return r
+}
+
+// sampleMember is what both lines of the sample hold, but for the exchange IDs.
+var sampleMember = map[string]string{
+	"coverage_year": "2022", "issuer_hios_id": "33653", "exchange_policy_id": "1234567",
+	"issuer_policy_id": "1234567", "issuer_member_id": "420144122", "subscriber_indicator": "Y",
+	"relationship_code": "18", "first_name": "dummy", "last_name": "dummy", "birth_date": "2020-01-01",
+	"gender": "F", "ssn": "999999999", "state": "ME", "zip": "04021", "rating_area": "R-ME001",
+	"qhp_id": "33653ME001000301", "benefit_start": "2022-01-01", "benefit_end": "2022-12-31",
+	"total_premium": "1425.16", "member_premium": "460.44", "effectuation_status": "effectuated",
+	"paid_through_date": "2022-01-31",
+}
+
+func withIDs(id string) map[string]string {
+	m := map[string]string{"exchange_subscriber_id": id, "exchange_member_id": id}
+	for k, v := range sampleMember {
+		m[k] = v
+	}
+	return m
+}
+
+func TestSample(t *testing.T) {
+	f, err := os.Open(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var c collector
+	if err := Read(f, "RCNI_33653.txt", &c); err != nil {
+		t.Fatal(err)
+	}
+	want := []canonical.Record{rec(1, withIDs("1234567")), rec(2, withIDs("1234890"))}
+	if !slices.Equal(c.records, want) {
+		t.Errorf("records:\n%+v\nwant:\n%+v", c.records, want)
+	}
+	if len(c.rejects)+len(c.warns) != 0 {
+		t.Errorf("rejects %+v, warnings %q", c.rejects, c.warns)
+	}
+}
+
+// sampleLine is the first line of the sample, as fields.
+func sampleLine(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	return strings.Split(line, "|")
+}
+
+func TestFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		set    map[int]string // field position: value
+		reason string         // of the one reject; "" when the line loads
+		field  string         // canonical field, when it loads
+		want   string
+	}{
+		{"birth date format", map[int]string{11: "2020-13-01"}, `line 1, field 11 (birth_date): date "2020-13-01" is not CCYYMMDD`, "", ""},
+		{"benefit start calendar", map[int]string{37: "20220230"}, `line 1, field 37 (benefit_start): date "20220230" is not a calendar date`, "", ""},
+		{"gender", map[int]string{12: "X"}, `line 1, field 12 (gender): gender "X" is not M, F, U`, "", ""},
+		{"subscriber indicator", map[int]string{14: "1"}, `line 1, field 14 (subscriber_indicator): subscriber indicator "1" is not Y, N`, "", ""},
+		{"relationship", map[int]string{15: "1"}, `line 1, field 15 (relationship_code): relationship code "1" is not 2 characters`, "", ""},
+		{"SSN", map[int]string{13: "99999"}, `line 1, field 13 (ssn): SSN "99999" is not 9 digits`, "", ""},
+		{"HIOS ID", map[int]string{4: "3365"}, `line 1, field 4 (issuer_hios_id): HIOS ID "3365" is not 5 digits`, "", ""},
+		{"amount", map[int]string{45: "1,425.16"}, `line 1, field 45 (total_premium): amount "1,425.16" is not a decimal amount`, "", ""},
+		{"rating area", map[int]string{33: "ME001"}, `line 1, field 33 (rating_area): rating area "ME001" is not R-, a state code and 3 digits (R-ME001)`, "", ""},
+		{"status", map[int]string{51: "E"}, `line 1, field 51 (effectuation_status): effectuation status "E" is not Y, N or C`, "", ""},
+		{"coverage year", map[int]string{53: "22"}, `line 1, field 53 (coverage_year): coverage year "22" is not 4 digits`, "", ""},
+		{"status N", map[int]string{51: "N"}, "", "effectuation_status", "pending"},
+		{"status C", map[int]string{51: "C"}, "", "effectuation_status", "cancelled"},
+		{"no status", map[int]string{51: ""}, "", "effectuation_status", ""},
+		{"plan ID with hyphen", map[int]string{36: "33653ME0010003-01"}, "", "qhp_id", "33653ME001000301"},
+		{"dashed SSN", map[int]string{13: "999-99-9999"}, "", "ssn", "999999999"},
+		{"masked SSN", map[int]string{13: "XXX-XX-9999"}, "", "ssn", ""},
+		{"APTC", map[int]string{39: "265.81"}, "", "aptc_amount", "265.81"},
+		{"spaces around a value", map[int]string{26: " 04021 "}, "", "zip", "04021"},
+		{"ZIP+4", map[int]string{26: "040211234"}, "", "zip", "040211234"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields := sampleLine(t)
+			for pos, v := range tt.set {
+				fields[pos] = v
+			}
+			c := read(t, strings.Join(fields, "|")+"\n")
+			if tt.reason != "" {
+				if len(c.rejects) != 1 || c.rejects[0].Reason != tt.reason || c.rejects[0].Line != 1 || len(c.records) != 0 {
+					t.Errorf("rejects %+v, records %d; want %q", c.rejects, len(c.records), tt.reason)
+				}
+				return
+			}
+			if len(c.records) != 1 || len(c.rejects) != 0 {
+				t.Fatalf("records %d, rejects %+v", len(c.records), c.rejects)
+			}
+			if got := c.records[0].Get(tt.field); got != tt.want {
+				t.Errorf("%s = %q, want %q", tt.field, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLines(t *testing.T) {
+	good := strings.Join(sampleLine(t), "|")
+	tests := []struct {
+		name    string
+		data    string
+		rejects []string
+		lines   []int // of the records
+	}{
+		{"too few fields", "01|33653|x\n" + good, []string{"x.txt: line 1: 3 fields, want at least 55"}, []int{2}},
+		{"unknown record type", "99|33653\n" + good, []string{`x.txt: line 1: record type "99" is not 01 (detail) or 02 (summary)`}, []int{2}},
+		{"summary record", good + "\n02|33653|          |ME0|33653|33653ME002|20220201|2|2|0|2850.32|0.00|A\n", nil, []int{1}},
+		{"blank lines and CRLF", "\r\n" + good + "\r\n\r\n" + good + "\r\n", nil, []int{2, 4}},
+		{"no newline at the end", good + "\n" + good, nil, []int{1, 2}},
+		{"byte order mark", "\xef\xbb\xbf" + good + "\n", nil, []int{1}},
+		{"several bad fields", strings.Replace(strings.Replace(good, "|F|", "|X|", 1), "|20220131|", "|2022-01-31|", 1), []string{
+			`x.txt: line 1, field 12 (gender): gender "X" is not M, F, U`,
+			`x.txt: line 1, field 54 (paid_through_date): date "2022-01-31" is not CCYYMMDD`,
+		}, nil},
+		{"line too long", good + "\n01|" + strings.Repeat("x", maxLine) + "\n" + good, []string{"x.txt: line 2 is longer than 1048576 bytes"}, []int{1, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := read(t, tt.data)
+			var msgs []string
+			for _, r := range c.rejects {
+				msgs = append(msgs, r.File+": "+r.Reason)
+			}
+			if !slices.Equal(msgs, tt.rejects) {
+				t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(tt.rejects, "\n"))
+			}
+			var lines []int
+			for _, r := range c.records {
+				lines = append(lines, r.Line)
+			}
+			if !slices.Equal(lines, tt.lines) {
+				t.Errorf("record lines %v, want %v", lines, tt.lines)
+			}
+		})
+	}
+}
+
+func TestNotRCNI(t *testing.T) {
+	for name, data := range map[string]string{
+		"CSV":  "exchange_policy_id,exchange_member_id\n1,2\n",
+		"X12":  "ISA*00*          *00~",
+		"text": "\nhello\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var c collector
+			err := Read(strings.NewReader(data), "x.txt", &c)
+			if err == nil || !regexp.MustCompile(`^x\.txt: not a pipe-delimited RCNI file: line \d has no "\|"$`).MatchString(err.Error()) {
+				t.Errorf("error %v", err)
+			}
+		})
+	}
+}
+
+type stopper struct{ collector }
+
+var errStop = errors.New("stop")
+
+func (s *stopper) Record(canonical.Record) error { return errStop }
+
+func TestHandlerErrorStops(t *testing.T) {
+	var s stopper
+	if err := Read(strings.NewReader(strings.Join(sampleLine(t), "|")), "x.txt", &s); !errors.Is(err, errStop) {
+		t.Errorf("error %v, want the handler's", err)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte("01|a\n02|b\n\n99|c"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var c collector
+		if err := Read(strings.NewReader(string(data)), "f.txt", &c); err != nil {
+			if !strings.HasPrefix(err.Error(), "f.txt: ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, r := range c.rejects {
+			if r.File != "f.txt" || r.Line < 1 || !strings.HasPrefix(r.Reason, "line ") {
+				t.Errorf("bad reject %+v", r)
+			}
+		}
+		iso := regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+		for _, r := range c.records {
+			if r.Line < 1 {
+				t.Errorf("record at line %d", r.Line)
+			}
+			for i, field := range canonical.Fields {
+				v := r.Values[i]
+				ok := true
+				switch field.Kind {
+				case canonical.Date:
+					ok = v == "" || iso.MatchString(v)
+				case canonical.Money:
+					ok = v == "" || moneyRE.MatchString(v)
+				case canonical.Flag:
+					ok = slices.Contains([]string{"", "Y", "N"}, v)
+				case canonical.Gender:
+					ok = slices.Contains([]string{"", "M", "F", "U"}, v)
+				case canonical.Status:
+					ok = slices.Contains([]string{"", "effectuated", "pending", "cancelled"}, v)
+				}
+				if !ok {
+					t.Errorf("record at line %d: %s = %q", r.Line, field.Name, v)
+				}
+			}
+		}
+	})
+}

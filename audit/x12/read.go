@@ -1,0 +1,360 @@
+package x12
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
+)
+
+// Read reads the X12 834 file r, called name in messages, and passes each
+// member row, reject and warning to h in file order. Rows of a transaction
+// are passed when its SE has been checked. It returns an error only when r
+// cannot be read, when the file is not X12, or when h returns one.
+func Read(r io.Reader, name string, h canonical.Handler) error {
+	sc, open, err := newScanner(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	rd := &reader{name: name, h: h}
+	switch open {
+	case openGS:
+		rd.warn("no ISA envelope; reading bare functional groups")
+	case openST:
+		rd.warn("no ISA/GS envelope; reading bare transactions")
+	case openLoops:
+		rd.warn("no ISA/GS/ST envelope; reading bare member loops as one transaction, without a segment count")
+		rd.tx = &txn{implicit: true}
+	}
+	for {
+		seg, err := sc.next()
+		if err == io.EOF {
+			return rd.finish()
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := rd.segment(seg); err != nil {
+			return err
+		}
+	}
+}
+
+type reader struct {
+	name string
+	h    canonical.Handler
+	isa  *envelope // open interchange
+	gs   *envelope // open functional group
+	tx   *txn      // open transaction
+	// stray is set once a segment outside any transaction has been
+	// rejected, so that the rest of that run is not rejected one by one.
+	stray     bool
+	oldFormat bool // a GS08 other than 005010X220 was warned about
+}
+
+// envelope is an open ISA/IEA interchange or GS/GE group.
+type envelope struct {
+	num   int    // segment number of ISA or GS
+	ctrl  string // ISA13 or GS06
+	count int    // groups in the interchange, transactions in the group
+}
+
+// txn is an ST/SE transaction, or the implicit one of a file that starts
+// with BGN or INS.
+type txn struct {
+	start    int    // segment number of ST, or of the first bare segment
+	startID  string // ST, BGN or INS
+	ctrl     string // ST02
+	implicit bool
+	count    int    // segments so far, ST included
+	bgn      bool   // BGN seen, or not expected
+	date     string // BGN03 as YYYY-MM-DD, "" when unusable
+	hios     string // issuer HIOS ID from N1*IN
+	broken   bool   // rejected whole; segments are skipped until SE
+	cur      *member
+	members  []*member // closed members without rejects
+}
+
+func (rd *reader) warn(format string, args ...any) {
+	rd.h.Warn(rd.name + ": " + fmt.Sprintf(format, args...))
+}
+
+func (rd *reader) reject(line int, field, value, reason string) error {
+	return rd.h.Reject(canonical.Reject{File: rd.name, Line: line, Field: field, Value: value, Reason: reason})
+}
+
+func (rd *reader) segment(seg segment) error {
+	switch seg.id() {
+	case "ISA", "IEA", "GS", "GE", "ST":
+		rd.stray = false
+		if err := rd.interruptTxn(seg); err != nil {
+			return err
+		}
+	}
+	switch seg.id() {
+	case "ISA":
+		rd.openISA(seg)
+		return nil
+	case "IEA":
+		rd.closeISA(seg)
+		return nil
+	case "GS":
+		rd.openGS(seg)
+		return nil
+	case "GE":
+		rd.closeGS(seg)
+		return nil
+	case "ST":
+		return rd.openTxn(seg)
+	}
+	t := rd.tx
+	if t == nil {
+		if rd.stray {
+			return nil
+		}
+		rd.stray = true
+		return rd.reject(seg.num, "", "", fmt.Sprintf("segment %d (%s): outside any ST/SE transaction", seg.num, seg.id()))
+	}
+	if t.start == 0 {
+		t.start, t.startID = seg.num, seg.id()
+	}
+	t.count++
+	if seg.id() == "SE" {
+		return rd.closeTxn(seg)
+	}
+	if t.broken {
+		return nil
+	}
+	return rd.txnSegment(t, seg)
+}
+
+func (rd *reader) openISA(seg segment) {
+	rd.closeGroupless()
+	if rd.isa != nil {
+		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
+	}
+	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13)}
+}
+
+func (rd *reader) closeISA(seg segment) {
+	rd.closeGroupless()
+	if rd.isa == nil {
+		rd.warn("segment %d (IEA): no ISA before it", seg.num)
+		return
+	}
+	if n, err := strconv.Atoi(seg.el(1)); err != nil || n != rd.isa.count {
+		rd.warn("segment %d (IEA), element 1: IEA01 %q does not match the %d functional groups of interchange %s", seg.num, seg.el(1), rd.isa.count, rd.isa.ctrl)
+	}
+	if seg.el(2) != rd.isa.ctrl {
+		rd.warn("segment %d (IEA), element 2: IEA02 %q does not match ISA13 %q", seg.num, seg.el(2), rd.isa.ctrl)
+	}
+	rd.isa = nil
+}
+
+// closeGroupless warns about a group left open when its interchange ends.
+func (rd *reader) closeGroupless() {
+	if rd.gs != nil {
+		rd.warn("functional group %s (segment %d) has no GE", rd.gs.ctrl, rd.gs.num)
+		rd.gs = nil
+	}
+}
+
+func (rd *reader) openGS(seg segment) {
+	rd.closeGroupless()
+	if rd.isa != nil {
+		rd.isa.count++
+	}
+	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6)}
+	if v := seg.el(8); !strings.HasPrefix(v, "005010X220") && !rd.oldFormat {
+		rd.oldFormat = true
+		rd.warn("segment %d (GS), element 8: version %q is not 005010X220A1; reading it as 005010X220A1", seg.num, v)
+	}
+}
+
+func (rd *reader) closeGS(seg segment) {
+	if rd.gs == nil {
+		rd.warn("segment %d (GE): no GS before it", seg.num)
+		return
+	}
+	if n, err := strconv.Atoi(seg.el(1)); err != nil || n != rd.gs.count {
+		rd.warn("segment %d (GE), element 1: GE01 %q does not match the %d transactions of group %s", seg.num, seg.el(1), rd.gs.count, rd.gs.ctrl)
+	}
+	if seg.el(2) != rd.gs.ctrl {
+		rd.warn("segment %d (GE), element 2: GE02 %q does not match GS06 %q", seg.num, seg.el(2), rd.gs.ctrl)
+	}
+	rd.gs = nil
+}
+
+func (rd *reader) openTxn(seg segment) error {
+	t := &txn{start: seg.num, startID: "ST", ctrl: seg.el(2), count: 1}
+	rd.tx = t
+	if rd.gs != nil {
+		rd.gs.count++
+	}
+	if seg.el(1) != "834" {
+		return rd.breakTxn(t, "transaction set %q is not an 834", seg.el(1))
+	}
+	return nil
+}
+
+// interruptTxn ends the open transaction at an envelope segment: an ST/SE
+// transaction lacks its SE, while bare member loops simply end there.
+func (rd *reader) interruptTxn(seg segment) error {
+	t := rd.tx
+	if t == nil {
+		return nil
+	}
+	rd.tx = nil
+	if t.implicit {
+		return rd.endTxn(t)
+	}
+	if t.broken {
+		return nil
+	}
+	return rd.breakTxn(t, "no SE before %s at segment %d", seg.id(), seg.num)
+}
+
+func (rd *reader) closeTxn(seg segment) error {
+	t := rd.tx
+	rd.tx = nil
+	if t.broken || t.implicit {
+		return rd.endTxn(t)
+	}
+	if err := rd.endMember(t); err != nil || t.broken {
+		return err
+	}
+	// A wrong count with every segment present is a sender's bookkeeping
+	// slip, not lost data: warn and keep the members.
+	if n, err := strconv.Atoi(seg.el(1)); err != nil {
+		rd.warn("SE01 %q at segment %d is not a segment count", seg.el(1), seg.num)
+	} else if n != t.count {
+		rd.warn("SE01 at segment %d says %d segments, counted %d", seg.num, n, t.count)
+	}
+	if seg.el(2) != t.ctrl {
+		return rd.breakTxn(t, "SE02 %q at segment %d does not match ST02", seg.el(2), seg.num)
+	}
+	return rd.emit(t)
+}
+
+// endTxn closes a transaction whose envelope needs no more checks.
+func (rd *reader) endTxn(t *txn) error {
+	if t.broken {
+		return nil
+	}
+	if err := rd.endMember(t); err != nil || t.broken {
+		return err
+	}
+	return rd.emit(t)
+}
+
+func (rd *reader) finish() error {
+	if t := rd.tx; t != nil {
+		rd.tx = nil
+		var err error
+		if t.implicit {
+			err = rd.endTxn(t)
+		} else if !t.broken {
+			err = rd.breakTxn(t, "no SE before the end of the file; is it truncated?")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	rd.closeGroupless()
+	if rd.isa != nil {
+		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
+	}
+	return nil
+}
+
+// breakTxn rejects the whole transaction; its remaining segments are skipped.
+func (rd *reader) breakTxn(t *txn, format string, args ...any) error {
+	t.broken = true
+	t.cur, t.members = nil, nil
+	var at string
+	switch {
+	case t.implicit:
+		at = fmt.Sprintf("segment %d (%s): bare transaction: ", t.start, t.startID)
+	case t.ctrl == "":
+		at = fmt.Sprintf("segment %d (ST): transaction: ", t.start)
+	default:
+		at = fmt.Sprintf("segment %d (ST): transaction %s: ", t.start, t.ctrl)
+	}
+	return rd.reject(t.start, "", "", at+fmt.Sprintf(format, args...))
+}
+
+// headerSegments may come between BGN and the first INS (the 1000 loops).
+var headerSegments = set("REF", "DTP", "QTY", "N1", "N2", "N3", "N4", "PER", "ACT")
+
+func (rd *reader) txnSegment(t *txn, seg segment) error {
+	id := seg.id()
+	if !t.bgn {
+		switch {
+		case id == "BGN":
+			t.bgn = true
+			t.date, _ = isoDate(seg.el(3))
+			return nil
+		case id == "INS" && t.implicit:
+			t.bgn = true // bare member loops have no header
+		default:
+			return rd.breakTxn(t, "%s at segment %d comes before BGN", id, seg.num)
+		}
+	}
+	if id == "INS" {
+		if err := rd.endMember(t); err != nil || t.broken {
+			return err
+		}
+		return rd.beginMember(t, seg)
+	}
+	if t.cur != nil {
+		return rd.memberSegment(t, t.cur, seg)
+	}
+	if !headerSegments[id] {
+		return rd.breakTxn(t, "%s at segment %d is out of place before the first INS", id, seg.num)
+	}
+	// The issuer's N1 may name it by HIOS ID; a tax ID is of no use here.
+	if id == "N1" && seg.el(1) == "IN" && hiosRE.MatchString(seg.el(4)) {
+		t.hios = seg.el(4)
+	}
+	return nil
+}
+
+// emit passes the rows of a checked transaction to the handler, after
+// copying policy-level values from each subscriber to its dependents.
+func (rd *reader) emit(t *txn) error {
+	var rows []row
+	for _, m := range t.members {
+		rows = m.rows(t.hios, rows)
+	}
+	subs := make(map[string][]int)
+	for i, r := range rows {
+		if r.m.sub {
+			subs[r.key()] = append(subs[r.key()], i)
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		src := subs[r.key()]
+		// With no subscriber, or several, there is no one policy to copy from.
+		if r.m.sub || len(src) != 1 {
+			continue
+		}
+		s := &rows[src[0]]
+		for fi, f := range canonical.Fields {
+			if f.PolicyLevel && r.rec.Values[fi] == "" {
+				r.rec.Values[fi] = s.rec.Values[fi]
+			}
+		}
+		if r.m.typ == "001" || r.m.typ == "030" {
+			r.rec.Set("effectuation_status", s.rec.Get("effectuation_status"))
+		}
+	}
+	for _, r := range rows {
+		if err := rd.h.Record(r.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}

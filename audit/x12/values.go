@@ -1,0 +1,76 @@
+package x12
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+func set(codes ...string) map[string]bool {
+	m := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		m[c] = true
+	}
+	return m
+}
+
+// Code lists of 005010X220A1.
+var (
+	// INS02 Individual Relationship Code.
+	relationshipCodes = set("01", "03", "04", "05", "06", "07", "08", "09", "10",
+		"11", "12", "13", "14", "15", "16", "17", "18", "19", "23", "24", "25", "26",
+		"31", "38", "53", "60", "D2", "G8", "G9")
+	// INS03 Maintenance Type Code.
+	maintenanceTypes = set("001", "021", "024", "025", "030")
+	// INS04 Maintenance Reason Code.
+	maintenanceReasons = set("01", "02", "03", "04", "05", "06", "07", "08", "09",
+		"10", "11", "14", "15", "16", "17", "18", "20", "21", "22", "25", "26", "27",
+		"28", "29", "31", "32", "33", "37", "38", "39", "40", "41", "43", "59",
+		"AA", "AB", "AC", "AD", "AE", "AF", "AG", "AH", "AI", "AJ", "AL", "EC", "XN", "XT")
+	// ADDL MAINT REASON values of the CMS FFE companion guide (v7.2, appendix C).
+	// An unknown value is only warned about: the status comes from INS03/INS04.
+	addlMaintReasons = set("CONFIRM", "CANCEL", "CANCEL-ANTIDUPLICATION", "CANCEL-FLC",
+		"CANCEL-FRD", "CANCEL-HICS", "CANCEL-OTH", "CANCEL-OUT-OF-AREA", "CANCEL-RESCIND",
+		"TERM", "TERM-ANTIDUPLICATION", "TERM-HICS", "TERM-OTH", "CANCELCIC",
+		"CANCEL-CARRYFORWARD", "CANCEL-NLE", "CANCEL-OTH-COVERAGE", "CANCEL-PDM", "TERMCIC",
+		"TERM-NLE", "TERM-OTH-COVERAGE", "TERM-PDM", "CIC", "PASSIVE", "PASSIVE-B2S",
+		"PASSIVE-INITIAL", "PASSIVE-NEW SUBSCRIBER", "ISSUER MAINT", "NO CHANGE",
+		"ISSUER-REINSTATEMENT", "FINANCIAL CHANGE", "CSR VARIANT CHANGE", "AGENT BROKER INFO",
+		"DEMOGRAPHIC CHANGE")
+)
+
+var (
+	moneyRE      = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	ratingAreaRE = regexp.MustCompile(`^R-[A-Z]{2}[0-9]{3}$`)
+	ssnRE        = regexp.MustCompile(`^[0-9]{9}$`)
+	dashedSSNRE  = regexp.MustCompile(`^[0-9]{3}-[0-9]{2}-[0-9]{4}$`)
+	maskedSSNRE  = regexp.MustCompile(`^([*Xx#]{3}-?[*Xx#]{2}-?|[*Xx#]{5})[0-9]{4}$`)
+	hiosRE       = regexp.MustCompile(`^[0-9]{5}$`)
+	// SOURCE EXCHANGE ID of a state's FFE, e.g. "NJ0".
+	exchangeStateRE = regexp.MustCompile(`^[A-Z]{2}0$`)
+)
+
+// isoDate turns a CCYYMMDD date into YYYY-MM-DD. It returns a problem
+// description instead when s is not a calendar date in that form.
+func isoDate(s string) (iso, problem string) {
+	if len(s) != 8 || strings.Trim(s, "0123456789") != "" {
+		return "", fmt.Sprintf("date %q is not CCYYMMDD", s)
+	}
+	if _, err := time.Parse("20060102", s); err != nil {
+		return "", fmt.Sprintf("date %q is not a calendar date", s)
+	}
+	return s[:4] + "-" + s[4:6] + "-" + s[6:], ""
+}
+
+// normSSN returns the nine digits of an SSN, accepting the dashed form. A
+// masked SSN (XXX-XX-1234) is absent, as in the other input formats.
+func normSSN(s string) (string, bool) {
+	if maskedSSNRE.MatchString(s) {
+		return "", true
+	}
+	if dashedSSNRE.MatchString(s) {
+		s = strings.ReplaceAll(s, "-", "")
+	}
+	return s, ssnRE.MatchString(s)
+}
