@@ -56,11 +56,16 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 		return nil, fmt.Errorf("create findings: %w", err)
 	}
 	var skipped []reports.SkippedRule
-	for _, r := range set.Rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	batches := map[string][]rules.Item{}
+	var relations []string
+	add := func(it rules.Item) {
+		rel := it.Relation()
+		if _, ok := batches[rel]; !ok {
+			relations = append(relations, rel)
 		}
-		p.Add(1)
+		batches[rel] = append(batches[rel], it)
+	}
+	for _, r := range set.Rules {
 		need := r.Needs()
 		missing := func(alias, side string) []string {
 			var out []string
@@ -71,7 +76,6 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			}
 			return out
 		}
-		var sides []string
 		var reasons []string
 		if r.AppliesTo.Paired() {
 			mm, im := missing("m", "marketplace"), missing("i", "insurer")
@@ -81,28 +85,39 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			if len(im) > 0 {
 				reasons = append(reasons, "the insurer data has no "+strings.Join(im, ", "))
 			}
+			if len(reasons) == 0 {
+				add(rules.Item{Rule: r})
+			}
 		} else {
 			for _, side := range r.AppliesTo.Sides() {
 				if ms := missing("r", side); len(ms) > 0 {
 					reasons = append(reasons, "the "+side+" data has no "+strings.Join(ms, ", "))
 					continue
 				}
-				sides = append(sides, side)
+				add(rules.Item{Rule: r, Side: side})
 			}
 		}
 		if len(reasons) > 0 {
 			skipped = append(skipped, reports.SkippedRule{ID: r.ID, Reason: strings.Join(reasons, "; ")})
-			if r.AppliesTo.Paired() || len(sides) == 0 {
-				continue
+		}
+	}
+	// One scan per relation evaluates all its rules.
+	for _, rel := range relations {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		items := batches[rel]
+		stmts, err := rules.BatchQueries(opts, items, "findings_raw")
+		for _, q := range stmts {
+			if err != nil {
+				break
 			}
+			_, err = db.ExecContext(ctx, q)
 		}
-		q, err := r.Query(opts, sides)
 		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+			return nil, blameRule(ctx, db, opts, items, err)
 		}
-		if _, err := db.ExecContext(ctx, "INSERT INTO findings_raw "+q); err != nil {
-			return nil, fmt.Errorf("evaluate rule %s (%s:%d): %w", r.ID, r.Source, r.Line, err)
-		}
+		p.Add(int64(len(items)))
 	}
 	var order []string
 	for i, c := range reports.Categories {
@@ -116,4 +131,31 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 		return nil, fmt.Errorf("collect findings: %w", err)
 	}
 	return skipped, nil
+}
+
+// blameRule finds which rule of a failed batch fails on its own, so the
+// error names the rule and its file rather than a generated query.
+func blameRule(ctx context.Context, db execer, opts rules.SQLOptions, items []rules.Item, batchErr error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, it := range items {
+		q, err := it.Rule.Query(opts, []string{it.Side})
+		if it.Side == "" {
+			q, err = it.Rule.Query(opts, nil)
+		}
+		if err == nil {
+			var rows *sql.Rows
+			if rows, err = db.QueryContext(ctx, q); err == nil {
+				for rows.Next() {
+				}
+				err = rows.Err()
+				rows.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("evaluate rule %s (%s:%d): %w", it.Rule.ID, it.Rule.Source, it.Rule.Line, err)
+		}
+	}
+	return fmt.Errorf("evaluate rules: %w", batchErr)
 }

@@ -11,31 +11,36 @@ import (
 // sideRelation is the rules' name for a side's canonical rows.
 var sideRelation = map[string]string{"marketplace": rules.MarketplaceRows, "insurer": rules.InsurerRows}
 
-// rowsSQL derives a side's rule relation from its canonical table: loaded
-// rows only, each with
+// The relations rules read are views over the canonical tables and a few
+// narrow tables of keys and flags: the enrollment data itself is stored
+// once, which keeps a national extract within memory.
+
+// derivedSQL computes, for each loaded row of a side,
 //   - occurrence: its rank among rows of the same (policy, member) by start;
 //   - duplicate_of: file:line of the first row of that key when its coverage
 //     overlaps an earlier live row of the key (a cancelled row covers nothing);
 //   - overlapping_policy_id: another policy of the same member in this file
 //     with overlapping live coverage (reported on the policy sorting last);
 //   - is_policy_row: the row that speaks for the policy (the subscriber's,
-//     current segment) in policy-grain rules.
-func rowsSQL(side string) string {
-	canon := load.CanonTable(side)
-	return fmt.Sprintf(`CREATE OR REPLACE TABLE %[1]s AS
+//     current segment) in policy-grain rules;
+//
+// and defines the side's rule relation as the canonical row plus these.
+func derivedSQL(side string) []string {
+	canon, derived := load.CanonTable(side), side+"_derived"
+	return []string{fmt.Sprintf(`CREATE OR REPLACE TABLE %[2]s AS
 WITH base AS (
-  SELECT c.rowid AS row_id, c.* EXCLUDE (reject_reasons),
+  SELECT rowid AS row_id, exchange_policy_id, exchange_member_id, benefit_start, benefit_end, effectuation_status,
+         subscriber_indicator, relationship_code, source_file, source_line,
          effectuation_status IS DISTINCT FROM 'cancelled' AS live
-  FROM %[2]s AS c WHERE reject_reasons IS NULL
+  FROM %[1]s WHERE reject_reasons IS NULL
 ), ranked AS (
   SELECT *,
-    row_number() OVER (PARTITION BY exchange_policy_id, exchange_member_id ORDER BY benefit_start NULLS LAST, source_file, source_line) AS occurrence,
-    max(CASE WHEN live THEN coalesce(benefit_end, DATE '9999-12-31') END) OVER (
-      PARTITION BY exchange_policy_id, exchange_member_id ORDER BY benefit_start NULLS LAST, source_file, source_line
-      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
-    first_value(source_file || ':' || source_line) OVER (
-      PARTITION BY exchange_policy_id, exchange_member_id ORDER BY benefit_start NULLS LAST, source_file, source_line) AS first_src
+    row_number() OVER w AS occurrence,
+    max(CASE WHEN live THEN coalesce(benefit_end, DATE '9999-12-31') END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+    first_value(source_file) OVER w AS first_file,
+    first_value(source_line) OVER w AS first_line
   FROM base
+  WINDOW w AS (PARTITION BY exchange_policy_id, exchange_member_id ORDER BY benefit_start NULLS LAST, source_file, source_line)
 ), overlapping AS (
   SELECT a.row_id, min(b.exchange_policy_id) AS overlapping_policy_id
   FROM base AS a JOIN base AS b
@@ -45,16 +50,22 @@ WITH base AS (
     AND coalesce(b.benefit_start, DATE '0001-01-01') <= coalesce(a.benefit_end, DATE '9999-12-31')
   GROUP BY a.row_id
 ), flagged AS (
-  SELECT r.* EXCLUDE (prev_end, first_src, live),
-    CASE WHEN r.live AND r.prev_end >= coalesce(r.benefit_start, DATE '0001-01-01') THEN r.first_src END AS duplicate_of,
+  SELECT r.row_id, r.exchange_policy_id, r.occurrence, r.subscriber_indicator, r.relationship_code,
+    r.effectuation_status, r.benefit_start, r.source_file, r.source_line,
+    CASE WHEN r.live AND r.prev_end >= coalesce(r.benefit_start, DATE '0001-01-01')
+         THEN r.first_file || ':' || r.first_line END AS duplicate_of,
     o.overlapping_policy_id
   FROM ranked AS r LEFT JOIN overlapping AS o USING (row_id)
 )
-SELECT *,
+SELECT row_id, occurrence, duplicate_of, overlapping_policy_id,
   row_number() OVER (PARTITION BY exchange_policy_id ORDER BY
     subscriber_indicator = 'Y' DESC NULLS LAST, relationship_code = '18' DESC NULLS LAST, duplicate_of IS NULL DESC,
     effectuation_status IS DISTINCT FROM 'cancelled' DESC, benefit_start DESC NULLS LAST, source_file, source_line) = 1 AS is_policy_row
-FROM flagged`, sideRelation[side], canon)
+FROM flagged`, canon, derived),
+		fmt.Sprintf(`CREATE OR REPLACE VIEW %[3]s AS
+SELECT d.row_id, c.* EXCLUDE (reject_reasons), d.occurrence, d.duplicate_of, d.overlapping_policy_id, d.is_policy_row
+FROM %[1]s AS c JOIN %[2]s AS d ON c.rowid = d.row_id`, canon, derived, sideRelation[side]),
+	}
 }
 
 // pairsSQL pairs the two sides' rows. Duplicates are left out, so a repeated
@@ -67,75 +78,79 @@ var pairsSQL = []string{
 	 SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
 	   SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE reject_reasons IS NOT NULL
 	   UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer WHERE reject_reasons IS NOT NULL)`,
+	// Every (side, policy, member) present, rejected rows included: a policy
+	// whose rows were rejected is not "missing".
 	`CREATE OR REPLACE TEMP TABLE known AS
 	 SELECT 'marketplace' AS side, exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE exchange_policy_id IS NOT NULL
 	 UNION SELECT 'insurer', exchange_policy_id, exchange_member_id FROM canon_insurer WHERE exchange_policy_id IS NOT NULL`,
-	pairSideSQL("mk", rules.MarketplaceRows),
-	pairSideSQL("ik", rules.InsurerRows),
+	`CREATE OR REPLACE TEMP TABLE known_policies AS
+	 SELECT exchange_policy_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
+	`CREATE OR REPLACE TEMP TABLE known_members AS
+	 SELECT exchange_policy_id, exchange_member_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
+	pairSideSQL("mk", "marketplace"),
+	pairSideSQL("ik", "insurer"),
 	`CREATE OR REPLACE TEMP TABLE exact AS
 	 SELECT m.row_id AS mrow, i.row_id AS irow FROM mk AS m JOIN ik AS i
 	   ON m.pol = i.pol AND m.mem = i.mem AND m.bs = i.bs AND m.k = i.k`,
-	`CREATE OR REPLACE TEMP TABLE pair_keys AS
+	`CREATE OR REPLACE TABLE member_keys AS
 	 WITH lm AS (
-	   SELECT row_id, pol, mem, row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, row_id) AS o
-	   FROM mk WHERE row_id NOT IN (SELECT mrow FROM exact)
+	   SELECT row_id, pol, mem, bs, row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, row_id) AS o
+	   FROM mk ANTI JOIN exact ON mk.row_id = exact.mrow
 	 ), li AS (
-	   SELECT row_id, pol, mem, row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, row_id) AS o
-	   FROM ik WHERE row_id NOT IN (SELECT irow FROM exact)
+	   SELECT row_id, pol, mem, bs, row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, row_id) AS o
+	   FROM ik ANTI JOIN exact ON ik.row_id = exact.irow
+	 ), paired AS (
+	   SELECT e.mrow, e.irow, m.pol, m.mem, m.bs FROM exact AS e JOIN mk AS m ON m.row_id = e.mrow
+	   UNION ALL
+	   SELECT lm.row_id, li.row_id, coalesce(lm.pol, li.pol), coalesce(lm.mem, li.mem), coalesce(lm.bs, li.bs)
+	   FROM lm FULL JOIN li ON lm.pol = li.pol AND lm.mem = li.mem AND lm.o = li.o
 	 )
-	 SELECT mrow, irow FROM exact
-	 UNION ALL
-	 SELECT lm.row_id, li.row_id FROM lm FULL JOIN li ON lm.pol = li.pol AND lm.mem = li.mem AND lm.o = li.o`,
-	`CREATE OR REPLACE TABLE ` + rules.MemberPairs + ` AS
-	 WITH joined AS (
-	   SELECT coalesce(m.exchange_policy_id, i.exchange_policy_id) AS exchange_policy_id,
-	          coalesce(m.exchange_member_id, i.exchange_member_id) AS exchange_member_id,
-	          coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id,
-	          row_number() OVER (PARTITION BY coalesce(m.exchange_policy_id, i.exchange_policy_id), coalesce(m.exchange_member_id, i.exchange_member_id)
-	                             ORDER BY coalesce(m.benefit_start, i.benefit_start) NULLS LAST, coalesce(m.row_id, i.row_id)) AS segment,
-	          m.row_id IS NOT NULL AS in_marketplace, i.row_id IS NOT NULL AS in_insurer, m, i
-	   FROM pair_keys AS pk
-	   LEFT JOIN ` + rules.MarketplaceRows + ` AS m ON m.row_id = pk.mrow
-	   LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = pk.irow
-	 )
-	 SELECT j.exchange_policy_id, j.exchange_member_id, j.issuer_hios_id, j.segment, j.in_marketplace, j.in_insurer,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'marketplace' AND k.exchange_policy_id = j.exchange_policy_id) AS marketplace_has_policy,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'insurer' AND k.exchange_policy_id = j.exchange_policy_id) AS insurer_has_policy,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'marketplace' AND k.exchange_policy_id = j.exchange_policy_id AND k.exchange_member_id = j.exchange_member_id) AS marketplace_has_member,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'insurer' AND k.exchange_policy_id = j.exchange_policy_id AND k.exchange_member_id = j.exchange_member_id) AS insurer_has_member,
-	   j.m, j.i
-	 FROM joined AS j`,
-	`CREATE OR REPLACE TABLE ` + rules.PolicyPairs + ` AS
-	 WITH joined AS (
-	   SELECT coalesce(m.exchange_policy_id, i.exchange_policy_id) AS exchange_policy_id,
-	          coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id,
-	          m.row_id IS NOT NULL AS in_marketplace, i.row_id IS NOT NULL AS in_insurer, m, i
-	   FROM (SELECT * FROM ` + rules.MarketplaceRows + ` WHERE is_policy_row) AS m
-	   FULL JOIN (SELECT * FROM ` + rules.InsurerRows + ` WHERE is_policy_row) AS i ON m.exchange_policy_id = i.exchange_policy_id
-	 )
-	 SELECT j.exchange_policy_id, CAST(NULL AS VARCHAR) AS exchange_member_id, j.issuer_hios_id, CAST(0 AS BIGINT) AS segment,
-	   j.in_marketplace, j.in_insurer,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'marketplace' AND k.exchange_policy_id = j.exchange_policy_id) AS marketplace_has_policy,
-	   EXISTS (SELECT 1 FROM known k WHERE k.side = 'insurer' AND k.exchange_policy_id = j.exchange_policy_id) AS insurer_has_policy,
-	   j.in_marketplace AS marketplace_has_member, j.in_insurer AS insurer_has_member,
-	   j.m, j.i
-	 FROM joined AS j`,
+	 SELECT row_number() OVER () AS pair_id, p.mrow, p.irow, p.pol, p.mem,
+	   row_number() OVER (PARTITION BY p.pol, p.mem ORDER BY p.bs NULLS LAST, coalesce(p.mrow, p.irow)) AS segment,
+	   kp.in_m AS marketplace_has_policy, kp.in_i AS insurer_has_policy,
+	   km.in_m AS marketplace_has_member, km.in_i AS insurer_has_member
+	 FROM paired AS p
+	 JOIN known_policies AS kp ON kp.exchange_policy_id = p.pol
+	 JOIN known_members AS km ON km.exchange_policy_id = p.pol AND km.exchange_member_id = p.mem`,
+	`CREATE OR REPLACE VIEW ` + rules.MemberPairs + ` AS
+	 SELECT k.pair_id, k.pol AS exchange_policy_id, k.mem AS exchange_member_id, coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id,
+	   k.segment, k.mrow IS NOT NULL AS in_marketplace, k.irow IS NOT NULL AS in_insurer,
+	   k.marketplace_has_policy, k.insurer_has_policy, k.marketplace_has_member, k.insurer_has_member, m, i
+	 FROM member_keys AS k
+	 LEFT JOIN ` + rules.MarketplaceRows + ` AS m ON m.row_id = k.mrow
+	 LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = k.irow`,
+	`CREATE OR REPLACE TABLE policy_keys AS
+	 WITH m AS (SELECT row_id, exchange_policy_id FROM ` + rules.MarketplaceRows + ` WHERE is_policy_row),
+	      i AS (SELECT row_id, exchange_policy_id FROM ` + rules.InsurerRows + ` WHERE is_policy_row)
+	 SELECT row_number() OVER () AS pair_id, m.row_id AS mrow, i.row_id AS irow, coalesce(m.exchange_policy_id, i.exchange_policy_id) AS pol,
+	   kp.in_m AS marketplace_has_policy, kp.in_i AS insurer_has_policy
+	 FROM m FULL JOIN i ON m.exchange_policy_id = i.exchange_policy_id
+	 JOIN known_policies AS kp ON kp.exchange_policy_id = coalesce(m.exchange_policy_id, i.exchange_policy_id)`,
+	`CREATE OR REPLACE VIEW ` + rules.PolicyPairs + ` AS
+	 SELECT k.pair_id, k.pol AS exchange_policy_id, CAST(NULL AS VARCHAR) AS exchange_member_id,
+	   coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id, CAST(0 AS BIGINT) AS segment,
+	   k.mrow IS NOT NULL AS in_marketplace, k.irow IS NOT NULL AS in_insurer,
+	   k.marketplace_has_policy, k.insurer_has_policy,
+	   k.mrow IS NOT NULL AS marketplace_has_member, k.irow IS NOT NULL AS insurer_has_member, m, i
+	 FROM policy_keys AS k
+	 LEFT JOIN ` + rules.MarketplaceRows + ` AS m ON m.row_id = k.mrow
+	 LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = k.irow`,
 }
 
-func pairSideSQL(name, rel string) string {
+func pairSideSQL(name, side string) string {
 	return `CREATE OR REPLACE TEMP TABLE ` + name + ` AS
-	 SELECT row_id, exchange_policy_id AS pol, exchange_member_id AS mem, benefit_start AS bs,
-	   row_number() OVER (PARTITION BY exchange_policy_id, exchange_member_id, benefit_start
-	                      ORDER BY effectuation_status IS DISTINCT FROM 'cancelled' DESC, source_file, source_line) AS k
-	 FROM ` + rel + ` AS r
-	 WHERE duplicate_of IS NULL
-	   AND NOT EXISTS (SELECT 1 FROM rejected_keys x WHERE x.exchange_policy_id = r.exchange_policy_id AND x.exchange_member_id = r.exchange_member_id)`
+	 SELECT d.row_id, c.exchange_policy_id AS pol, c.exchange_member_id AS mem, c.benefit_start AS bs,
+	   row_number() OVER (PARTITION BY c.exchange_policy_id, c.exchange_member_id, c.benefit_start
+	                      ORDER BY c.effectuation_status IS DISTINCT FROM 'cancelled' DESC, c.source_file, c.source_line) AS k
+	 FROM ` + load.CanonTable(side) + ` AS c JOIN ` + side + `_derived AS d ON c.rowid = d.row_id
+	 ANTI JOIN rejected_keys AS x ON x.exchange_policy_id = c.exchange_policy_id AND x.exchange_member_id = c.exchange_member_id
+	 WHERE d.duplicate_of IS NULL`
 }
 
 // buildRelations (re)creates every relation rules read. Run on empty
 // canonical tables it gives the schema rules are compiled against.
 func buildRelations(ctx context.Context, db execer) error {
-	stmts := []string{rowsSQL("marketplace"), rowsSQL("insurer")}
+	stmts := append(derivedSQL("marketplace"), derivedSQL("insurer")...)
 	stmts = append(stmts, pairsSQL...)
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {

@@ -30,8 +30,8 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 		return nil
 	}
 	for q, dst := range map[string]*int64{
-		"SELECT count(*) FROM " + rules.MemberPairs + " WHERE in_marketplace AND in_insurer":                        &s.MatchedMembers,
-		"SELECT count(*) FROM " + rules.PolicyPairs + " WHERE in_marketplace AND in_insurer":                        &s.MatchedPolicies,
+		"SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedMembers,
+		"SELECT count(*) FROM policy_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedPolicies,
 		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.MarketplaceRows:                                   &s.MarketplacePolicies,
 		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.InsurerRows:                                       &s.InsurerPolicies,
 		"SELECT count(*) FROM findings":                                                                             &s.Findings,

@@ -37,89 +37,167 @@ type SQLOptions struct {
 	RevealPII bool // show full SSNs instead of the last four digits
 }
 
-// Query returns the SELECT that yields the rule's findings, with the columns
-// of FindingColumns. The rule's `when` stays one parenthesised expression.
-// For single-file rules, sides limits the files read (nil: all the scope's).
+// Query returns the SELECT that yields the rule's findings on its own, with
+// the columns of FindingColumns (rules are compiled with it). For
+// single-file rules, sides limits the files read (nil: all the scope's).
+// The engine evaluates many rules at once with BatchQueries.
 func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
+	items := []Item{{Rule: r}}
+	if !r.AppliesTo.Paired() {
+		if sides == nil {
+			sides = r.AppliesTo.Sides()
+		}
+		items = items[:0]
+		for _, side := range sides {
+			items = append(items, Item{Rule: r, Side: side})
+		}
+	}
+	var parts []string
+	for _, it := range items {
+		cond, val, err := it.finding(opts)
+		if err != nil {
+			return "", err
+		}
+		rel, alias, _ := it.from()
+		parts = append(parts, fmt.Sprintf("SELECT unnest(%s) FROM %s AS %s WHERE %s", val, rel, alias, cond))
+	}
+	return strings.Join(parts, " UNION ALL "), nil
+}
+
+// Item is one rule applied to one relation: a paired rule (Side ""), or a
+// single-file rule on one side's rows.
+type Item struct {
+	Rule *Rule
+	Side string
+}
+
+// Relation returns the relation the item reads.
+func (it Item) Relation() string {
+	rel, _, _ := it.from()
+	return rel
+}
+
+// from returns the item's relation, its alias in rule expressions, and the
+// column that identifies a row of it.
+func (it Item) from() (rel, alias, id string) {
+	switch {
+	case it.Rule.AppliesTo.Paired() && it.Rule.Grain == GrainPolicy:
+		return PolicyPairs, "p", "pair_id"
+	case it.Rule.AppliesTo.Paired():
+		return MemberPairs, "p", "pair_id"
+	case it.Side == "insurer":
+		return InsurerRows, "r", "row_id"
+	}
+	return MarketplaceRows, "r", "row_id"
+}
+
+// HitsTable holds the rows a batch of rules reports, between the two
+// statements of BatchQueries.
+const HitsTable = "rule_hits"
+
+// BatchQueries returns the statements that evaluate every item (all reading
+// the same relation) and insert their findings into table: the first scans
+// the relation once, evaluating only the conditions, and keeps (row, rule)
+// for each hit; the second builds finding structs for those rows alone.
+// Discrepancies are few, so the costly part runs on a small fraction.
+func BatchQueries(opts SQLOptions, items []Item, table string) ([]string, error) {
+	if len(items) == 0 {
+		return nil, fmt.Errorf("no rules to evaluate")
+	}
+	rel, alias, id := items[0].from()
+	conds := make([]string, len(items))
+	marks := make([]string, len(items))
+	builds := make([]string, len(items))
+	for n, it := range items {
+		if it.Relation() != rel {
+			return nil, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Relation(), rel)
+		}
+		cond, val, err := it.finding(opts)
+		if err != nil {
+			return nil, err
+		}
+		conds[n] = "(" + cond + ")"
+		marks[n] = fmt.Sprintf("CASE WHEN %s THEN %d END", cond, n)
+		builds[n] = fmt.Sprintf("WHEN %d THEN %s", n, val)
+	}
+	return []string{
+		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM %s AS %s WHERE %s",
+			HitsTable, alias, id, strings.Join(marks, ", "), rel, alias, strings.Join(conds, " OR ")),
+		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE h.item %s END) FROM %s AS h JOIN %s AS %s ON %s.%s = h.id",
+			table, strings.Join(builds, " "), HitsTable, rel, alias, alias, id),
+	}, nil
+}
+
+// finding returns the condition under which the item reports a row, and
+// the STRUCT of the finding it reports.
+func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
+	r := it.Rule
 	when, err := bindParams(r.When, r.Params)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	amount := "NULL"
 	if r.Amount != "" {
 		if amount, err = bindParams(r.Amount, r.Params); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
-	amount = "CAST((" + amount + ") AS DECIMAL(18,2))"
-	var b strings.Builder
-	head := func(issuer, policy, member, segment, side, mk, ins, msg, src string) {
-		fmt.Fprintf(&b, "SELECT %s AS rule, %s AS category, %s AS severity, %s AS issuer_hios_id, %s AS exchange_policy_id, "+
-			"%s AS exchange_member_id, %s AS segment, %s AS side, %s AS marketplace, %s AS insurer, %s AS amount, %s AS message, %s",
-			quote(r.ID), quote(r.Category), quote(r.Severity), issuer, policy, member, segment, side, mk, ins, amount, msg, src)
+	msg, err := r.messageSQL(opts)
+	if err != nil {
+		return "", "", err
 	}
+	var f struct{ issuer, policy, member, segment, side, mk, ins, mFile, mLine, iFile, iLine string }
 	if r.AppliesTo.Paired() {
-		msg, err := r.messageSQL(opts)
-		if err != nil {
-			return "", err
-		}
-		rel, member, segment := MemberPairs, "p.exchange_member_id", "p.segment"
-		if r.Grain == GrainPolicy {
-			rel, member, segment = PolicyPairs, "CAST(NULL AS VARCHAR)", "CAST(0 AS BIGINT)"
-		}
-		mk, ins := valuesSQL("m", r.Fields, opts), valuesSQL("i", r.Fields, opts)
-		scope := "p.in_marketplace AND p.in_insurer"
+		f.issuer, f.policy, f.member, f.segment, f.side = "p.issuer_hios_id", "p.exchange_policy_id", "p.exchange_member_id", "p.segment", "NULL"
+		f.mk, f.ins = valuesSQL("m", r.Fields, opts), valuesSQL("i", r.Fields, opts)
+		f.mFile, f.mLine, f.iFile, f.iLine = "m.source_file", "m.source_line", "i.source_file", "i.source_line"
+		cond = "p.in_marketplace AND p.in_insurer"
 		switch r.AppliesTo {
 		case ScopeMarketplaceOnly:
-			ins, scope = nullMap, "p.in_marketplace AND NOT p.in_insurer"
+			f.ins, cond = "NULL", "p.in_marketplace AND NOT p.in_insurer"
 		case ScopeInsurerOnly:
-			mk, scope = nullMap, "p.in_insurer AND NOT p.in_marketplace"
+			f.mk, cond = "NULL", "p.in_insurer AND NOT p.in_marketplace"
 		}
-		head("p.issuer_hios_id", "p.exchange_policy_id", member, segment, "CAST(NULL AS VARCHAR)", mk, ins, msg,
-			"m.source_file AS m_file, m.source_line AS m_line, i.source_file AS i_file, i.source_line AS i_line")
-		fmt.Fprintf(&b, " FROM %s AS p WHERE %s AND (%s)", rel, scope, when)
-		return b.String(), nil
-	}
-	if sides == nil {
-		sides = r.AppliesTo.Sides()
-	}
-	for n, side := range sides {
-		if n > 0 {
-			b.WriteString(" UNION ALL ")
-		}
-		msg, err := r.messageSQL(opts)
-		if err != nil {
-			return "", err
-		}
+	} else {
+		f.issuer, f.policy, f.member, f.segment, f.side = "r.issuer_hios_id", "r.exchange_policy_id", "r.exchange_member_id", "r.occurrence", quote(it.Side)
 		vals := valuesSQL("r", r.Fields, opts)
-		mk, ins, rel := vals, nullMap, MarketplaceRows
-		src := "r.source_file AS m_file, r.source_line AS m_line, CAST(NULL AS VARCHAR) AS i_file, CAST(NULL AS BIGINT) AS i_line"
-		if side == "insurer" {
-			mk, ins, rel = nullMap, vals, InsurerRows
-			src = "CAST(NULL AS VARCHAR) AS m_file, CAST(NULL AS BIGINT) AS m_line, r.source_file AS i_file, r.source_line AS i_line"
+		f.mk, f.ins, f.mFile, f.mLine, f.iFile, f.iLine = vals, "NULL", "r.source_file", "r.source_line", "NULL", "NULL"
+		if it.Side == "insurer" {
+			f.mk, f.ins, f.mFile, f.mLine, f.iFile, f.iLine = "NULL", vals, "NULL", "NULL", "r.source_file", "r.source_line"
 		}
-		member, segment, filter := "r.exchange_member_id", "r.occurrence", "TRUE"
+		cond = "TRUE"
 		if r.Grain == GrainPolicy {
-			member, segment, filter = "CAST(NULL AS VARCHAR)", "CAST(0 AS BIGINT)", "r.is_policy_row"
+			cond = "r.is_policy_row"
 		}
-		head("r.issuer_hios_id", "r.exchange_policy_id", member, segment, quote(side), mk, ins, msg, src)
-		fmt.Fprintf(&b, " FROM %s AS r WHERE %s AND (%s)", rel, filter, when)
 	}
-	return b.String(), nil
+	if r.Grain == GrainPolicy {
+		f.member, f.segment = "NULL", "0"
+	}
+	value = fmt.Sprintf("{'rule': %s, 'category': %s, 'severity': %s, "+
+		"'issuer_hios_id': CAST(%s AS VARCHAR), 'exchange_policy_id': CAST(%s AS VARCHAR), 'exchange_member_id': CAST(%s AS VARCHAR), "+
+		"'segment': CAST(%s AS BIGINT), 'side': CAST(%s AS VARCHAR), "+
+		"'marketplace': CAST(%s AS MAP(VARCHAR, VARCHAR)), 'insurer': CAST(%s AS MAP(VARCHAR, VARCHAR)), "+
+		"'amount': CAST((%s) AS DECIMAL(18,2)), 'message': CAST(%s AS VARCHAR), "+
+		"'m_file': CAST(%s AS VARCHAR), 'm_line': CAST(%s AS BIGINT), 'i_file': CAST(%s AS VARCHAR), 'i_line': CAST(%s AS BIGINT)}",
+		sqlString(r.ID), sqlString(r.Category), sqlString(r.Severity), f.issuer, f.policy, f.member, f.segment, f.side,
+		f.mk, f.ins, amount, msg, f.mFile, f.mLine, f.iFile, f.iLine)
+	return cond + " AND (" + when + ")", value, nil
 }
 
-const nullMap = "CAST(NULL AS MAP(VARCHAR, VARCHAR))"
+// sqlString is a VARCHAR literal (a bare literal would be typed STRING_LITERAL
+// and could not share a list with other rules' structs).
+func sqlString(s string) string { return "CAST(" + quote(s) + " AS VARCHAR)" }
 
 // valuesSQL builds the MAP of compared field values shown for one side.
 func valuesSQL(alias string, fields []string, opts SQLOptions) string {
 	if len(fields) == 0 {
-		return "CAST(MAP {} AS MAP(VARCHAR, VARCHAR))"
+		return "MAP {}"
 	}
 	parts := make([]string, len(fields))
 	for i, f := range fields {
 		parts[i] = quote(f) + ": " + renderSQL(alias+"."+f, f, opts)
 	}
-	return "CAST(MAP {" + strings.Join(parts, ", ") + "} AS MAP(VARCHAR, VARCHAR))"
+	return "MAP {" + strings.Join(parts, ", ") + "}"
 }
 
 // renderSQL turns a field reference into display text: ISO dates, money with

@@ -62,7 +62,7 @@ func duplicates(hs []string) map[string]bool {
 }
 
 func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[string]string) string {
-	var text, typed, checks []string
+	var text, typed, checks, conds []string
 	for _, f := range canonical.Fields {
 		x := "NULL"
 		if h, ok := cols[f.Name]; ok {
@@ -85,11 +85,13 @@ func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[str
 			if f.Name == "ssn" {
 				cond += " AND NOT regexp_full_match(x_ssn, '[*Xx#]{3}-?[*Xx#]{2}-?[0-9]{4}|[*Xx#]{5}[0-9]{4}')"
 			}
+			conds = append(conds, "("+cond+")")
 			checks = append(checks, fmt.Sprintf("CASE WHEN %s THEN {'field': '%s', 'value': x_%s, 'reason': %s} END",
 				cond, f.Name, f.Name, quote(reason)))
 		}
 	}
 	for _, req := range canonical.Required {
+		conds = append(conds, req+" IS NULL")
 		checks = append(checks, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': NULL, 'reason': 'required to match records, but empty'} END", req, req))
 	}
 	var out []string
@@ -98,24 +100,23 @@ func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[str
 	}
 	return fmt.Sprintf(`INSERT INTO %s BY NAME
 SELECT %s, %s AS source_file, __line AS source_line,
-  CASE WHEN len(errs) = 0 THEN NULL ELSE errs END AS reject_reasons
-FROM (
-  SELECT *, list_filter([%s], e -> e IS NOT NULL) AS errs
-  FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))
-)`,
+  -- The list of reasons is built only for rows that have one.
+  CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS reject_reasons
+FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
 		CanonTable(t.src.Side), strings.Join(out, ", "), quote(t.src.Path),
-		strings.Join(checks, ", "),
+		strings.Join(conds, " OR "), strings.Join(checks, ", "),
 		strings.Join(typed, ", "), rel.Line, strings.Join(text, ", "), rel.SQL)
 }
 
 // cleanSQL trims a source value to NULL-when-empty text; names also get
 // inner runs of space collapsed, since they are compared that way.
 func cleanSQL(col string, f canonical.Field) string {
-	v := "CAST(" + col + " AS VARCHAR)"
+	v := "nullif(trim(CAST(" + col + " AS VARCHAR)), '')"
 	if f.Name == "first_name" || f.Name == "last_name" {
-		v = `regexp_replace(` + v + `, '\s+', ' ', 'g')`
+		// The regex runs only where there is a run of white space to collapse.
+		return "CASE WHEN contains(" + v + ", '  ') OR contains(" + v + ", chr(9)) THEN regexp_replace(" + v + ", '\\s+', ' ', 'g') ELSE " + v + " END"
 	}
-	return "nullif(trim(" + v + "), '')"
+	return v
 }
 
 // valuesSQL applies a mapping's values: translation (exact source text).

@@ -106,6 +106,6 @@ wrong subsidy, premium, date, status or demographic, in people and in dollars.`,
 	}
 	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress or summary output on stderr")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
-	root.AddCommand(newRunCmd(e), newRulesCmd(e), newConvertCmd(e))
+	root.AddCommand(newRunCmd(e), newRulesCmd(e), newConvertCmd(e), newGenerateCmd(e))
 	return root
 }

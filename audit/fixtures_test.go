@@ -1,0 +1,75 @@
+package audit
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFixturesProduceExpectedFindings: the shipped fixture yields exactly
+// the findings listed in fixtures/basic/expected-findings.csv.
+func TestFixturesProduceExpectedFindings(t *testing.T) {
+	dir := filepath.Join("..", "fixtures", "basic")
+	out := t.TempDir()
+	_, err := Run(context.Background(), Options{
+		Marketplace: []string{filepath.Join(dir, "marketplace.csv")}, Insurer: []string{filepath.Join(dir, "insurer.csv")},
+		InsurerMapping: filepath.Join(dir, "insurer-mapping.yaml"), OutDir: out, Formats: []string{"json"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "expected-findings.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range rows[1:] {
+		want = append(want, strings.Join(r, ","))
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Findings []struct {
+			Category, Rule, Side string
+			Policy               *string `json:"exchange_policy_id"`
+			Member               *string `json:"exchange_member_id"`
+		}
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, fd := range rep.Findings {
+		member := ""
+		if fd.Member != nil {
+			member = *fd.Member
+		}
+		got = append(got, strings.Join([]string{fd.Category, fd.Rule, *fd.Policy, member, fd.Side}, ","))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		for _, g := range got {
+			if !slices.Contains(want, g) {
+				t.Errorf("unexpected finding %s", g)
+			}
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("missing finding %s", w)
+			}
+		}
+	}
+}

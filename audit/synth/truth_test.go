@@ -1,0 +1,118 @@
+package synth_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/audit"
+	"github.com/enrollaudit/enrollaudit/audit/synth"
+)
+
+// TestTruthMatchesAudit is the generator's contract: auditing the generated
+// files with the default rules yields exactly the planted findings, no more
+// and no fewer, and the insurer's formatting noise yields none.
+func TestTruthMatchesAudit(t *testing.T) {
+	for _, o := range []synth.Options{
+		{Policies: 400, Seed: 7, Rate: 0.15, Noise: true},
+		{Policies: 600, Seed: 20260101, Rate: 0.2, Noise: true},
+		{Policies: 300, Seed: 3, Rate: 0.15},
+		{Policies: 500, Seed: 11, Rate: -1, Noise: true}, // noise alone: no findings at all
+	} {
+		t.Run(fmt.Sprintf("seed%d", o.Seed), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			sum, err := synth.Generate(context.Background(), dir, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := audited(t, dir)
+			missing, extra := difference(sum.Planted, got)
+			if len(missing)+len(extra) > 0 {
+				t.Errorf("audit findings differ from truth (%d planted, %d found)\nmissing (planted, not found):\n%s\nextra (found, not planted):\n%s",
+					len(sum.Planted), len(got), lines(missing), lines(extra))
+			}
+		})
+	}
+}
+
+// audited runs the audit over a generated directory and returns its
+// findings as truth entries.
+func audited(t *testing.T, dir string) []synth.Truth {
+	t.Helper()
+	out := filepath.Join(dir, "out")
+	_, err := audit.Run(context.Background(), audit.Options{
+		Marketplace:    []string{filepath.Join(dir, synth.MarketplaceFile)},
+		Insurer:        []string{filepath.Join(dir, synth.InsurerFile)},
+		InsurerMapping: filepath.Join(dir, synth.InsurerMappingFile),
+		OutDir:         out,
+		Formats:        []string{"json"},
+		Threads:        2,
+	})
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Findings []synth.Truth `json:"findings"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("read report: %v", err)
+	}
+	return rep.Findings
+}
+
+// difference returns the entries of want not in got and of got not in want,
+// counting repeats.
+func difference(want, got []synth.Truth) (missing, extra []synth.Truth) {
+	key := func(x synth.Truth) string {
+		m := "null"
+		if x.ExchangeMemberID != nil {
+			m = *x.ExchangeMemberID
+		}
+		return strings.Join([]string{x.Category, x.Rule, x.ExchangePolicyID, m, x.Side}, "|")
+	}
+	left := map[string]int{}
+	for _, w := range want {
+		left[key(w)]++
+	}
+	for _, g := range got {
+		if left[key(g)] > 0 {
+			left[key(g)]--
+			continue
+		}
+		extra = append(extra, g)
+	}
+	for _, w := range want {
+		if left[key(w)] > 0 {
+			left[key(w)]--
+			missing = append(missing, w)
+		}
+	}
+	slices.SortFunc(missing, synth.Compare)
+	slices.SortFunc(extra, synth.Compare)
+	return missing, extra
+}
+
+func lines(ts []synth.Truth) string {
+	if len(ts) == 0 {
+		return "  (none)"
+	}
+	var b strings.Builder
+	for _, x := range ts {
+		m := "-"
+		if x.ExchangeMemberID != nil {
+			m = *x.ExchangeMemberID
+		}
+		fmt.Fprintf(&b, "  %-20s %-32s policy %s member %s %s\n", x.Category, x.Rule, x.ExchangePolicyID, m, x.Side)
+	}
+	return b.String()
+}
