@@ -51,12 +51,12 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	if err := load.Check(src); err != nil {
 		return nil, err
 	}
-	db, conn, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	defer conn.Close()
+	defer d.close()
+	conn := d.conn
 	if err := load.CreateTables(ctx, conn); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ var sideRelation = map[string]string{"marketplace": rules.MarketplaceRows, "insu
 //   - is_policy_row: the row that speaks for the policy (the subscriber's,
 //     current segment) in policy-grain rules;
 //
-// and defines the side's rule relation as the canonical row plus these.
+// and makes the side's rule relation: the canonical row plus these.
 func derivedSQL(side string) []string {
 	canon, derived := load.CanonTable(side), side+"_derived"
 	return []string{fmt.Sprintf(`CREATE OR REPLACE TABLE %[2]s AS
@@ -62,10 +62,32 @@ SELECT row_id, occurrence, duplicate_of, overlapping_policy_id,
     subscriber_indicator = 'Y' DESC NULLS LAST, relationship_code = '18' DESC NULLS LAST, duplicate_of IS NULL DESC,
     effectuation_status IS DISTINCT FROM 'cancelled' DESC, benefit_start DESC NULLS LAST, source_file, source_line) = 1 AS is_policy_row
 FROM flagged`, canon, derived),
-		fmt.Sprintf(`CREATE OR REPLACE VIEW %[3]s AS
+		// The rule relation is materialised once; buildRelations then keeps
+		// only the rejected rows in the canonical table, so a side's data is
+		// held once, not twice.
+		fmt.Sprintf(`CREATE OR REPLACE TABLE %[3]s AS
 SELECT d.row_id, c.* EXCLUDE (reject_reasons), d.occurrence, d.duplicate_of, d.overlapping_policy_id, d.is_policy_row
 FROM %[1]s AS c JOIN %[2]s AS d ON c.rowid = d.row_id`, canon, derived, sideRelation[side]),
+		"DROP TABLE " + derived,
 	}
+}
+
+// knownSQL records which policies and members each side has, rejected rows
+// included (a policy whose rows were rejected is not "missing"), and which
+// members have a rejected row. It reads the canonical tables whole, so it
+// runs before they are emptied.
+var knownSQL = []string{
+	`CREATE OR REPLACE TEMP TABLE rejected_keys AS
+	 SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
+	   SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE reject_reasons IS NOT NULL
+	   UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer WHERE reject_reasons IS NOT NULL)`,
+	`CREATE OR REPLACE TEMP TABLE known AS
+	 SELECT 'marketplace' AS side, exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE exchange_policy_id IS NOT NULL
+	 UNION SELECT 'insurer', exchange_policy_id, exchange_member_id FROM canon_insurer WHERE exchange_policy_id IS NOT NULL`,
+	`CREATE OR REPLACE TEMP TABLE known_policies AS
+	 SELECT exchange_policy_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
+	`CREATE OR REPLACE TEMP TABLE known_members AS
+	 SELECT exchange_policy_id, exchange_member_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
 }
 
 // pairsSQL pairs the two sides' rows. Duplicates are left out, so a repeated
@@ -74,19 +96,6 @@ FROM %[1]s AS c JOIN %[2]s AS d ON c.rowid = d.row_id`, canon, derived, sideRela
 // Members with a rejected row on either side are not paired: they are
 // accounted for in the rejects.
 var pairsSQL = []string{
-	`CREATE OR REPLACE TEMP TABLE rejected_keys AS
-	 SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
-	   SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE reject_reasons IS NOT NULL
-	   UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer WHERE reject_reasons IS NOT NULL)`,
-	// Every (side, policy, member) present, rejected rows included: a policy
-	// whose rows were rejected is not "missing".
-	`CREATE OR REPLACE TEMP TABLE known AS
-	 SELECT 'marketplace' AS side, exchange_policy_id, exchange_member_id FROM canon_marketplace WHERE exchange_policy_id IS NOT NULL
-	 UNION SELECT 'insurer', exchange_policy_id, exchange_member_id FROM canon_insurer WHERE exchange_policy_id IS NOT NULL`,
-	`CREATE OR REPLACE TEMP TABLE known_policies AS
-	 SELECT exchange_policy_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
-	`CREATE OR REPLACE TEMP TABLE known_members AS
-	 SELECT exchange_policy_id, exchange_member_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM known GROUP BY ALL`,
 	pairSideSQL("mk", "marketplace"),
 	pairSideSQL("ik", "insurer"),
 	`CREATE OR REPLACE TEMP TABLE exact AS
@@ -139,18 +148,23 @@ var pairsSQL = []string{
 
 func pairSideSQL(name, side string) string {
 	return `CREATE OR REPLACE TEMP TABLE ` + name + ` AS
-	 SELECT d.row_id, c.exchange_policy_id AS pol, c.exchange_member_id AS mem, c.benefit_start AS bs,
+	 SELECT c.row_id, c.exchange_policy_id AS pol, c.exchange_member_id AS mem, c.benefit_start AS bs,
 	   row_number() OVER (PARTITION BY c.exchange_policy_id, c.exchange_member_id, c.benefit_start
 	                      ORDER BY c.effectuation_status IS DISTINCT FROM 'cancelled' DESC, c.source_file, c.source_line) AS k
-	 FROM ` + load.CanonTable(side) + ` AS c JOIN ` + side + `_derived AS d ON c.rowid = d.row_id
+	 FROM ` + sideRelation[side] + ` AS c
 	 ANTI JOIN rejected_keys AS x ON x.exchange_policy_id = c.exchange_policy_id AND x.exchange_member_id = c.exchange_member_id
-	 WHERE d.duplicate_of IS NULL`
+	 WHERE c.duplicate_of IS NULL`
 }
 
 // buildRelations (re)creates every relation rules read. Run on empty
 // canonical tables it gives the schema rules are compiled against.
 func buildRelations(ctx context.Context, db execer) error {
-	stmts := append(derivedSQL("marketplace"), derivedSQL("insurer")...)
+	stmts := append([]string{}, knownSQL...)
+	for _, side := range []string{"marketplace", "insurer"} {
+		canon := load.CanonTable(side)
+		stmts = append(stmts, derivedSQL(side)...)
+		stmts = append(stmts, "CREATE OR REPLACE TABLE "+canon+" AS SELECT * FROM "+canon+" WHERE reject_reasons IS NOT NULL")
+	}
 	stmts = append(stmts, pairsSQL...)
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {

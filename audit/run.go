@@ -160,12 +160,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	sources, err := opts.sources()
 	cfgErrs.Collect("", err)
 
-	db, conn, err := openDB(ctx, opts)
+	d, err := openDB(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	defer conn.Close()
+	defer d.close()
+	conn := d.conn
 	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
 	if err := prepareRelations(ctx, conn); err != nil {
 		return nil, err
@@ -428,35 +428,70 @@ func rejectsFailure(ctx context.Context, conn *sql.Conn, opts Options, rep *repo
 
 var errStop = errors.New("stop")
 
-func openDB(ctx context.Context, opts Options) (*sql.DB, *sql.Conn, error) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return nil, nil, fmt.Errorf("start duckdb: %w", err)
+// DefaultMemoryLimit bounds DuckDB's memory when --memory-limit is not
+// given: a national extract then spills to disk instead of exhausting an
+// ordinary laptop (process peak stays under 4 GiB; README "Performance").
+const DefaultMemoryLimit = "2500MB"
+
+// duck is the audit's DuckDB: one connection, and the spill directory it
+// made (if any), removed on close.
+type duck struct {
+	db    *sql.DB
+	conn  *sql.Conn
+	spill string // removed by close; "" when the user chose the directory
+}
+
+func (d *duck) close() {
+	d.conn.Close()
+	d.db.Close()
+	if d.spill != "" {
+		os.RemoveAll(d.spill)
 	}
-	conn, err := db.Conn(ctx)
+}
+
+// openDB starts an in-memory DuckDB that spills to opts.TempDir, or to a
+// private directory under the system's temp dir.
+func openDB(ctx context.Context, opts Options) (*duck, error) {
+	d := &duck{}
+	spill := opts.TempDir
+	if spill == "" {
+		dir, err := os.MkdirTemp("", "enrollaudit-spill-")
+		if err != nil {
+			return nil, fmt.Errorf("create spill directory: %w", err)
+		}
+		spill, d.spill = dir, dir
+	}
+	var err error
+	if d.db, err = sql.Open("duckdb", ""); err == nil {
+		d.conn, err = d.db.Conn(ctx)
+	}
 	if err != nil {
-		db.Close()
-		return nil, nil, fmt.Errorf("start duckdb: %w", err)
+		if d.db != nil {
+			d.db.Close()
+		}
+		os.RemoveAll(d.spill)
+		return nil, fmt.Errorf("start duckdb: %w", err)
 	}
 	threads := opts.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	settings := []string{fmt.Sprintf("SET threads = %d", threads), "SET preserve_insertion_order = true"}
-	if opts.MemoryLimit != "" {
-		settings = append(settings, "SET memory_limit = "+quoteSQL(opts.MemoryLimit))
+	limit := opts.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
 	}
-	if opts.TempDir != "" {
-		settings = append(settings, "SET temp_directory = "+quoteSQL(opts.TempDir))
-	}
-	for _, s := range settings {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			conn.Close()
-			db.Close()
-			return nil, nil, fmt.Errorf("%w: %s: %v", ErrUsage, s, err)
+	for _, s := range []string{
+		fmt.Sprintf("SET threads = %d", threads),
+		"SET preserve_insertion_order = true",
+		"SET memory_limit = " + quoteSQL(limit),
+		"SET temp_directory = " + quoteSQL(spill),
+	} {
+		if _, err := d.conn.ExecContext(ctx, s); err != nil {
+			d.close()
+			return nil, fmt.Errorf("%w: %s: %v", ErrUsage, s, err)
 		}
 	}
-	return db, conn, nil
+	return d, nil
 }
 
 func lockDown(ctx context.Context, conn *sql.Conn) error {
@@ -477,12 +512,12 @@ func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
 	var errs fileerr.List
 	set, err := rules.Load(lo)
 	errs.Collect("", err)
-	db, conn, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	defer conn.Close()
+	defer d.close()
+	conn := d.conn
 	if err := prepareRelations(ctx, conn); err != nil {
 		return nil, err
 	}
