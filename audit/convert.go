@@ -78,18 +78,22 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 		}
 	}
 
-	var cols []string
-	for _, f := range canonical.Fields {
-		switch {
-		case f.Name == "ssn" && !opts.RevealPII:
-			cols = append(cols, "CASE WHEN ssn IS NULL THEN NULL ELSE '*****' || right(ssn, 4) END AS ssn")
-		default:
-			cols = append(cols, f.Name)
-		}
-	}
 	format := "(FORMAT csv, HEADER true)"
 	if ext == ".parquet" {
 		format = "(FORMAT parquet)"
+	}
+	var cols []string
+	for _, f := range canonical.Fields {
+		col := f.Name
+		if f.Name == "ssn" && !opts.RevealPII {
+			col = "CASE WHEN ssn IS NULL THEN NULL ELSE '*****' || right(ssn, 4) END"
+		}
+		// Text a spreadsheet would run as a formula gets a leading quote in
+		// CSV, as in every CSV this tool writes (reports.InertText).
+		if ext == ".csv" && f.Kind == canonical.Text {
+			col = "CASE WHEN left(" + col + ", 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN chr(39) || " + col + " ELSE " + col + " END"
+		}
+		cols = append(cols, col+" AS "+f.Name)
 	}
 	// DuckDB writes the file under a temporary name in the target directory;
 	// it is renamed into place only when complete.

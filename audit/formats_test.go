@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/reports"
@@ -110,5 +111,24 @@ func TestRCNILoads(t *testing.T) {
 	got := findingKeys(t, Options{Marketplace: []string{canon}, Insurer: []string{rcni}, InsurerFormat: "rcni"})
 	if len(got) != 0 {
 		t.Errorf("RCNI against itself: %v", got)
+	}
+}
+
+// TestConvertNeutralisesFormulas: a hostile name stays inert text in the
+// converted CSV, and SSNs are masked unless revealed.
+func TestConvertNeutralisesFormulas(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	err := os.WriteFile(in, []byte("exchange_policy_id,exchange_member_id,last_name,ssn\nP1,M1,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",123456789\n"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.csv")
+	if _, err := Convert(context.Background(), ConvertOptions{Input: in, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), `'=HYPERLINK`) || strings.Contains(string(b), "123456789") || !strings.Contains(string(b), "*****6789") {
+		t.Errorf("converted CSV:\n%s", b)
 	}
 }

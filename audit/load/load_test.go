@@ -236,3 +236,54 @@ func TestHostileCSV(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoadCSV: no input makes the CSV reader panic or hang, and every data
+// line is either loaded or rejected.
+func FuzzLoadCSV(f *testing.F) {
+	const head = "exchange_policy_id,exchange_member_id,last_name,birth_date,aptc_amount\n"
+	for _, seed := range []string{
+		head + "P,M1,Lee,1980-01-02,12.00\n",
+		head + "P,M1,\"Le\"\"e\",02/30/2026,$1,234.50\n",
+		head + "P,M2\nP,M3,a,b,c,d\n",
+		head + "P,M1,\"unterminated\n",
+		"a;b;c\n1;2;3\n",
+		head + "P,M1,Mu\xf1oz,,(12.00)\n",
+		head + "P,M1,Le\x00e,,\n",
+		"\ufeff" + head + "\r\nP,M1,Lee,,\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	conn := newConnF(f)
+	n := 0
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n++
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("f%d.csv", n))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace"})
+		if err != nil {
+			return // a whole-file problem, reported with the file's name
+		}
+		lines := int64(strings.Count(string(data), "\n") + 1)
+		if st.Loaded+st.Rejected > lines {
+			t.Fatalf("%d loaded + %d rejected from %d lines", st.Loaded, st.Rejected, lines)
+		}
+	})
+}
+
+func newConnF(f *testing.F) *sql.Conn {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := CreateTables(context.Background(), conn); err != nil {
+		f.Fatal(err)
+	}
+	return conn
+}

@@ -104,7 +104,7 @@ wrong subsidy, premium, date, status or demographic, in people and in dollars.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress or summary output on stderr")
+	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress bars or informational messages on stderr (warnings and errors still show)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
 	root.AddCommand(newRunCmd(e), newRulesCmd(e), newConvertCmd(e), newGenerateCmd(e))
 	return root

@@ -34,6 +34,9 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 			if !e.quiet {
 				opts.Progress = newProgress(e.stderr)
 			}
+			if opts.RevealPII {
+				e.log.Warn().Msg("--reveal-pii: report files will contain full SSNs; share them only with authorised users")
+			}
 			res, err := audit.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
@@ -44,8 +47,10 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 			if err := reports.WriteSummary(e.stdout, res.Report); err != nil {
 				return err
 			}
-			for _, f := range res.Files {
-				e.log.Info().Str("file", f).Msg("wrote")
+			if !e.quiet {
+				for _, f := range res.Files {
+					e.log.Info().Str("file", f).Msg("wrote")
+				}
 			}
 			if res.FailOnHit {
 				return fmt.Errorf("%w: most severe finding is %s", errFindings, res.MaxSeverity)

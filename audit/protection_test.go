@@ -1,0 +1,194 @@
+package audit
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixtureSSNs returns every full SSN in the fixture's marketplace file.
+func fixtureSSNs(t *testing.T) []string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "fixtures", "basic", "marketplace.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, h := range rows[0] {
+		if h == "ssn" {
+			col = i
+		}
+	}
+	var out []string
+	for _, r := range rows[1:] {
+		if len(r[col]) == 9 {
+			out = append(out, r[col])
+		}
+	}
+	if len(out) < 100 {
+		t.Fatalf("only %d SSNs in the fixture", len(out))
+	}
+	return out
+}
+
+func fixtureOptions(out string) Options {
+	dir := filepath.Join("..", "fixtures", "basic")
+	return Options{
+		Marketplace: []string{filepath.Join(dir, "marketplace.csv")}, Insurer: []string{filepath.Join(dir, "insurer.csv")},
+		InsurerMapping: filepath.Join(dir, "insurer-mapping.yaml"), OutDir: out,
+		Now: func() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) },
+	}
+}
+
+// outputsContain reports which output files hold any of the values, in any
+// of the forms a writer could give them (plain, or dashed as 123-45-6789).
+func outputsContain(t *testing.T, dir string, ssns []string) []string {
+	t.Helper()
+	var hits []string
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		if strings.HasSuffix(f, ".xlsx") {
+			text = xlsxText(t, f)
+		}
+		for _, s := range ssns {
+			if strings.Contains(text, s) || strings.Contains(text, s[:3]+"-"+s[3:5]+"-"+s[5:]) {
+				hits = append(hits, filepath.Base(f)+": "+s)
+				break
+			}
+		}
+	}
+	return hits
+}
+
+// xlsxText returns the text of a workbook's XML parts (it is a zip).
+func xlsxText(t *testing.T, path string) string {
+	t.Helper()
+	out, err := unzipText(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestNoFullSSNInAnyOutputByDefault(t *testing.T) {
+	ssns := fixtureSSNs(t)
+	out := t.TempDir()
+	opts := fixtureOptions(out)
+	opts.FindingsFormat = "ndjson"
+	opts.Formats = []string{"json", "xlsx"}
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if hits := outputsContain(t, out, ssns); len(hits) > 0 {
+		t.Errorf("full SSNs in outputs: %v", hits)
+	}
+
+	revealed := t.TempDir()
+	opts = fixtureOptions(revealed)
+	opts.RevealPII = true
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if hits := outputsContain(t, revealed, ssns); len(hits) == 0 {
+		t.Error("--reveal-pii revealed no SSN (the fixture has SSN mismatches)")
+	}
+}
+
+// TestReportsAreReproducible: the same inputs and rules give byte-identical
+// report.json and rejects.csv (the run timestamp aside, fixed here).
+func TestReportsAreReproducible(t *testing.T) {
+	var first map[string][]byte
+	for range 2 {
+		out := t.TempDir()
+		if _, err := Run(context.Background(), fixtureOptions(out)); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]byte{}
+		for _, name := range []string{"report.json", "rejects.csv"} {
+			b, err := os.ReadFile(filepath.Join(out, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[name] = b
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for name, b := range got {
+			if string(b) != string(first[name]) {
+				t.Errorf("%s differs between two runs", name)
+			}
+		}
+	}
+	if !regexp.MustCompile(`"sha256": "[0-9a-f]{64}"`).Match(first["report.json"]) {
+		t.Error("report.json does not record the inputs' SHA-256")
+	}
+}
+
+// TestFailedRunKeepsPreviousReport: a run that fails leaves the reports of
+// the previous run as they were and no partial file.
+func TestFailedRunKeepsPreviousReport(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Run(context.Background(), fixtureOptions(out)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	opts := fixtureOptions(out)
+	opts.InsurerMapping = filepath.Join(t.TempDir(), "missing.yaml")
+	if _, err := Run(context.Background(), opts); err == nil {
+		t.Fatal("run with a missing mapping succeeded")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, fixtureOptions(out)); err == nil {
+		t.Fatal("cancelled run succeeded")
+	}
+	after, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	if string(before) != string(after) {
+		t.Error("a failed run changed the previous report")
+	}
+	files, _ := filepath.Glob(filepath.Join(out, ".*"))
+	if len(files) > 0 {
+		t.Errorf("temporary files left behind: %v", files)
+	}
+}
+
+// TestLockedDown: once inputs are loaded DuckDB cannot reach files, and its
+// configuration cannot be changed back.
+func TestLockedDown(t *testing.T) {
+	ctx := context.Background()
+	d, err := openDB(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	if err := lockDown(ctx, d.conn); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"SELECT * FROM read_csv('../fixtures/basic/marketplace.csv')",
+		"COPY (SELECT 1) TO '" + filepath.Join(t.TempDir(), "x.csv") + "'",
+		"SET enable_external_access = true",
+		"ATTACH '" + filepath.Join(t.TempDir(), "x.db") + "'",
+	} {
+		if _, err := d.conn.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: allowed after lock-down", q)
+		}
+	}
+}
