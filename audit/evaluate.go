@@ -107,7 +107,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			return nil, err
 		}
 		items := batches[rel]
-		stmts, err := rules.BatchQueries(opts, items, "findings_raw")
+		stmts, err := rules.BatchQueries(opts, items, "findings_raw", batchScan(rel, rules.References(items)))
 		for _, q := range stmts {
 			if err != nil {
 				break

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/rules"
@@ -121,13 +122,7 @@ var pairsSQL = []string{
 	 FROM paired AS p
 	 JOIN known_policies AS kp ON kp.exchange_policy_id = p.pol
 	 JOIN known_members AS km ON km.exchange_policy_id = p.pol AND km.exchange_member_id = p.mem`,
-	`CREATE OR REPLACE VIEW ` + rules.MemberPairs + ` AS
-	 SELECT k.pair_id, k.pol AS exchange_policy_id, k.mem AS exchange_member_id, coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id,
-	   k.segment, k.mrow IS NOT NULL AS in_marketplace, k.irow IS NOT NULL AS in_insurer,
-	   k.marketplace_has_policy, k.insurer_has_policy, k.marketplace_has_member, k.insurer_has_member, m, i
-	 FROM member_keys AS k
-	 LEFT JOIN ` + rules.MarketplaceRows + ` AS m ON m.row_id = k.mrow
-	 LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = k.irow`,
+	`CREATE OR REPLACE VIEW ` + rules.MemberPairs + ` AS ` + pairSelect(false, "m", "i", "", ""),
 	`CREATE OR REPLACE TABLE policy_keys AS
 	 WITH m AS (SELECT row_id, exchange_policy_id FROM ` + rules.MarketplaceRows + ` WHERE is_policy_row),
 	      i AS (SELECT row_id, exchange_policy_id FROM ` + rules.InsurerRows + ` WHERE is_policy_row)
@@ -135,15 +130,67 @@ var pairsSQL = []string{
 	   kp.in_m AS marketplace_has_policy, kp.in_i AS insurer_has_policy
 	 FROM m FULL JOIN i ON m.exchange_policy_id = i.exchange_policy_id
 	 JOIN known_policies AS kp ON kp.exchange_policy_id = coalesce(m.exchange_policy_id, i.exchange_policy_id)`,
-	`CREATE OR REPLACE VIEW ` + rules.PolicyPairs + ` AS
-	 SELECT k.pair_id, k.pol AS exchange_policy_id, CAST(NULL AS VARCHAR) AS exchange_member_id,
-	   coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id, CAST(0 AS BIGINT) AS segment,
+	`CREATE OR REPLACE VIEW ` + rules.PolicyPairs + ` AS ` + pairSelect(true, "m", "i", "", ""),
+}
+
+// pairSelect is the SELECT of a pair relation (policy grain or member
+// grain). mStruct and iStruct are the expressions given as m and i: the whole
+// row (m, i) or a narrower struct; lead adds leading columns and keys
+// replaces the keys table (to start from the hits of a rule batch).
+func pairSelect(policy bool, mStruct, iStruct, lead, keys string) string {
+	table, member, segment := "member_keys", "k.mem", "k.segment"
+	mHas, iHas := "k.marketplace_has_member", "k.insurer_has_member"
+	if policy {
+		table, member, segment = "policy_keys", "CAST(NULL AS VARCHAR)", "CAST(0 AS BIGINT)"
+		mHas, iHas = "k.mrow IS NOT NULL", "k.irow IS NOT NULL"
+	}
+	if keys == "" {
+		keys = table + " AS k"
+	}
+	return `SELECT ` + lead + `k.pair_id, k.pol AS exchange_policy_id, ` + member + ` AS exchange_member_id,
+	   coalesce(m.issuer_hios_id, i.issuer_hios_id) AS issuer_hios_id, ` + segment + ` AS segment,
 	   k.mrow IS NOT NULL AS in_marketplace, k.irow IS NOT NULL AS in_insurer,
-	   k.marketplace_has_policy, k.insurer_has_policy,
-	   k.mrow IS NOT NULL AS marketplace_has_member, k.irow IS NOT NULL AS insurer_has_member, m, i
-	 FROM policy_keys AS k
+	   k.marketplace_has_policy, k.insurer_has_policy, ` + mHas + ` AS marketplace_has_member, ` + iHas + ` AS insurer_has_member,
+	   ` + mStruct + ` AS m, ` + iStruct + ` AS i
+	 FROM ` + keys + `
 	 LEFT JOIN ` + rules.MarketplaceRows + ` AS m ON m.row_id = k.mrow
-	 LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = k.irow`,
+	 LEFT JOIN ` + rules.InsurerRows + ` AS i ON i.row_id = k.irow`
+}
+
+// batchScan returns where a batch of rules on rel reads: for the pair
+// relations, the conditions see m and i narrowed to the fields they read,
+// so the scan of every pair does not carry both sides' whole rows.
+func batchScan(rel string, refs map[string][]string) rules.Scan {
+	hitsKeys := func(table string) string {
+		return rules.HitsTable + " AS h JOIN " + table + " AS k ON k.pair_id = h.id"
+	}
+	switch rel {
+	case rules.MemberPairs, rules.PolicyPairs:
+		policy := rel == rules.PolicyPairs
+		table := "member_keys"
+		if policy {
+			table = "policy_keys"
+		}
+		return rules.Scan{
+			All:  pairSelect(policy, narrowStruct("m", refs["m"]), narrowStruct("i", refs["i"]), "", ""),
+			Hits: pairSelect(policy, "m", "i", "h.item, ", hitsKeys(table)),
+		}
+	}
+	return rules.Scan{
+		All:  "SELECT * FROM " + rel,
+		Hits: "SELECT h.item, r.* FROM " + rules.HitsTable + " AS h JOIN " + rel + " AS r ON r.row_id = h.id",
+	}
+}
+
+// narrowStruct builds a struct of just the named columns of alias's row.
+func narrowStruct(alias string, cols []string) string {
+	parts := []string{"'row_id': " + alias + ".row_id"}
+	for _, c := range cols {
+		if c != "row_id" {
+			parts = append(parts, "'"+c+"': "+alias+"."+c)
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func pairSideSQL(name, side string) string {

@@ -495,7 +495,10 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 }
 
 func lockDown(ctx context.Context, conn *sql.Conn) error {
-	for _, s := range []string{"SET enable_external_access = false", "SET lock_configuration = true"} {
+	// Insertion order gives CSV rows their line numbers while loading;
+	// afterwards every result is ordered explicitly, and keeping the order
+	// would hold whole intermediate results in memory.
+	for _, s := range []string{"SET preserve_insertion_order = false", "SET enable_external_access = false", "SET lock_configuration = true"} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("lock down duckdb: %w", err)
 		}

@@ -95,12 +95,21 @@ func (it Item) from() (rel, alias, id string) {
 // statements of BatchQueries.
 const HitsTable = "rule_hits"
 
+// Scan says where a batch of rules reads: All is the SELECT of every row of
+// the batch's relation (it may leave out fields no condition reads); Hits is
+// the SELECT of the rows recorded in HitsTable, each with its item number
+// as column "item" and every column of the relation. Both keep the
+// relation's column names and its id column.
+type Scan struct {
+	All, Hits string
+}
+
 // BatchQueries returns the statements that evaluate every item (all reading
 // the same relation) and insert their findings into table: the first scans
-// the relation once, evaluating only the conditions, and keeps (row, rule)
-// for each hit; the second builds finding structs for those rows alone.
-// Discrepancies are few, so the costly part runs on a small fraction.
-func BatchQueries(opts SQLOptions, items []Item, table string) ([]string, error) {
+// All once, evaluating only the conditions, and keeps (row, rule) for each
+// hit in HitsTable; the second builds finding structs for the Hits rows
+// alone. Discrepancies are few, so the costly part runs on a small fraction.
+func BatchQueries(opts SQLOptions, items []Item, table string, scan Scan) ([]string, error) {
 	if len(items) == 0 {
 		return nil, fmt.Errorf("no rules to evaluate")
 	}
@@ -121,11 +130,25 @@ func BatchQueries(opts SQLOptions, items []Item, table string) ([]string, error)
 		builds[n] = fmt.Sprintf("WHEN %d THEN %s", n, val)
 	}
 	return []string{
-		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM %s AS %s WHERE %s",
-			HitsTable, alias, id, strings.Join(marks, ", "), rel, alias, strings.Join(conds, " OR ")),
-		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE h.item %s END) FROM %s AS h JOIN %s AS %s ON %s.%s = h.id",
-			table, strings.Join(builds, " "), HitsTable, rel, alias, alias, id),
+		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM (%s) AS %s WHERE %s",
+			HitsTable, alias, id, strings.Join(marks, ", "), scan.All, alias, strings.Join(conds, " OR ")),
+		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE %s.item %s END) FROM (%s) AS %s",
+			table, alias, strings.Join(builds, " "), scan.Hits, alias),
 	}, nil
+}
+
+// References lists the columns the items' conditions read through each
+// alias (m, i or r): the fields a batch's All scan must carry.
+func References(items []Item) map[string][]string {
+	out := map[string][]string{}
+	for _, it := range items {
+		for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(it.Rule.When), -1) {
+			if !slices.Contains(out[m[1]], m[2]) {
+				out[m[1]] = append(out[m[1]], m[2])
+			}
+		}
+	}
+	return out
 }
 
 // finding returns the condition under which the item reports a row, and

@@ -14,7 +14,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 )
 
-func newConn(t *testing.T) *sql.Conn {
+func newConn(t testing.TB) *sql.Conn {
 	t.Helper()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -253,7 +253,7 @@ func FuzzLoadCSV(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	conn := newConnF(f)
+	conn := newConn(f)
 	n := 0
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n++
@@ -270,20 +270,4 @@ func FuzzLoadCSV(f *testing.F) {
 			t.Fatalf("%d loaded + %d rejected from %d lines", st.Loaded, st.Rejected, lines)
 		}
 	})
-}
-
-func newConnF(f *testing.F) *sql.Conn {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := CreateTables(context.Background(), conn); err != nil {
-		f.Fatal(err)
-	}
-	return conn
 }
