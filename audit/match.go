@@ -30,39 +30,53 @@ func derivedSQL(side string) []string {
 	canon, derived := load.CanonTable(side), side+"_derived"
 	return []string{fmt.Sprintf(`CREATE OR REPLACE TABLE %[2]s AS
 WITH base AS (
-  SELECT rowid AS row_id, exchange_policy_id, exchange_member_id, benefit_start, benefit_end, effectuation_status,
-         subscriber_indicator, relationship_code, source_file, source_line,
+  SELECT rowid AS row_id, exchange_policy_id, exchange_member_id, exchange_subscriber_id, benefit_start, benefit_end,
+         effectuation_status, subscriber_indicator, relationship_code, source_file, source_line,
          effectuation_status IS DISTINCT FROM 'cancelled' AS live
   FROM %[1]s WHERE reject_reasons IS NULL
+),
+-- Nearly every (policy, member) has one row and nearly every member one
+-- policy: ranking and overlap checks run only where there is more than one.
+multi AS (
+  SELECT exchange_policy_id, exchange_member_id FROM base GROUP BY ALL HAVING count(*) > 1
 ), ranked AS (
-  SELECT *,
+  SELECT b.row_id, b.live, b.benefit_start,
     row_number() OVER w AS occurrence,
-    max(CASE WHEN live THEN coalesce(benefit_end, DATE '9999-12-31') END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
-    first_value(source_file) OVER w AS first_file,
-    first_value(source_line) OVER w AS first_line
-  FROM base
-  WINDOW w AS (PARTITION BY exchange_policy_id, exchange_member_id ORDER BY benefit_start NULLS LAST, source_file, source_line)
+    max(CASE WHEN b.live THEN coalesce(b.benefit_end, DATE '9999-12-31') END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+    first_value(b.source_file) OVER w AS first_file,
+    first_value(b.source_line) OVER w AS first_line
+  FROM base AS b SEMI JOIN multi AS x ON x.exchange_policy_id = b.exchange_policy_id AND x.exchange_member_id = b.exchange_member_id
+  WINDOW w AS (PARTITION BY b.exchange_policy_id, b.exchange_member_id ORDER BY b.benefit_start NULLS LAST, b.source_file, b.source_line)
+), dups AS (
+  SELECT row_id, occurrence,
+    CASE WHEN live AND prev_end >= coalesce(benefit_start, DATE '0001-01-01') THEN first_file || ':' || first_line END AS duplicate_of
+  FROM ranked
+), multi_policy AS (
+  SELECT exchange_member_id FROM base WHERE live GROUP BY 1 HAVING count(DISTINCT exchange_policy_id) > 1
+), candidates AS (
+  SELECT b.* FROM base AS b SEMI JOIN multi_policy AS x ON x.exchange_member_id = b.exchange_member_id WHERE b.live
 ), overlapping AS (
   SELECT a.row_id, min(b.exchange_policy_id) AS overlapping_policy_id
-  FROM base AS a JOIN base AS b
+  FROM candidates AS a JOIN candidates AS b
     ON a.exchange_member_id = b.exchange_member_id AND a.exchange_policy_id > b.exchange_policy_id
-  WHERE a.live AND b.live
-    AND coalesce(a.benefit_start, DATE '0001-01-01') <= coalesce(b.benefit_end, DATE '9999-12-31')
+  WHERE coalesce(a.benefit_start, DATE '0001-01-01') <= coalesce(b.benefit_end, DATE '9999-12-31')
     AND coalesce(b.benefit_start, DATE '0001-01-01') <= coalesce(a.benefit_end, DATE '9999-12-31')
   GROUP BY a.row_id
-), flagged AS (
-  SELECT r.row_id, r.exchange_policy_id, r.occurrence, r.subscriber_indicator, r.relationship_code,
-    r.effectuation_status, r.benefit_start, r.source_file, r.source_line,
-    CASE WHEN r.live AND r.prev_end >= coalesce(r.benefit_start, DATE '0001-01-01')
-         THEN r.first_file || ':' || r.first_line END AS duplicate_of,
-    o.overlapping_policy_id
-  FROM ranked AS r LEFT JOIN overlapping AS o USING (row_id)
+), reps AS (
+  -- The row that speaks for the policy: the subscriber's (by indicator,
+  -- relationship or own ID), live, latest segment, first in the file.
+  SELECT arg_min(row_id, {
+      s: NOT coalesce(subscriber_indicator = 'Y', false), r: NOT coalesce(relationship_code = '18', false),
+      o: NOT coalesce(exchange_member_id = exchange_subscriber_id, false), l: NOT live,
+      b: -coalesce(epoch(benefit_start), -1e12), f: source_file, n: source_line}) AS row_id
+  FROM base GROUP BY exchange_policy_id
 )
-SELECT row_id, occurrence, duplicate_of, overlapping_policy_id,
-  row_number() OVER (PARTITION BY exchange_policy_id ORDER BY
-    subscriber_indicator = 'Y' DESC NULLS LAST, relationship_code = '18' DESC NULLS LAST, duplicate_of IS NULL DESC,
-    effectuation_status IS DISTINCT FROM 'cancelled' DESC, benefit_start DESC NULLS LAST, source_file, source_line) = 1 AS is_policy_row
-FROM flagged`, canon, derived),
+SELECT b.row_id, coalesce(d.occurrence, 1) AS occurrence, d.duplicate_of, o.overlapping_policy_id,
+  r.row_id IS NOT NULL AS is_policy_row
+FROM base AS b
+LEFT JOIN dups AS d ON d.row_id = b.row_id
+LEFT JOIN overlapping AS o ON o.row_id = b.row_id
+LEFT JOIN reps AS r ON r.row_id = b.row_id`, canon, derived),
 		// The rule relation is materialised once; buildRelations then keeps
 		// only the rejected rows in the canonical table, so a side's data is
 		// held once, not twice.
