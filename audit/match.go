@@ -16,7 +16,7 @@ var sideRelation = map[string]string{"marketplace": rules.MarketplaceRows, "insu
 // narrow tables of keys and flags: the enrollment data itself is stored
 // once, which keeps a national extract within memory.
 
-// derivedSQL computes, for each loaded row of a side,
+// rowsSQL computes, for each loaded row of a side,
 //   - occurrence: its rank among rows of the same (policy, member) by start;
 //   - duplicate_of: file:line of the first row of that key when its coverage
 //     overlaps an earlier live row of the key (a cancelled row covers nothing);
@@ -25,10 +25,12 @@ var sideRelation = map[string]string{"marketplace": rules.MarketplaceRows, "insu
 //   - is_policy_row: the row that speaks for the policy (the subscriber's,
 //     current segment) in policy-grain rules;
 //
-// and makes the side's rule relation: the canonical row plus these.
-func derivedSQL(side string) []string {
-	canon, derived := load.CanonTable(side), side+"_derived"
-	return []string{fmt.Sprintf(`CREATE OR REPLACE TABLE %[2]s AS
+// and makes the side's rule relation: the canonical row plus these. It is
+// materialised once; buildRelations then keeps only the rejected rows in the
+// canonical table, so a side's data is held once, not twice.
+func rowsSQL(side string) string {
+	canon := load.CanonTable(side)
+	return fmt.Sprintf(`CREATE OR REPLACE TABLE %[2]s AS
 WITH base AS (
   SELECT rowid AS row_id, exchange_policy_id, exchange_member_id, exchange_subscriber_id, benefit_start, benefit_end,
          effectuation_status, subscriber_indicator, relationship_code, source_file, source_line,
@@ -71,20 +73,13 @@ multi AS (
       b: -coalesce(epoch(benefit_start), -1e12), f: source_file, n: source_line}) AS row_id
   FROM base GROUP BY exchange_policy_id
 )
-SELECT b.row_id, coalesce(d.occurrence, 1) AS occurrence, d.duplicate_of, o.overlapping_policy_id,
-  r.row_id IS NOT NULL AS is_policy_row
-FROM base AS b
-LEFT JOIN dups AS d ON d.row_id = b.row_id
-LEFT JOIN overlapping AS o ON o.row_id = b.row_id
-LEFT JOIN reps AS r ON r.row_id = b.row_id`, canon, derived),
-		// The rule relation is materialised once; buildRelations then keeps
-		// only the rejected rows in the canonical table, so a side's data is
-		// held once, not twice.
-		fmt.Sprintf(`CREATE OR REPLACE TABLE %[3]s AS
-SELECT d.row_id, c.* EXCLUDE (reject_reasons), d.occurrence, d.duplicate_of, d.overlapping_policy_id, d.is_policy_row
-FROM %[1]s AS c JOIN %[2]s AS d ON c.rowid = d.row_id`, canon, derived, sideRelation[side]),
-		"DROP TABLE " + derived,
-	}
+SELECT c.rowid AS row_id, c.* EXCLUDE (reject_reasons), coalesce(d.occurrence, 1) AS occurrence, d.duplicate_of,
+  o.overlapping_policy_id, r.row_id IS NOT NULL AS is_policy_row
+FROM %[1]s AS c
+LEFT JOIN dups AS d ON d.row_id = c.rowid
+LEFT JOIN overlapping AS o ON o.row_id = c.rowid
+LEFT JOIN reps AS r ON r.row_id = c.rowid
+WHERE c.reject_reasons IS NULL`, canon, sideRelation[side])
 }
 
 // knownSQL records which policies and members each side has, rejected rows
@@ -223,7 +218,7 @@ func buildRelations(ctx context.Context, db execer) error {
 	stmts := append([]string{}, knownSQL...)
 	for _, side := range []string{"marketplace", "insurer"} {
 		canon := load.CanonTable(side)
-		stmts = append(stmts, derivedSQL(side)...)
+		stmts = append(stmts, rowsSQL(side))
 		stmts = append(stmts, "CREATE OR REPLACE TABLE "+canon+" AS SELECT * FROM "+canon+" WHERE reject_reasons IS NOT NULL")
 	}
 	stmts = append(stmts, pairsSQL...)
