@@ -2,17 +2,27 @@ package audit
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
 const samples = "../../shared/samples"
+
+// sourceRef is a file:line a message points at; it differs between formats.
+var sourceRef = regexp.MustCompile(`first at [^)]+`)
 
 // findingKeys runs an audit and returns its findings without their source
 // locations, which legitimately differ between formats.
@@ -34,6 +44,7 @@ func findingKeys(t *testing.T, opts Options) []string {
 	var keys []string
 	for _, f := range rep.Findings {
 		f.MarketplaceSource, f.InsurerSource = nil, nil
+		f.Message = sourceRef.ReplaceAllString(f.Message, "first at (source)")
 		b, _ := json.Marshal(f)
 		keys = append(keys, string(b))
 	}
@@ -131,4 +142,107 @@ func TestConvertNeutralisesFormulas(t *testing.T) {
 	if !strings.Contains(string(b), `'=HYPERLINK`) || strings.Contains(string(b), "123456789") || !strings.Contains(string(b), "*****6789") {
 		t.Errorf("converted CSV:\n%s", b)
 	}
+}
+
+// TestEveryFormatAuditsAlike: the fixture's marketplace file written as
+// Parquet, JSON, NDJSON and XLSX (typed cells: dates as Excel dates, amounts
+// as numbers) gives the same findings as the CSV.
+func TestEveryFormatAuditsAlike(t *testing.T) {
+	dir := filepath.Join("..", "fixtures", "basic")
+	src := filepath.Join(dir, "marketplace.csv")
+	insurer := Options{Insurer: []string{filepath.Join(dir, "insurer.csv")}, InsurerMapping: filepath.Join(dir, "insurer-mapping.yaml")}
+	audit := func(path string) []string {
+		opts := insurer
+		opts.Marketplace = []string{path}
+		return findingKeys(t, opts)
+	}
+	want := audit(src)
+	if len(want) < 100 {
+		t.Fatalf("fixture gives %d findings", len(want))
+	}
+	tmp := t.TempDir()
+	d, err := openDB(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	// Typed columns, as another tool would write them.
+	read := "SELECT * FROM read_csv(" + quoteSQL(src) + ", header = true, types = {'zip': 'VARCHAR', 'ssn': 'VARCHAR', " +
+		"'exchange_policy_id': 'VARCHAR', 'exchange_member_id': 'VARCHAR', 'exchange_subscriber_id': 'VARCHAR', 'relationship_code': 'VARCHAR', " +
+		"'issuer_hios_id': 'VARCHAR'})"
+	for _, f := range []struct{ name, format string }{
+		{"m.parquet", "(FORMAT parquet)"}, {"m.json", "(FORMAT json, ARRAY true)"}, {"m.ndjson", "(FORMAT json)"},
+	} {
+		path := filepath.Join(tmp, f.name)
+		if _, err := d.conn.ExecContext(context.Background(), "COPY ("+read+") TO "+quoteSQL(path)+" "+f.format); err != nil {
+			t.Fatal(err)
+		}
+		if got := audit(path); !slices.Equal(got, want) {
+			t.Errorf("%s: %d findings differ from the CSV's %d%s", f.name, len(got), len(want), firstDiff(got, want))
+		}
+	}
+	xlsx := filepath.Join(tmp, "m.xlsx")
+	writeTypedXLSX(t, src, xlsx)
+	if got := audit(xlsx); !slices.Equal(got, want) {
+		t.Errorf("xlsx: %d findings differ from the CSV's %d%s", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// writeTypedXLSX copies a canonical CSV into a workbook the way a person
+// would keep it: dates as date cells, amounts and years as numbers.
+func writeTypedXLSX(t *testing.T, src, dst string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb := excelize.NewFile()
+	defer wb.Close()
+	sw, err := wb.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dateStyle, _ := wb.NewStyle(&excelize.Style{NumFmt: 14})
+	for r, row := range rows {
+		cells := make([]any, len(row))
+		for c, v := range row {
+			cells[c] = v
+			field, _ := canonical.Lookup(rows[0][c])
+			switch {
+			case r == 0 || v == "":
+			case field.Kind == canonical.Date:
+				if tm, err := time.Parse("2006-01-02", v); err == nil {
+					cells[c] = excelize.Cell{StyleID: dateStyle, Value: tm}
+				}
+			case field.Kind == canonical.Money || field.Kind == canonical.Int:
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					cells[c] = n
+				}
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+1)
+		if err := sw.SetRow(cell, cells); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.SaveAs(dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func firstDiff(got, want []string) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return "\nfirst difference:\n got " + got[i] + "\nwant " + want[i]
+		}
+	}
+	return ""
 }

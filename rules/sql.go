@@ -23,24 +23,18 @@ const (
 // expressions and as {name} in messages.
 var pairColumns = []string{"issuer_hios_id", "exchange_policy_id", "exchange_member_id", "segment"}
 
-// DerivedColumns are columns the engine adds to every canonical row (r, m and
-// i) beyond the canonical fields.
-var DerivedColumns = []string{"source_file", "source_line", "occurrence", "duplicate_of", "overlapping_policy_id", "is_policy_row"}
-
-// FindingColumns are the columns every rule query yields, in order.
-var FindingColumns = []string{"rule", "category", "severity", "issuer_hios_id", "exchange_policy_id",
-	"exchange_member_id", "segment", "side", "marketplace", "insurer", "amount", "message",
-	"m_file", "m_line", "i_file", "i_line"}
-
 // SQLOptions change how values are rendered into findings.
 type SQLOptions struct {
 	RevealPII bool // show full SSNs instead of the last four digits
 }
 
 // Query returns the SELECT that yields the rule's findings on its own, with
-// the columns of FindingColumns (rules are compiled with it). For
-// single-file rules, sides limits the files read (nil: all the scope's).
-// The engine evaluates many rules at once with BatchQueries.
+// the finding columns (rule, category, severity, issuer_hios_id,
+// exchange_policy_id, exchange_member_id, segment, side, marketplace,
+// insurer, amount, message, m_file, m_line, i_file, i_line); rules are
+// compiled with it. For single-file rules, sides limits the files read
+// (nil: all the scope's). The engine evaluates many rules at once with
+// BatchQueries.
 func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
 	items := []Item{{Rule: r}}
 	if !r.AppliesTo.Paired() {

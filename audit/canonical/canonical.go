@@ -75,15 +75,6 @@ func Lookup(name string) (Field, bool) {
 	return Fields[i], true
 }
 
-// Position returns the index of name in Fields, or -1.
-func Position(name string) int {
-	i, ok := index[name]
-	if !ok {
-		return -1
-	}
-	return i
-}
-
 // Names returns the field names in contract order.
 func Names() []string {
 	out := make([]string, len(Fields))

@@ -6,9 +6,11 @@ func TestNumFieldsMatchesFields(t *testing.T) {
 	if len(Fields) != NumFields {
 		t.Fatalf("NumFields = %d, len(Fields) = %d", NumFields, len(Fields))
 	}
+	var r Record
 	for i, f := range Fields {
-		if Position(f.Name) != i {
-			t.Errorf("Position(%q) = %d, want %d", f.Name, Position(f.Name), i)
+		r.Set(f.Name, f.Name)
+		if r.Values[i] != f.Name || r.Get(f.Name) != f.Name {
+			t.Errorf("field %s is not at position %d of a Record", f.Name, i)
 		}
 	}
 }

@@ -60,9 +60,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errFindings) {
-		if errors.Is(err, errUsage) || errors.Is(err, audit.ErrUsage) {
+		switch {
+		case code == exitInterrupted:
+			fmt.Fprintln(stderr, "enrollaudit: interrupted; no report was written (earlier reports are as they were)")
+		case errors.Is(err, errUsage) || errors.Is(err, audit.ErrUsage):
 			fmt.Fprintf(stderr, "enrollaudit: %v\nrun '%s --help' for usage\n", err, cmd.CommandPath())
-		} else {
+		default:
 			fmt.Fprintf(stderr, "enrollaudit: %v\n", err)
 		}
 	}
