@@ -205,7 +205,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			rep.Summary.InsurerRejected += in.RowsRejected
 		}
 	}
-	rejects := reports.RejectsCSV{Source: &rejectStream{db: conn}, RevealPII: opts.RevealPII}
+	rejects := reports.RejectsCSV{Source: &rejectStream{db: conn}, RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
 	if rejected > opts.MaxRejects {
 		return nil, rejectsFailure(ctx, conn, opts, rep, rejects, rejected)
 	}

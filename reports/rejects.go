@@ -29,6 +29,9 @@ type RejectSource interface {
 type RejectsCSV struct {
 	Source    RejectSource
 	RevealPII bool
+	// OmitValues leaves the value column empty and redacts personal values
+	// from reasons (aggregate-only reports are for publication).
+	OmitValues bool
 }
 
 func (RejectsCSV) Name() string     { return "rejects" }
@@ -46,7 +49,10 @@ func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
 			return ctx.Err()
 		}
 		v, reason := "", r.Reason
-		if r.Value != nil {
+		switch {
+		case w.OmitValues:
+			reason = RedactReason(r.Field, reason)
+		case r.Value != nil:
 			v = MaskValue(r.Field, *r.Value, w.RevealPII)
 		}
 		if !w.RevealPII && ssnFields[r.Field] {

@@ -54,3 +54,15 @@ func TestRedactReason(t *testing.T) {
 		t.Errorf("non-personal value removed: %s", got)
 	}
 }
+
+func TestRejectsCSVAggregateOnlyOmitsValues(t *testing.T) {
+	rs := rejectSlice{{Side: "insurer", File: "r.csv", Line: 3, Field: "birth_date", Value: strp("02/30/1980"), Reason: "not a valid date"},
+		{Side: "insurer", File: "m.834", Line: 8, Field: "DMG02", Value: strp("19800230"), Reason: `date "19800230" is not CCYYMMDD`}}
+	var buf bytes.Buffer
+	if err := (RejectsCSV{Source: rs, OmitValues: true}).Write(context.Background(), &buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "1980") || !strings.Contains(buf.String(), "r.csv,3,birth_date,,not a valid date") {
+		t.Errorf("aggregate-only rejects:\n%s", buf.String())
+	}
+}

@@ -94,16 +94,12 @@ func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[str
 		conds = append(conds, req+" IS NULL")
 		checks = append(checks, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': NULL, 'reason': 'required to match records, but empty'} END", req, req))
 	}
-	var out []string
-	for _, f := range canonical.Fields {
-		out = append(out, f.Name)
-	}
 	return fmt.Sprintf(`INSERT INTO %s BY NAME
 SELECT %s, %s AS source_file, __line AS source_line,
   -- The list of reasons is built only for rows that have one.
   CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS reject_reasons
 FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
-		CanonTable(t.src.Side), strings.Join(out, ", "), quote(t.src.Path),
+		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "), quote(t.src.Path),
 		strings.Join(conds, " OR "), strings.Join(checks, ", "),
 		strings.Join(typed, ", "), rel.Line, strings.Join(text, ", "), rel.SQL)
 }
