@@ -9,31 +9,14 @@ import (
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
 )
 
 const sample = "../../../shared/samples/rcni/RCNI_33653.txt"
 
-type collector struct {
-	records []canonical.Record
-	rejects []canonical.Reject
-	warns   []string
-}
-
-func (c *collector) Record(rec canonical.Record) error {
-	c.records = append(c.records, rec)
-	return nil
-}
-
-func (c *collector) Reject(rej canonical.Reject) error {
-	c.rejects = append(c.rejects, rej)
-	return nil
-}
-
-func (c *collector) Warn(msg string) { c.warns = append(c.warns, msg) }
-
-func read(t *testing.T, data string) *collector {
+func read(t *testing.T, data string) *canonicaltest.Collector {
 	t.Helper()
-	var c collector
+	var c canonicaltest.Collector
 	if err := Read(strings.NewReader(data), "x.txt", &c); err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -73,16 +56,16 @@ func TestSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var c collector
+	var c canonicaltest.Collector
 	if err := Read(f, "RCNI_33653.txt", &c); err != nil {
 		t.Fatal(err)
 	}
 	want := []canonical.Record{rec(1, withIDs("1234567")), rec(2, withIDs("1234890"))}
-	if !slices.Equal(c.records, want) {
-		t.Errorf("records:\n%+v\nwant:\n%+v", c.records, want)
+	if !slices.Equal(c.Records, want) {
+		t.Errorf("records:\n%+v\nwant:\n%+v", c.Records, want)
 	}
-	if len(c.rejects)+len(c.warns) != 0 {
-		t.Errorf("rejects %+v, warnings %q", c.rejects, c.warns)
+	if len(c.Rejects)+len(c.Warns) != 0 {
+		t.Errorf("rejects %+v, warnings %q", c.Rejects, c.Warns)
 	}
 }
 
@@ -134,15 +117,15 @@ func TestFields(t *testing.T) {
 			}
 			c := read(t, strings.Join(fields, "|")+"\n")
 			if tt.reason != "" {
-				if len(c.rejects) != 1 || c.rejects[0].Reason != tt.reason || c.rejects[0].Line != 1 || len(c.records) != 0 {
-					t.Errorf("rejects %+v, records %d; want %q", c.rejects, len(c.records), tt.reason)
+				if len(c.Rejects) != 1 || c.Rejects[0].Reason != tt.reason || c.Rejects[0].Line != 1 || len(c.Records) != 0 {
+					t.Errorf("rejects %+v, records %d; want %q", c.Rejects, len(c.Records), tt.reason)
 				}
 				return
 			}
-			if len(c.records) != 1 || len(c.rejects) != 0 {
-				t.Fatalf("records %d, rejects %+v", len(c.records), c.rejects)
+			if len(c.Records) != 1 || len(c.Rejects) != 0 {
+				t.Fatalf("records %d, rejects %+v", len(c.Records), c.Rejects)
 			}
-			if got := c.records[0].Get(tt.field); got != tt.want {
+			if got := c.Records[0].Get(tt.field); got != tt.want {
 				t.Errorf("%s = %q, want %q", tt.field, got, tt.want)
 			}
 		})
@@ -173,14 +156,14 @@ func TestLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := read(t, tt.data)
 			var msgs []string
-			for _, r := range c.rejects {
+			for _, r := range c.Rejects {
 				msgs = append(msgs, r.File+": "+r.Reason)
 			}
 			if !slices.Equal(msgs, tt.rejects) {
 				t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(tt.rejects, "\n"))
 			}
 			var lines []int
-			for _, r := range c.records {
+			for _, r := range c.Records {
 				lines = append(lines, r.Line)
 			}
 			if !slices.Equal(lines, tt.lines) {
@@ -197,7 +180,7 @@ func TestNotRCNI(t *testing.T) {
 		"text": "\nhello\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			var c collector
+			var c canonicaltest.Collector
 			err := Read(strings.NewReader(data), "x.txt", &c)
 			if err == nil || !regexp.MustCompile(`^x\.txt: not a pipe-delimited RCNI file: line \d has no "\|"$`).MatchString(err.Error()) {
 				t.Errorf("error %v", err)
@@ -206,7 +189,7 @@ func TestNotRCNI(t *testing.T) {
 	}
 }
 
-type stopper struct{ collector }
+type stopper struct{ canonicaltest.Collector }
 
 var errStop = errors.New("stop")
 
@@ -227,42 +210,20 @@ func FuzzRead(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte("01|a\n02|b\n\n99|c"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var c collector
+		var c canonicaltest.Collector
 		if err := Read(strings.NewReader(string(data)), "f.txt", &c); err != nil {
 			if !strings.HasPrefix(err.Error(), "f.txt: ") {
 				t.Errorf("error %q does not name the file", err)
 			}
 			return
 		}
-		for _, r := range c.rejects {
+		for _, r := range c.Rejects {
 			if r.File != "f.txt" || r.Line < 1 || !strings.HasPrefix(r.Reason, "line ") {
 				t.Errorf("bad reject %+v", r)
 			}
 		}
-		iso := regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-		for _, r := range c.records {
-			if r.Line < 1 {
-				t.Errorf("record at line %d", r.Line)
-			}
-			for i, field := range canonical.Fields {
-				v := r.Values[i]
-				ok := true
-				switch field.Kind {
-				case canonical.Date:
-					ok = v == "" || iso.MatchString(v)
-				case canonical.Money:
-					ok = v == "" || moneyRE.MatchString(v)
-				case canonical.Flag:
-					ok = slices.Contains([]string{"", "Y", "N"}, v)
-				case canonical.Gender:
-					ok = slices.Contains([]string{"", "M", "F", "U"}, v)
-				case canonical.Status:
-					ok = slices.Contains([]string{"", "effectuated", "pending", "cancelled"}, v)
-				}
-				if !ok {
-					t.Errorf("record at line %d: %s = %q", r.Line, field.Name, v)
-				}
-			}
+		for _, r := range c.Records {
+			canonicaltest.CheckForms(t, r)
 		}
 	})
 }

@@ -3,16 +3,13 @@ package x12
 import (
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
 )
-
-var isoRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 func FuzzRead(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join(sampleDir, "*"))
@@ -29,41 +26,20 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(join(interchange(1, transaction("0001", family())))))
 	f.Add([]byte(join(one())))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var c collector
+		var c canonicaltest.Collector
 		if err := Read(strings.NewReader(string(data)), "f.834", &c); err != nil {
 			if !strings.HasPrefix(err.Error(), "f.834: ") {
 				t.Errorf("error %q does not name the file", err)
 			}
 			return
 		}
-		for _, r := range c.rejects {
+		for _, r := range c.Rejects {
 			if r.File != "f.834" || r.Line < 1 || !linedAsReason(r) {
 				t.Errorf("bad reject %+v", r)
 			}
 		}
-		for _, r := range c.records {
-			if r.Line < 1 {
-				t.Errorf("record at line %d", r.Line)
-			}
-			for i, field := range canonical.Fields {
-				v := r.Values[i]
-				ok := true
-				switch field.Kind {
-				case canonical.Date:
-					ok = v == "" || isoRE.MatchString(v)
-				case canonical.Money:
-					ok = v == "" || moneyRE.MatchString(v)
-				case canonical.Flag:
-					ok = v == "Y" || v == "N"
-				case canonical.Gender:
-					ok = slices.Contains([]string{"", "M", "F", "U"}, v)
-				case canonical.Status:
-					ok = slices.Contains([]string{"", "effectuated", "pending", "cancelled", "terminated"}, v)
-				}
-				if !ok {
-					t.Errorf("record at line %d: %s = %q", r.Line, field.Name, v)
-				}
-			}
+		for _, r := range c.Records {
+			canonicaltest.CheckForms(t, r)
 		}
 	})
 }

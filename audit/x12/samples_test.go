@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
 )
 
 const sampleDir = "../../../shared/samples/834"
@@ -327,21 +328,21 @@ func TestSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fh.Close()
-			var c collector
+			var c canonicaltest.Collector
 			if err := Read(fh, f.Name(), &c); err != nil {
 				t.Fatalf("Read: %v", err)
 			}
-			diffRecords(t, c.records, want.records)
-			for _, r := range c.rejects {
+			diffRecords(t, c.Records, want.records)
+			for _, r := range c.Rejects {
 				if !linedAsReason(r) {
 					t.Errorf("reject %+v: line is not the segment named", r)
 				}
 			}
-			if got := c.messages(); !slices.Equal(got, want.rejects) {
+			if got := c.Messages(); !slices.Equal(got, want.rejects) {
 				t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want.rejects, "\n"))
 			}
-			if !slices.Equal(c.warns, want.warns) {
-				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.warns, "\n"), strings.Join(want.warns, "\n"))
+			if !slices.Equal(c.Warns, want.warns) {
+				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warns, "\n"), strings.Join(want.warns, "\n"))
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
 )
 
 // family is one transaction body: a subscriber who carries the policy's
@@ -69,9 +70,9 @@ func familyRecords(first int) []canonical.Record {
 
 func TestCarryOver(t *testing.T) {
 	c := read(t, "family.834", join(interchange(1, transaction("0001", family()))))
-	diffRecords(t, c.records, familyRecords(5))
-	if len(c.rejects)+len(c.warns) != 0 {
-		t.Errorf("rejects %v, warnings %v", c.messages(), c.warns)
+	diffRecords(t, c.Records, familyRecords(5))
+	if len(c.Rejects)+len(c.Warns) != 0 {
+		t.Errorf("rejects %v, warnings %v", c.Messages(), c.Warns)
 	}
 }
 
@@ -95,12 +96,12 @@ func TestDelimiters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := read(t, "x.834", tt.data)
-			diffRecords(t, c.records, familyRecords(tt.first))
-			if len(c.rejects) != 0 {
-				t.Errorf("rejects: %v", c.messages())
+			diffRecords(t, c.Records, familyRecords(tt.first))
+			if len(c.Rejects) != 0 {
+				t.Errorf("rejects: %v", c.Messages())
 			}
-			if !slices.Equal(c.warns, tt.warns) {
-				t.Errorf("warnings %q, want %q", c.warns, tt.warns)
+			if !slices.Equal(c.Warns, tt.warns) {
+				t.Errorf("warnings %q, want %q", c.Warns, tt.warns)
 			}
 		})
 	}
@@ -113,9 +114,9 @@ func TestTwoInterchanges(t *testing.T) {
 	c := read(t, "two.834", one+two)
 	n := len(interchange(1, transaction("0001", family()))) // segments of the first interchange
 	want := concat2(familyRecords(5), familyRecords(n+5), familyRecords(n+5+len(transaction("0001", family()))))
-	diffRecords(t, c.records, want)
-	if len(c.rejects)+len(c.warns) != 0 {
-		t.Errorf("rejects %v, warnings %v", c.messages(), c.warns)
+	diffRecords(t, c.Records, want)
+	if len(c.Rejects)+len(c.Warns) != 0 {
+		t.Errorf("rejects %v, warnings %v", c.Messages(), c.Warns)
 	}
 }
 
@@ -141,18 +142,18 @@ func TestTruncated(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := read(t, "cut.834", whole[:tt.cut])
-			diffRecords(t, c.records, familyRecords(5))
+			diffRecords(t, c.Records, familyRecords(5))
 			st := 3 + len(transaction("0001", family()))
 			want := []string{"cut.834: segment " + itoa(st) + " (ST): transaction 0002: no SE before the end of the file; is it truncated?"}
-			if !slices.Equal(c.messages(), want) {
-				t.Errorf("rejects %q, want %q", c.messages(), want)
+			if !slices.Equal(c.Messages(), want) {
+				t.Errorf("rejects %q, want %q", c.Messages(), want)
 			}
 			wantWarns := []string{
 				"cut.834: functional group 1 (segment 2) has no GE",
 				"cut.834: interchange 000000001 (segment 1) has no IEA",
 			}
-			if !slices.Equal(c.warns, wantWarns) {
-				t.Errorf("warnings %q, want %q", c.warns, wantWarns)
+			if !slices.Equal(c.Warns, wantWarns) {
+				t.Errorf("warnings %q, want %q", c.Warns, wantWarns)
 			}
 		})
 	}
@@ -237,13 +238,13 @@ func TestStructuralRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := read(t, "x.834", join(tt.segs))
-			if !slices.Equal(c.messages(), tt.rejects) {
-				t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(c.messages(), "\n"), strings.Join(tt.rejects, "\n"))
+			if !slices.Equal(c.Messages(), tt.rejects) {
+				t.Errorf("rejects:\n%s\nwant:\n%s", strings.Join(c.Messages(), "\n"), strings.Join(tt.rejects, "\n"))
 			}
-			if len(c.records) != tt.records {
-				t.Errorf("%d records, want %d", len(c.records), tt.records)
+			if len(c.Records) != tt.records {
+				t.Errorf("%d records, want %d", len(c.Records), tt.records)
 			}
-			for _, r := range c.rejects {
+			for _, r := range c.Rejects {
 				if r.Field != "" || !linedAsReason(r) {
 					t.Errorf("reject %+v: want no field and the line of the segment it names", r)
 				}
@@ -300,12 +301,12 @@ func TestMemberRejects(t *testing.T) {
 			segs = strings.Split(strings.TrimSuffix(body, "~\n"), "~\n")
 			c := read(t, "x.834", join(transaction("0001", segs)))
 			tt.reject.File = "x.834"
-			if !slices.Equal(c.rejects, []canonical.Reject{tt.reject}) {
-				t.Errorf("rejects %+v\nwant %+v", c.rejects, tt.reject)
+			if !slices.Equal(c.Rejects, []canonical.Reject{tt.reject}) {
+				t.Errorf("rejects %+v\nwant %+v", c.Rejects, tt.reject)
 			}
 			// The other member of the transaction still loads.
-			if len(c.records) != tt.records || c.records[0].Get("exchange_member_id") != "M2" {
-				t.Errorf("records %+v, want M2 only", c.records)
+			if len(c.Records) != tt.records || c.Records[0].Get("exchange_member_id") != "M2" {
+				t.Errorf("records %+v, want M2 only", c.Records)
 			}
 		})
 	}
@@ -339,10 +340,10 @@ func TestStatus(t *testing.T) {
 				m = append(m, "LS*2700", "LX*1", "N1*75*"+tt.category[0], "REF*17*"+tt.category[1], "LE*2700")
 			}
 			c := read(t, "x.834", join(transaction("0001", m)))
-			if len(c.records) != 1 {
-				t.Fatalf("records %+v, rejects %q", c.records, c.messages())
+			if len(c.Records) != 1 {
+				t.Fatalf("records %+v, rejects %q", c.Records, c.Messages())
 			}
-			if got := c.records[0].Get("effectuation_status"); got != tt.want {
+			if got := c.Records[0].Get("effectuation_status"); got != tt.want {
 				t.Errorf("status %q, want %q", got, tt.want)
 			}
 		})
@@ -354,8 +355,8 @@ func TestSSNForms(t *testing.T) {
 		segs := one()
 		segs[3] = "NM1*IL*1*DOE*JANE****34*" + ssn
 		c := read(t, "x.834", join(transaction("0001", segs)))
-		if len(c.records) != 1 || c.records[0].Get("ssn") != want {
-			t.Errorf("NM109 %q: records %+v, rejects %q; want ssn %q", ssn, c.records, c.messages(), want)
+		if len(c.Records) != 1 || c.Records[0].Get("ssn") != want {
+			t.Errorf("NM109 %q: records %+v, rejects %q; want ssn %q", ssn, c.Records, c.Messages(), want)
 		}
 	}
 }
@@ -366,11 +367,11 @@ func TestMultipleCoverages(t *testing.T) {
 		hd("VIS", "20260201", "12345VA001000301"),
 	)...)
 	c := read(t, "x.834", join(transaction("0001", m)))
-	if len(c.records) != 2 {
-		t.Fatalf("%d records, want one per HD", len(c.records))
+	if len(c.Records) != 2 {
+		t.Fatalf("%d records, want one per HD", len(c.Records))
 	}
 	for i, want := range [][2]string{{"12345VA001000201", "2026-01-01"}, {"12345VA001000301", "2026-02-01"}} {
-		r := c.records[i]
+		r := c.Records[i]
 		if r.Line != 3 || r.Get("qhp_id") != want[0] || r.Get("benefit_start") != want[1] || r.Get("exchange_member_id") != "M1" {
 			t.Errorf("record %d: %+v", i, r)
 		}
@@ -388,12 +389,12 @@ func TestBareMemberLoops(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := read(t, "x.834", tt.data)
-			if len(c.records) != 1 || c.records[0].Get("qhp_id") != "12345VA001000101" || len(c.rejects) != 0 {
-				t.Errorf("records %+v, rejects %q", c.records, c.messages())
+			if len(c.Records) != 1 || c.Records[0].Get("qhp_id") != "12345VA001000101" || len(c.Rejects) != 0 {
+				t.Errorf("records %+v, rejects %q", c.Records, c.Messages())
 			}
 			want := []string{"x.834: no ISA/GS/ST envelope; reading bare member loops as one transaction, without a segment count"}
-			if !slices.Equal(c.warns, want) {
-				t.Errorf("warnings %q", c.warns)
+			if !slices.Equal(c.Warns, want) {
+				t.Errorf("warnings %q", c.Warns)
 			}
 		})
 	}
@@ -405,10 +406,10 @@ func TestHeaderValues(t *testing.T) {
 	m := memberLoop("Y*18*021*EC", "S1", "M1", "DOE", "JANE", concat(hd("HLT", "20260101", "12345VA001000101"), cats("SOURCE EXCHANGE ID", "VA0"))...)
 	m = slices.DeleteFunc(m, func(s string) bool { return strings.HasPrefix(s, "N4*") })
 	c := read(t, "x.834", join(transaction("0001", []string{"N1*P5*EXCHANGE*FI*123456789", "N1*IN*PLAN*XV*12345"}, m)))
-	if len(c.records) != 1 {
-		t.Fatalf("records %+v, rejects %q", c.records, c.messages())
+	if len(c.Records) != 1 {
+		t.Fatalf("records %+v, rejects %q", c.Records, c.Messages())
 	}
-	if r := c.records[0]; r.Get("issuer_hios_id") != "12345" || r.Get("state") != "VA" || r.Get("zip") != "" {
+	if r := c.Records[0]; r.Get("issuer_hios_id") != "12345" || r.Get("state") != "VA" || r.Get("zip") != "" {
 		t.Errorf("issuer_hios_id %q, state %q, zip %q", r.Get("issuer_hios_id"), r.Get("state"), r.Get("zip"))
 	}
 }
@@ -426,11 +427,11 @@ func TestEnvelopeWarnings(t *testing.T) {
 		`x.834: segment 16 (IEA), element 1: IEA01 "3" does not match the 1 functional groups of interchange 000000007`,
 		`x.834: segment 16 (IEA), element 2: IEA02 "000000008" does not match ISA13 "000000007"`,
 	}
-	if !slices.Equal(c.warns, want) {
-		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.warns, "\n"), strings.Join(want, "\n"))
+	if !slices.Equal(c.Warns, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(c.Warns, "\n"), strings.Join(want, "\n"))
 	}
-	if len(c.records) != 1 || len(c.rejects) != 0 {
-		t.Errorf("records %d, rejects %q", len(c.records), c.messages())
+	if len(c.Records) != 1 || len(c.Rejects) != 0 {
+		t.Errorf("records %d, rejects %q", len(c.Records), c.Messages())
 	}
 }
 
@@ -447,7 +448,7 @@ func TestNotX12(t *testing.T) {
 	}
 	for name, data := range tests {
 		t.Run(name, func(t *testing.T) {
-			var c collector
+			var c canonicaltest.Collector
 			err := Read(strings.NewReader(data), "x.834", &c)
 			if err == nil || !strings.HasPrefix(err.Error(), "x.834: ") {
 				t.Errorf("error %v, want one naming x.834", err)
@@ -456,7 +457,7 @@ func TestNotX12(t *testing.T) {
 	}
 }
 
-type stopper struct{ collector }
+type stopper struct{ canonicaltest.Collector }
 
 var errStop = errors.New("stop")
 
@@ -488,11 +489,11 @@ func TestSegmentCountWarns(t *testing.T) {
 		{"SE*x*0001", `x.834: SE01 "x" at segment 12 is not a segment count`},
 	} {
 		c := read(t, "x.834", join(concat([]string{"ST*834*0001", "BGN*00*1*20260115"}, one(), []string{tt.se})))
-		if len(c.rejects) != 0 || len(c.records) != 1 {
-			t.Errorf("%s: %d records, rejects %v; want the member loaded", tt.se, len(c.records), c.messages())
+		if len(c.Rejects) != 0 || len(c.Records) != 1 {
+			t.Errorf("%s: %d records, rejects %v; want the member loaded", tt.se, len(c.Records), c.Messages())
 		}
-		if !slices.Contains(c.warns, tt.warn) {
-			t.Errorf("%s: warnings %v, want %q", tt.se, c.warns, tt.warn)
+		if !slices.Contains(c.Warns, tt.warn) {
+			t.Errorf("%s: warnings %v, want %q", tt.se, c.Warns, tt.warn)
 		}
 	}
 }
@@ -502,7 +503,7 @@ func TestSegmentCountWarns(t *testing.T) {
 func TestImplausibleDatesLoad(t *testing.T) {
 	body := strings.Replace(join(one()), "REF*CE*", "DTP*349*D8*20251231~\nREF*CE*", 1)
 	c := read(t, "x.834", join(transaction("0001", strings.Split(strings.TrimSuffix(body, "~\n"), "~\n"))))
-	if len(c.rejects) != 0 || len(c.records) != 1 || c.records[0].Get("benefit_end") != "2025-12-31" {
-		t.Fatalf("records %+v rejects %v", c.records, c.messages())
+	if len(c.Rejects) != 0 || len(c.Records) != 1 || c.Records[0].Get("benefit_end") != "2025-12-31" {
+		t.Fatalf("records %+v rejects %v", c.Records, c.Messages())
 	}
 }
