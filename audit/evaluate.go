@@ -77,7 +77,13 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			return out
 		}
 		var reasons []string
-		if r.AppliesTo.Paired() {
+		switch {
+		case r.AppliesTo == rules.ScopeMarketplaceOnly || r.AppliesTo == rules.ScopeInsurerOnly:
+			// Presence rules always run: a record one side lacks is a finding
+			// whatever fields the files carry, and the rule reads absent
+			// fields as NULL.
+			add(rules.Item{Rule: r})
+		case r.AppliesTo.Paired():
 			mm, im := missing("m", "marketplace"), missing("i", "insurer")
 			if len(mm) > 0 {
 				reasons = append(reasons, "the marketplace data has no "+strings.Join(mm, ", "))
@@ -88,7 +94,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			if len(reasons) == 0 {
 				add(rules.Item{Rule: r})
 			}
-		} else {
+		default:
 			for _, side := range r.AppliesTo.Sides() {
 				if ms := missing("r", side); len(ms) > 0 {
 					reasons = append(reasons, "the "+side+" data has no "+strings.Join(ms, ", "))

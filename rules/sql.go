@@ -278,11 +278,12 @@ func (r *Rule) messageSQL(opts SQLOptions) (string, error) {
 
 var fieldRefRE = regexp.MustCompile(`\b([mir])\.([a-z_][a-z0-9_]*)`)
 
-// Needs lists the canonical fields the rule's expressions read, per alias
-// (m, i or r): a side that never provides one of them cannot be judged.
+// Needs lists the canonical fields the rule's condition reads, per alias
+// (m, i or r): a side that never provides one of them cannot be judged by a
+// comparison. (The amount is presentation: without its fields it is empty.)
 func (r *Rule) Needs() map[string][]string {
 	out := map[string][]string{}
-	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(r.When+" "+r.Amount), -1) {
+	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(r.When), -1) {
 		if _, ok := canonical.Lookup(m[2]); ok && !slices.Contains(out[m[1]], m[2]) {
 			out[m[1]] = append(out[m[1]], m[2])
 		}
