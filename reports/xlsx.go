@@ -343,6 +343,15 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	b.line(true, "Subsidy differences (APTC, CSR)", b.money(catHide[slices.Index(Categories, "wrong_subsidy")], s.MonthlySubsidyDifference, st.money))
 	b.line(true, "Premium differences", b.money(catHide[slices.Index(Categories, "wrong_premium")], s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
+
+	// What limits the audit (a rule that could not run, a file read as
+	// Latin-1) belongs beside the numbers it qualifies.
+	if len(r.Warnings) > 0 {
+		b.section("Warnings")
+		for _, w := range r.Warnings {
+			b.line(false, xlsxText(w))
+		}
+	}
 	return b
 }
 

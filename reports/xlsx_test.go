@@ -401,9 +401,12 @@ func TestXLSXSummary(t *testing.T) {
 	r.Summary.Issuers = []IssuerSummary{{IssuerHIOSID: "38344", Findings: 4, People: 4, Policies: 4,
 		ByCategory: map[string]int64{"wrong_subsidy": 2, "wrong_coverage_dates": 1, "wrong_demographics": 1}, MonthlyAmount: 2500}}
 	r.Summary.MonthlySubsidyDifference = 2500
+	r.Warnings = []string{"rule ssn-mismatch skipped: the insurer data has no ssn"}
 	f := writeXLSX(t, r)
 
 	xlsxWantText(t, f, xlsxSummarySheet, "A1", "enrollaudit report")
+	xlsxSummaryRow(t, f, "Warnings")
+	xlsxSummaryRow(t, f, "rule ssn-mismatch skipped: the insurer data has no ssn")
 	// 2026-03-14 15:09:26 UTC as an Excel serial.
 	xlsxWantNumber(t, f, xlsxSummarySheet, "B2", "46095.6315509259", "2026-03-14 15:09:26", xlsxDatetimeFormat)
 	if got := xlsxSummaryRow(t, f, "Tool"); got[1] != "enrollaudit 0.1.0-test" {
