@@ -36,9 +36,8 @@ func (jsonReader) Load(ctx context.Context, t *Target, src Source) error {
 	for _, n := range names {
 		cols = append(cols, quote(n)+": 'VARCHAR'")
 	}
-	fn := fmt.Sprintf("(SELECT row_number() OVER () AS __rec, * FROM read_json(%s, format = 'auto', columns = {%s}))",
-		quote(src.Path), strings.Join(cols, ", "))
-	return t.Insert(ctx, Relation{SQL: fn, Columns: idents(names), Headers: names, Line: "__rec"})
+	fn := fmt.Sprintf("read_json(%s, format = 'auto', columns = {%s})", quote(src.Path), strings.Join(cols, ", "))
+	return t.Insert(ctx, Relation{SQL: fn, Columns: idents(names), Headers: names, FirstLine: 1})
 }
 
 func describe(ctx context.Context, t *Target, path, fn string) ([]string, error) {

@@ -48,11 +48,11 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		rel := Relation{
 			// Nothing is auto-detected: a guessed comment character or
 			// skipped preamble would drop rows without a trace.
-			SQL: fmt.Sprintf("(SELECT row_number() OVER () + 1 AS __rec, * FROM read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
+			SQL: fmt.Sprintf("read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
 				"delim = %s, quote = '\"', escape = '\"', comment = '', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
-				"max_line_size = 16777216, null_padding = false))",
+				"max_line_size = 16777216, null_padding = false)",
 				quote(src.Path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable)),
-			Columns: cols, Headers: headers, Line: "__rec",
+			Columns: cols, Headers: headers, FirstLine: 2,
 		}
 		return t.Insert(ctx, rel)
 	}

@@ -271,3 +271,40 @@ func FuzzLoadCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestLineNumbersFollowTheFile: on a file large enough for DuckDB to read
+// in parallel chunks, every row keeps its own line number, also for a
+// second file and after a rejected row.
+func TestLineNumbersFollowTheFile(t *testing.T) {
+	conn := newConn(t)
+	for _, name := range []string{"a.csv", "b.csv"} {
+		var b strings.Builder
+		b.WriteString("exchange_policy_id,exchange_member_id,last_name\n")
+		const rows = 400000
+		for i := range rows {
+			line := i + 2
+			if i == 1000 {
+				b.WriteString("P,short\n") // rejected: one field missing
+				continue
+			}
+			fmt.Fprintf(&b, "P%d,M%d,%d\n", line, line, line)
+		}
+		path := writeFile(t, name, b.String())
+		st, err := Load(context.Background(), conn, Source{Path: path, Side: "insurer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Loaded != rows-1 || st.Rejected != 1 {
+			t.Fatalf("%s: loaded %d rejected %d", name, st.Loaded, st.Rejected)
+		}
+		var wrong int64
+		err = conn.QueryRowContext(context.Background(),
+			"SELECT count(*) FROM canon_insurer WHERE source_file = ? AND CAST(source_line AS VARCHAR) <> last_name", path).Scan(&wrong)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wrong != 0 {
+			t.Errorf("%s: %d rows carry another row's line number", name, wrong)
+		}
+	}
+}

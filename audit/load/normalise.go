@@ -16,6 +16,12 @@ type Relation struct {
 	Columns []string // SQL identifiers, already quoted where needed
 	Headers []string
 	Line    string // SQL expression for the row's source line (or record) number
+	// FirstLine, when Line is empty, numbers rows by their order in the file:
+	// the first row gets FirstLine (2 after a header line, 1 for records).
+	// DuckDB keeps insertion order while loading, so the numbers come from
+	// row ids after the insert; a row_number() window would hold the whole
+	// parallel scan to one thread.
+	FirstLine int64
 	// DateFormat is the format's own date pattern (RCNI: %Y%m%d), used when
 	// the mapping gives none.
 	DateFormat string
@@ -42,9 +48,22 @@ func (t *Target) Insert(ctx context.Context, rel Relation) error {
 			return fmt.Errorf("%s: header %q (for %s) appears more than once; rename one of them or map another header", t.src.Path, h, field)
 		}
 	}
-	q := normaliseSQL(t, rel, cols, colOf)
+	line := rel.Line
+	if line == "" {
+		line = "CAST(NULL AS BIGINT)"
+	}
+	q := normaliseSQL(t, rel, line, cols, colOf)
 	if _, err := t.Conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("load %s: %w", t.src.Path, err)
+	}
+	if rel.Line == "" {
+		// Only this insert's rows have no line yet.
+		table := CanonTable(t.src.Side)
+		q := fmt.Sprintf(`UPDATE %[1]s SET source_line = rowid - (SELECT min(rowid) FROM %[1]s WHERE source_line IS NULL) + %[2]d
+			WHERE source_line IS NULL`, table, rel.FirstLine)
+		if _, err := t.Conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("number lines of %s: %w", t.src.Path, err)
+		}
 	}
 	return nil
 }
@@ -61,7 +80,7 @@ func duplicates(hs []string) map[string]bool {
 	return dup
 }
 
-func normaliseSQL(t *Target, rel Relation, cols map[string]string, colOf map[string]string) string {
+func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, colOf map[string]string) string {
 	var text, typed, checks, conds []string
 	for _, f := range canonical.Fields {
 		x := "NULL"
@@ -101,7 +120,7 @@ SELECT %s, %s AS source_file, __line AS source_line,
 FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
 		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "), quote(t.src.Path),
 		strings.Join(conds, " OR "), strings.Join(checks, ", "),
-		strings.Join(typed, ", "), rel.Line, strings.Join(text, ", "), rel.SQL)
+		strings.Join(typed, ", "), line, strings.Join(text, ", "), rel.SQL)
 }
 
 // cleanSQL trims a source value to NULL-when-empty text; names also get
