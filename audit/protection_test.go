@@ -110,7 +110,8 @@ func TestNoFullSSNInAnyOutputByDefault(t *testing.T) {
 }
 
 // TestReportsAreReproducible: the same inputs and rules give byte-identical
-// report.json and rejects.csv (the run timestamp aside, fixed here).
+// report.json and rejects.csv and the same workbook content (the run
+// timestamp aside, fixed here).
 func TestReportsAreReproducible(t *testing.T) {
 	var first map[string][]byte
 	for range 2 {
@@ -126,13 +127,23 @@ func TestReportsAreReproducible(t *testing.T) {
 			}
 			got[name] = b
 		}
+		// The workbook's parts; the zip's own entry times are not content.
+		xml, err := unzipText(filepath.Join(out, "report.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got["report.xlsx"] = []byte(xml)
 		if first == nil {
 			first = got
 			continue
 		}
 		for name, b := range got {
 			if string(b) != string(first[name]) {
-				t.Errorf("%s differs between two runs", name)
+				i := 0
+				for i < min(len(b), len(first[name])) && b[i] == first[name][i] {
+					i++
+				}
+				t.Errorf("%s differs between two runs at byte %d:\n%q\n%q", name, i, b[max(0, i-80):min(len(b), i+40)], first[name][max(0, i-80):min(len(first[name]), i+40)])
 			}
 		}
 	}

@@ -3,18 +3,23 @@ package audit
 import (
 	"archive/zip"
 	"io"
+	"slices"
 	"strings"
 )
 
-// unzipText concatenates the XML parts of a zip (an .xlsx).
+// unzipText concatenates the parts of a zip (an .xlsx) in name order: the
+// order of entries in the archive is the writer's, not content.
 func unzipText(path string) (string, error) {
 	r, err := zip.OpenReader(path)
 	if err != nil {
 		return "", err
 	}
 	defer r.Close()
+	files := slices.Clone(r.File)
+	slices.SortFunc(files, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	var b strings.Builder
-	for _, f := range r.File {
+	for _, f := range files {
+		b.WriteString("== " + f.Name + "\n")
 		rc, err := f.Open()
 		if err != nil {
 			return "", err
