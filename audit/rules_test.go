@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,5 +52,25 @@ func yamlQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) 
 func TestDefaultRulesCompile(t *testing.T) {
 	if _, err := CheckRules(context.Background(), rules.LoadOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRuleErrorsPointAtTheirKey: a bad column in the condition is reported
+// at the when: line, one in the message template at the message: line.
+func TestRuleErrorsPointAtTheirKey(t *testing.T) {
+	rule := "version: 1\nrules:\n  - id: big\n    title: t\n    category: wrong_subsidy\n    severity: low\n    grain: policy\n" +
+		"    applies_to: each_file\n    when: %s\n    message: \"%s\"\n"
+	for _, tt := range []struct{ when, message, want string }{
+		{"r.aptc > 1", "{r.aptc_amount}", ":9: rule big: when: "},
+		{"r.aptc_amount > 1", "{r.aptc_amt}", ":10: rule big: message: "},
+	} {
+		p := filepath.Join(t.TempDir(), "r.yaml")
+		if err := os.WriteFile(p, []byte(fmt.Sprintf(rule, tt.when, tt.message)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := CheckRules(context.Background(), rules.LoadOptions{Paths: []string{p}, NoDefaults: true})
+		if err == nil || !strings.Contains(err.Error(), p+tt.want) {
+			t.Errorf("when %q, message %q: error %v, want %q", tt.when, tt.message, err, tt.want)
+		}
 	}
 }

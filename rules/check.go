@@ -50,31 +50,55 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 		if !ok {
 			continue
 		}
+		// Bind the condition, then the amount, alone against the rule's
+		// relation, so an error points at the key that has it; then the
+		// whole query (message template, fields).
+		items := []Item{{Rule: r}}
+		if !r.AppliesTo.Paired() {
+			items = items[:0]
+			for _, side := range r.AppliesTo.Sides() {
+				items = append(items, Item{Rule: r, Side: side})
+			}
+		}
+		for _, key := range []string{"when", "amount"} {
+			expr := r.When
+			if key == "amount" {
+				expr = r.Amount
+			}
+			if expr == "" || !ok {
+				continue
+			}
+			bound, _ := bindParams(expr, r.Params)
+			for _, it := range items {
+				rel, alias, _ := it.from()
+				if err := explain(ctx, db, "SELECT ("+bound+"\n) FROM "+rel+" AS "+alias); err != nil {
+					bad(key, err)
+					ok = false
+					break
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
 		q, err := r.Query(opts, nil)
+		if err == nil {
+			err = explain(ctx, db, q)
+		}
 		if err != nil {
 			bad("message", err)
-			continue
 		}
-		rows, err := db.QueryContext(ctx, "EXPLAIN "+q)
-		if err != nil {
-			bad(blame(r, err), err)
-			continue
-		}
-		rows.Close()
 	}
 	return errs.Err()
 }
 
-// blame guesses which key of the rule a bind error comes from, so the line
-// points at it: the message template when the expressions alone bind.
-func blame(r *Rule, err error) string {
-	msg := err.Error()
-	for _, ref := range templateRefs(r.Message) {
-		if strings.Contains(msg, `"`+ref[strings.Index(ref, ".")+1:]+`"`) && !strings.Contains(r.When, ref) {
-			return "message"
-		}
+// explain binds q without running it.
+func explain(ctx context.Context, db Queryer, q string) error {
+	rows, err := db.QueryContext(ctx, "EXPLAIN "+q)
+	if err != nil {
+		return err
 	}
-	return "when"
+	return rows.Close()
 }
 
 // checkExpression asks DuckDB's parser whether expr is one plain expression.
