@@ -146,10 +146,7 @@ func blameRule(ctx context.Context, db execer, opts rules.SQLOptions, items []ru
 		return ctx.Err()
 	}
 	for _, it := range items {
-		q, err := it.Rule.Query(opts, []string{it.Side})
-		if it.Side == "" {
-			q, err = it.Rule.Query(opts, nil)
-		}
+		q, err := it.Rule.Query(opts, []string{it.Side}) // a paired rule has no sides
 		if err == nil {
 			var rows *sql.Rows
 			if rows, err = db.QueryContext(ctx, q); err == nil {

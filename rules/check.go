@@ -29,6 +29,9 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 		bad := func(key string, err error) {
 			errs.Add(r.Source, r.LineOf(key), fmt.Sprintf("rule %s: %s: %s", r.ID, key, duckMessage(err)))
 		}
+		// Each expression must parse alone, then bind alone against the
+		// rule's relation, so an error points at the key that has it; then
+		// the whole query binds (message template, fields).
 		ok := true
 		for _, key := range []string{"when", "amount"} {
 			expr := r.When
@@ -42,40 +45,16 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 			if err == nil {
 				err = checkExpression(ctx, db, bound)
 			}
+			for _, it := range r.items(nil) {
+				if err != nil {
+					break
+				}
+				rel, alias, _ := it.from()
+				err = explain(ctx, db, "SELECT ("+bound+"\n) FROM "+rel+" AS "+alias)
+			}
 			if err != nil {
 				bad(key, err)
 				ok = false
-			}
-		}
-		if !ok {
-			continue
-		}
-		// Bind the condition, then the amount, alone against the rule's
-		// relation, so an error points at the key that has it; then the
-		// whole query (message template, fields).
-		items := []Item{{Rule: r}}
-		if !r.AppliesTo.Paired() {
-			items = items[:0]
-			for _, side := range r.AppliesTo.Sides() {
-				items = append(items, Item{Rule: r, Side: side})
-			}
-		}
-		for _, key := range []string{"when", "amount"} {
-			expr := r.When
-			if key == "amount" {
-				expr = r.Amount
-			}
-			if expr == "" || !ok {
-				continue
-			}
-			bound, _ := bindParams(expr, r.Params)
-			for _, it := range items {
-				rel, alias, _ := it.from()
-				if err := explain(ctx, db, "SELECT ("+bound+"\n) FROM "+rel+" AS "+alias); err != nil {
-					bad(key, err)
-					ok = false
-					break
-				}
 			}
 		}
 		if !ok {

@@ -36,18 +36,8 @@ type SQLOptions struct {
 // (nil: all the scope's). The engine evaluates many rules at once with
 // BatchQueries.
 func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
-	items := []Item{{Rule: r}}
-	if !r.AppliesTo.Paired() {
-		if sides == nil {
-			sides = r.AppliesTo.Sides()
-		}
-		items = items[:0]
-		for _, side := range sides {
-			items = append(items, Item{Rule: r, Side: side})
-		}
-	}
 	var parts []string
-	for _, it := range items {
+	for _, it := range r.items(sides) {
 		cond, val, err := it.finding(opts)
 		if err != nil {
 			return "", err
@@ -56,6 +46,22 @@ func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
 		parts = append(parts, fmt.Sprintf("SELECT unnest(%s) FROM %s AS %s WHERE %s", val, rel, alias, cond))
 	}
 	return strings.Join(parts, " UNION ALL "), nil
+}
+
+// items applies the rule to its relation: once for a paired rule, once per
+// side (of sides, or of its scope when nil) for a single-file rule.
+func (r *Rule) items(sides []string) []Item {
+	if r.AppliesTo.Paired() {
+		return []Item{{Rule: r}}
+	}
+	if sides == nil {
+		sides = r.AppliesTo.Sides()
+	}
+	items := make([]Item, len(sides))
+	for i, side := range sides {
+		items[i] = Item{Rule: r, Side: side}
+	}
+	return items
 }
 
 // Item is one rule applied to one relation: a paired rule (Side ""), or a
