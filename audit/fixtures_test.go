@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,24 +13,13 @@ import (
 // TestFixturesProduceExpectedFindings: the shipped fixture yields exactly
 // the findings listed in fixtures/basic/expected-findings.csv.
 func TestFixturesProduceExpectedFindings(t *testing.T) {
-	dir := filepath.Join("..", "fixtures", "basic")
 	out := t.TempDir()
-	_, err := Run(context.Background(), Options{
-		Marketplace: []string{filepath.Join(dir, "marketplace.csv")}, Insurer: []string{filepath.Join(dir, "insurer.csv")},
-		InsurerMapping: filepath.Join(dir, "insurer-mapping.yaml"), OutDir: out, Formats: []string{"json"},
-	})
-	if err != nil {
+	opts := fixtureOptions(out)
+	opts.Formats = []string{"json"}
+	if _, err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(dir, "expected-findings.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, filepath.Join("..", "fixtures", "basic", "expected-findings.csv"))
 	var want []string
 	for _, r := range rows[1:] {
 		want = append(want, strings.Join(r, ","))

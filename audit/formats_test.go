@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -192,15 +191,7 @@ func TestEveryFormatAuditsAlike(t *testing.T) {
 // would keep it: dates as date cells, amounts and years as numbers.
 func writeTypedXLSX(t *testing.T, src, dst string) {
 	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, src)
 	wb := excelize.NewFile()
 	defer wb.Close()
 	sw, err := wb.NewStreamWriter("Sheet1")

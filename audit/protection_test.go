@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,15 +13,7 @@ import (
 // fixtureSSNs returns every full SSN in the fixture's marketplace file.
 func fixtureSSNs(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "fixtures", "basic", "marketplace.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, filepath.Join("..", "fixtures", "basic", "marketplace.csv"))
 	col := -1
 	for i, h := range rows[0] {
 		if h == "ssn" {

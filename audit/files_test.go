@@ -2,9 +2,12 @@ package audit
 
 import (
 	"archive/zip"
+	"encoding/csv"
 	"io"
+	"os"
 	"slices"
 	"strings"
+	"testing"
 )
 
 // unzipText concatenates the parts of a zip (an .xlsx) in name order: the
@@ -31,4 +34,19 @@ func unzipText(path string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// readCSV returns every record of a CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
