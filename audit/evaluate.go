@@ -27,9 +27,10 @@ func providedFields(ctx context.Context, db execer) (map[string]map[string]bool,
 	for side, rel := range sideRelation {
 		var counts []string
 		for _, f := range canonical.Fields {
-			counts = append(counts, "count("+f.Name+") > 0")
+			// Stops at the first value: a full count would read every column.
+			counts = append(counts, "EXISTS (SELECT 1 FROM "+rel+" WHERE "+f.Name+" IS NOT NULL LIMIT 1)")
 		}
-		row := db.QueryRowContext(ctx, "SELECT "+strings.Join(counts, ", ")+" FROM "+rel)
+		row := db.QueryRowContext(ctx, "SELECT "+strings.Join(counts, ", "))
 		vals := make([]bool, len(canonical.Fields))
 		ptrs := make([]any, len(vals))
 		for i := range vals {
@@ -113,7 +114,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			return nil, err
 		}
 		items := batches[rel]
-		stmts, err := rules.BatchQueries(opts, items, "findings_raw", batchScan(rel, rules.References(items)))
+		stmts, err := batchStatements(opts, rel, items)
 		for _, q := range stmts {
 			if err != nil {
 				break
@@ -137,6 +138,20 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 		return nil, fmt.Errorf("collect findings: %w", err)
 	}
 	return skipped, nil
+}
+
+// batchStatements evaluates the items of one relation: the rows views in
+// one scan, the pair relations in two passes (pairScan).
+func batchStatements(opts rules.SQLOptions, rel string, items []rules.Item) ([]string, error) {
+	if rel != rules.MemberPairs && rel != rules.PolicyPairs {
+		q, err := rules.BatchQuery(opts, items, "findings_raw", "SELECT * FROM "+rel)
+		return []string{q}, err
+	}
+	conds, all, err := rules.Reads(opts, items)
+	if err != nil {
+		return nil, err
+	}
+	return rules.BatchQueries(opts, items, "findings_raw", pairScan(rel, conds, all))
 }
 
 // blameRule finds which rule of a failed batch fails on its own, so the

@@ -538,6 +538,9 @@ func prepareRelations(ctx context.Context, conn *sql.Conn) error {
 	if err := load.CreateTables(ctx, conn); err != nil {
 		return err
 	}
+	if err := addFlagColumns(ctx, conn); err != nil {
+		return err
+	}
 	return buildRelations(ctx, conn)
 }
 

@@ -6,23 +6,30 @@ import (
 	"fmt"
 
 	"github.com/enrollaudit/enrollaudit/reports"
-	"github.com/enrollaudit/enrollaudit/rules"
 )
 
-// peopleSQL lists, for every finding, the people it touches: its member, or
-// every member of its policy for a policy-level finding.
-const peopleSQL = `
-WITH members AS (
-  SELECT DISTINCT exchange_policy_id, exchange_member_id FROM known
-), touched AS (
-  SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM findings f WHERE f.exchange_member_id IS NOT NULL
-  UNION ALL
-  SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_member_id
-  FROM findings f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL
-)`
+// touchedSQL lists, for every finding, the people it touches: its member,
+// or every member (in either file, rejected rows included) of its policy
+// for a policy-level finding.
+const touchedSQL = `CREATE OR REPLACE TEMP TABLE touched AS
+WITH policies AS (
+  SELECT DISTINCT exchange_policy_id FROM findings WHERE exchange_member_id IS NULL
+), members AS (
+  SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
+    SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace
+    UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer
+  ) AS c SEMI JOIN policies AS p USING (exchange_policy_id)
+)
+SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM findings f WHERE f.exchange_member_id IS NOT NULL
+UNION ALL
+SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_member_id
+FROM findings f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL`
 
 // summarise computes the report's aggregate figures.
 func summarise(ctx context.Context, db execer, s *reports.Summary) error {
+	if _, err := db.ExecContext(ctx, touchedSQL); err != nil {
+		return fmt.Errorf("summarise: %w", err)
+	}
 	scalar := func(q string, dst any) error {
 		if err := db.QueryRowContext(ctx, q).Scan(dst); err != nil {
 			return fmt.Errorf("summarise: %w", err)
@@ -32,11 +39,11 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	for q, dst := range map[string]*int64{
 		"SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedMembers,
 		"SELECT count(*) FROM policy_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedPolicies,
-		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.MarketplaceRows:                                   &s.MarketplacePolicies,
-		"SELECT count(DISTINCT exchange_policy_id) FROM " + rules.InsurerRows:                                       &s.InsurerPolicies,
+		"SELECT count(mrow) FROM policy_keys":                                                                       &s.MarketplacePolicies,
+		"SELECT count(irow) FROM policy_keys":                                                                       &s.InsurerPolicies,
 		"SELECT count(*) FROM findings":                                                                             &s.Findings,
 		"SELECT count(DISTINCT exchange_policy_id) FROM findings":                                                   &s.PoliciesAffected,
-		peopleSQL + " SELECT count(DISTINCT exchange_member_id) FROM touched":                                       &s.PeopleAffected,
+		"SELECT count(DISTINCT exchange_member_id) FROM touched":                                                    &s.PeopleAffected,
 		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_subsidy'": (*int64)(&s.MonthlySubsidyDifference),
 		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_premium'": (*int64)(&s.MonthlyPremiumDifference),
 	} {
@@ -74,7 +81,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, db, peopleSQL+`, money AS (
+	err = eachRow(ctx, db, `WITH money AS (
 		  SELECT category, count(DISTINCT exchange_policy_id) AS policies, CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS abs_cents,
 		         CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) AS net_cents
 		  FROM findings GROUP BY category
@@ -99,7 +106,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 
 	issuers := map[string]*reports.IssuerSummary{}
 	var order []string
-	err = eachRow(ctx, db, peopleSQL+`, per AS (
+	err = eachRow(ctx, db, `WITH per AS (
 		  SELECT coalesce(issuer_hios_id, '') AS issuer, count(*) AS findings, count(DISTINCT exchange_policy_id) AS policies,
 		         CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS cents
 		  FROM findings GROUP BY ALL

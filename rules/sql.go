@@ -34,7 +34,7 @@ type SQLOptions struct {
 // insurer, amount, message, m_file, m_line, i_file, i_line); rules are
 // compiled with it. For single-file rules, sides limits the files read
 // (nil: all the scope's). The engine evaluates many rules at once with
-// BatchQueries.
+// BatchQuery.
 func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
 	var parts []string
 	for _, it := range r.items(sides) {
@@ -91,14 +91,33 @@ func (it Item) from() (rel, alias, id string) {
 	return MarketplaceRows, "r", "row_id"
 }
 
+// BatchQuery returns the statement that evaluates every item (all reading
+// the same relation) in one scan of scan, a SELECT with the relation's
+// columns, and inserts their findings into table. Findings are built only
+// for the rows a condition selects. It suits a scan that is cheap to carry
+// every field the findings read through (a table); BatchQueries suits one
+// that joins.
+func BatchQuery(opts SQLOptions, items []Item, table, scan string) (string, error) {
+	b, err := batch(opts, items)
+	if err != nil {
+		return "", err
+	}
+	picks := make([]string, len(items))
+	for n := range items {
+		picks[n] = fmt.Sprintf("CASE WHEN %s THEN %s END", b.conds[n], b.values[n])
+	}
+	return fmt.Sprintf("INSERT INTO %s SELECT unnest(f) FROM (SELECT unnest(list_filter([%s], x -> x IS NOT NULL)) AS f FROM (%s) AS %s WHERE %s)",
+		table, strings.Join(picks, ", "), scan, b.alias, strings.Join(b.conds, " OR ")), nil
+}
+
 // HitsTable holds the rows a batch of rules reports, between the two
 // statements of BatchQueries.
 const HitsTable = "rule_hits"
 
-// Scan says where a batch of rules reads: All is the SELECT of every row of
-// the batch's relation (it may leave out fields no condition reads); Hits is
-// the SELECT of the rows recorded in HitsTable, each with its item number
-// as column "item" and every column of the relation. Both keep the
+// Scan says where a two-pass batch reads: All is the SELECT of every row of
+// the batch's relation (it may carry only the fields the conditions read);
+// Hits is the SELECT of the rows recorded in HitsTable, each with its item
+// number as column "item" and the fields the findings read. Both keep the
 // relation's column names and its id column.
 type Scan struct {
 	All, Hits string
@@ -110,46 +129,86 @@ type Scan struct {
 // hit in HitsTable; the second builds finding structs for the Hits rows
 // alone. Discrepancies are few, so the costly part runs on a small fraction.
 func BatchQueries(opts SQLOptions, items []Item, table string, scan Scan) ([]string, error) {
-	if len(items) == 0 {
-		return nil, fmt.Errorf("no rules to evaluate")
+	b, err := batch(opts, items)
+	if err != nil {
+		return nil, err
 	}
-	rel, alias, id := items[0].from()
-	conds := make([]string, len(items))
 	marks := make([]string, len(items))
 	builds := make([]string, len(items))
-	for n, it := range items {
-		if it.Relation() != rel {
-			return nil, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Relation(), rel)
-		}
-		cond, val, err := it.finding(opts)
-		if err != nil {
-			return nil, err
-		}
-		conds[n] = "(" + cond + ")"
-		marks[n] = fmt.Sprintf("CASE WHEN %s THEN %d END", cond, n)
-		builds[n] = fmt.Sprintf("WHEN %d THEN %s", n, val)
+	for n := range items {
+		marks[n] = fmt.Sprintf("CASE WHEN %s THEN %d END", b.conds[n], n)
+		builds[n] = fmt.Sprintf("WHEN %d THEN %s", n, b.values[n])
 	}
 	return []string{
 		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM (%s) AS %s WHERE %s",
-			HitsTable, alias, id, strings.Join(marks, ", "), scan.All, alias, strings.Join(conds, " OR ")),
+			HitsTable, b.alias, b.id, strings.Join(marks, ", "), scan.All, b.alias, strings.Join(b.conds, " OR ")),
 		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE %s.item %s END) FROM (%s) AS %s",
-			table, alias, strings.Join(builds, " "), scan.Hits, alias),
+			table, b.alias, strings.Join(builds, " "), scan.Hits, b.alias),
 	}, nil
 }
 
-// References lists the columns the items' conditions read through each
-// alias (m, i or r): the fields a batch's All scan must carry.
-func References(items []Item) map[string][]string {
-	out := map[string][]string{}
+type batchSQL struct {
+	alias, id     string
+	conds, values []string
+}
+
+// batch renders the conditions and finding structs of items, which must all
+// read one relation.
+func batch(opts SQLOptions, items []Item) (batchSQL, error) {
+	if len(items) == 0 {
+		return batchSQL{}, fmt.Errorf("no rules to evaluate")
+	}
+	rel, alias, id := items[0].from()
+	b := batchSQL{alias: alias, id: id, conds: make([]string, len(items)), values: make([]string, len(items))}
+	for n, it := range items {
+		if it.Relation() != rel {
+			return b, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Relation(), rel)
+		}
+		cond, val, err := it.finding(opts)
+		if err != nil {
+			return b, err
+		}
+		b.conds[n], b.values[n] = "("+cond+")", val
+	}
+	return b, nil
+}
+
+// Uses lists the columns read through each row alias (m, i or r); Whole
+// marks an alias used other than as alias.column (the whole row).
+type Uses struct {
+	Cols  map[string][]string
+	Whole map[string]bool
+}
+
+// Reads returns what the items' conditions read, and what their findings
+// read in all (conditions, amounts, messages, side-by-side fields).
+func Reads(opts SQLOptions, items []Item) (conds, all Uses, err error) {
+	conds = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
+	all = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
 	for _, it := range items {
-		for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(it.Rule.When), -1) {
-			if !slices.Contains(out[m[1]], m[2]) {
-				out[m[1]] = append(out[m[1]], m[2])
-			}
+		cond, val, err := it.finding(opts)
+		if err != nil {
+			return conds, all, err
+		}
+		conds.add(cond)
+		all.add(cond + " " + val)
+	}
+	return conds, all, nil
+}
+
+func (u Uses) add(sql string) {
+	for _, m := range aliasUseRE.FindAllStringSubmatch(stripStrings(sql), -1) {
+		switch {
+		case m[2] == "":
+			u.Whole[m[1]] = true
+		case !slices.Contains(u.Cols[m[1]], m[2]):
+			u.Cols[m[1]] = append(u.Cols[m[1]], m[2])
 		}
 	}
-	return out
 }
+
+// aliasUseRE finds uses of a row alias: alias.column, or the alias alone.
+var aliasUseRE = regexp.MustCompile(`\b([mir])\b(?:\s*\.\s*([a-z_][a-z0-9_]*))?`)
 
 // finding returns the condition under which the item reports a row, and
 // the STRUCT of the finding it reports.

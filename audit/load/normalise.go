@@ -126,7 +126,9 @@ FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
 // cleanSQL trims a source value to NULL-when-empty text; names also get
 // inner runs of space collapsed, since they are compared that way.
 func cleanSQL(col string, f canonical.Field) string {
-	v := "nullif(trim(CAST(" + col + " AS VARCHAR)), '')"
+	c := "CAST(" + col + " AS VARCHAR)"
+	// Most values have no space to trim; testing the ends first is cheaper.
+	v := "CASE WHEN " + c + " LIKE ' %' OR " + c + " LIKE '% ' THEN nullif(trim(" + c + "), '') ELSE nullif(" + c + ", '') END"
 	if f.Name == "first_name" || f.Name == "last_name" {
 		// The regex runs only where there is a run of white space to collapse.
 		return "CASE WHEN contains(" + v + ", '  ') OR contains(" + v + ", chr(9)) THEN regexp_replace(" + v + ", '\\s+', ' ', 'g') ELSE " + v + " END"
@@ -167,8 +169,10 @@ func typedSQL(x string, f canonical.Field, dateFmt string, excelDates bool) (exp
 		}
 		return dateSQL(x, dateFmt, excelDates), "not a valid date (expected " + want + ")"
 	case canonical.Money:
-		return fmt.Sprintf("CAST(round(CASE WHEN %[1]s LIKE '(%%)' OR %[1]s LIKE '-(%%)' THEN -1 ELSE 1 END * "+
-				"TRY_CAST(regexp_replace(%[1]s, '[$,\\s()]', '', 'g') AS DECIMAL(18,6)), 2) AS DECIMAL(18,2))", x),
+		// Plain numbers cast directly, $1,234.50 after two replaces; only
+		// the rest (inner spaces, (negative)) pay for the regular expression.
+		return fmt.Sprintf("CAST(round(coalesce(TRY_CAST(%[1]s AS DECIMAL(18,6)), TRY_CAST(replace(replace(%[1]s, '$', ''), ',', '') AS DECIMAL(18,6)), CASE WHEN %[1]s LIKE '(%%)' OR %[1]s LIKE '-(%%)' THEN -1 ELSE 1 END * "+
+				"TRY_CAST(regexp_replace(%[1]s, '[$,\\s()]', '', 'g') AS DECIMAL(18,6))), 2) AS DECIMAL(18,2))", x),
 			"not an amount of money"
 	case canonical.Flag:
 		return "CASE upper(" + x + ") WHEN 'Y' THEN 'Y' WHEN 'YES' THEN 'Y' WHEN 'TRUE' THEN 'Y' WHEN '1' THEN 'Y' " +
@@ -183,23 +187,33 @@ func typedSQL(x string, f canonical.Field, dateFmt string, excelDates bool) (exp
 	}
 	switch f.Name {
 	case "qhp_id":
-		return "nullif(upper(regexp_replace(" + x + ", '[\\s-]', '', 'g')), '')", ""
+		return planIDSQL(x), ""
 	case "issuer_hios_id":
-		return "coalesce(" + x + ", left(nullif(upper(regexp_replace(x_qhp_id, '[\\s-]', '', 'g')), ''), 5))", ""
+		return "coalesce(" + x + ", left(" + planIDSQL("x_qhp_id") + ", 5))", ""
 	case "ssn":
 		// Spreadsheets drop an SSN's leading zeros; 7 or 8 digits get them
 		// back. A masked SSN (XXX-XX-1234, *****1234) is read as absent: it
 		// cannot be compared, and is not an error in the file.
 		d := "regexp_replace(" + x + ", '[\\s-]', '', 'g')"
-		return "CASE WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", "SSN must have 9 digits"
+		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]{9}') THEN " + x +
+			" WHEN regexp_full_match(" + x + ", '[0-9]{3}-[0-9]{2}-[0-9]{4}') THEN replace(" + x + ", '-', '')" +
+			" WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", "SSN must have 9 digits"
 	case "zip":
-		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]{3,4}') THEN lpad(" + x + ", 5, '0') ELSE " + x + " END", ""
+		return "CASE WHEN length(" + x + ") < 5 AND regexp_full_match(" + x + ", '[0-9]{3,4}') THEN lpad(" + x + ", 5, '0') ELSE " + x + " END", ""
 	case "relationship_code":
 		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]') THEN '0' || " + x + " ELSE " + x + " END", ""
 	case "state", "rating_area":
 		return "upper(" + x + ")", ""
 	}
 	return x, ""
+}
+
+// planIDSQL drops spaces and hyphens from a plan ID (38344VA0020002-06);
+// IDs that are already plain skip the regular expression.
+func planIDSQL(x string) string {
+	return "CASE WHEN regexp_full_match(" + x + ", '[0-9A-Z]+') THEN " + x +
+		" WHEN regexp_full_match(" + x + ", '[0-9A-Z-]+') THEN nullif(replace(" + x + ", '-', ''), '')" +
+		" ELSE nullif(upper(regexp_replace(" + x + ", '[\\s-]', '', 'g')), '') END"
 }
 
 // dateSQL parses a date: the mapping's (or format's) pattern first, then
@@ -212,7 +226,8 @@ func dateSQL(x, dateFmt string, excelDates bool) string {
 	if dateFmt != "" {
 		alts = append(alts, "CAST(try_strptime("+x+", "+quote(dateFmt)+") AS DATE)")
 	}
-	alts = append(alts, "CAST(try_strptime("+x+", '%Y-%m-%d') AS DATE)", "CAST(TRY_CAST("+x+" AS TIMESTAMP) AS DATE)")
+	// A plain cast reads ISO dates fastest; strptime and timestamps catch the rest.
+	alts = append(alts, "TRY_CAST("+x+" AS DATE)", "CAST(try_strptime("+x+", '%Y-%m-%d') AS DATE)", "CAST(TRY_CAST("+x+" AS TIMESTAMP) AS DATE)")
 	if dateFmt == "" {
 		alts = append(alts, "CAST(try_strptime("+x+", '%Y%m%d') AS DATE)", "CAST(try_strptime("+x+", '%m/%d/%Y') AS DATE)")
 	}

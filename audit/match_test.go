@@ -1,0 +1,69 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/audit/load"
+)
+
+// TestPolicyRowChoice checks the row that speaks for each policy, on the
+// fast path (one subscriber-indicator row) and on the exceptions matching
+// ranks row by row.
+func TestPolicyRowChoice(t *testing.T) {
+	const header = "exchange_policy_id,exchange_member_id,exchange_subscriber_id,subscriber_indicator,relationship_code,benefit_start,effectuation_status,qhp_id\n"
+	cases := []struct {
+		name, rows string
+		want       string // member:start of the policy row
+	}{
+		{"one subscriber row", "P,M1,M1,Y,18,2026-01-01,effectuated,X\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M1:2026-01-01"},
+		{"no indicator, relationship", "P,M2,,,19,2026-01-01,effectuated,X\nP,M1,,,18,2026-01-01,effectuated,X\n", "M1:2026-01-01"},
+		{"no indicator, own id", "P,M2,M1,,,2026-01-01,effectuated,X\nP,M1,M1,,,2026-01-01,effectuated,X\n", "M1:2026-01-01"},
+		{"two segments, latest", "P,M1,M1,Y,18,2026-01-01,effectuated,X\nP,M1,M1,Y,18,2026-06-01,effectuated,X\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M1:2026-06-01"},
+		{"live before cancelled", "P,M1,M1,Y,18,2026-06-01,cancelled,X\nP,M1,M1,Y,18,2026-01-01,effectuated,X\n", "M1:2026-01-01"},
+		{"two subscribers, first in file", "P,M2,M2,Y,18,2026-01-01,effectuated,X\nP,M1,M1,Y,18,2026-01-01,effectuated,X\n", "M2:2026-01-01"},
+		{"subscriber row rejected", "P,M1,M1,Y,18,not-a-date,effectuated,X\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M2:2026-01-01"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			d, err := openDB(ctx, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.close()
+			if err := prepareRelations(ctx, d.conn); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "m.csv")
+			if err := os.WriteFile(path, []byte(header+tc.rows), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := loadSource(ctx, d.conn, load.Source{Path: path, Side: "marketplace"}, noProgress{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := buildRelations(ctx, d.conn); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := d.conn.QueryContext(ctx, `SELECT exchange_member_id || ':' || strftime(benefit_start, '%Y-%m-%d') FROM marketplace_rows WHERE is_policy_row`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var s string
+				if err := rows.Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, s)
+			}
+			if strings.Join(got, ",") != tc.want {
+				t.Errorf("policy row %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
