@@ -70,7 +70,9 @@ func flagsSQL(side string) []string {
 		   FROM base AS b SEMI JOIN multi_` + s + ` AS x ON x.exchange_policy_id = b.exchange_policy_id AND x.exchange_member_id = b.exchange_member_id
 		   WINDOW w AS (PARTITION BY b.exchange_policy_id, b.exchange_member_id ORDER BY b.benefit_start NULLS LAST, b.source_file, b.source_line)
 		 ), multi_policy AS (
-		   SELECT exchange_member_id FROM base WHERE live GROUP BY 1 HAVING min(exchange_policy_id) <> max(exchange_policy_id)
+		   -- More than one live row (a superset of more than one policy, cheaper
+		   -- to find); the join below keeps different policies only.
+		   SELECT exchange_member_id FROM base WHERE live GROUP BY 1 HAVING count(*) > 1
 		 ), candidates AS (
 		   SELECT b.* FROM base AS b SEMI JOIN multi_policy AS x ON x.exchange_member_id = b.exchange_member_id WHERE b.live
 		 ), overlapping AS (

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -192,5 +193,38 @@ func TestLockedDown(t *testing.T) {
 		if _, err := d.conn.ExecContext(ctx, q); err == nil {
 			t.Errorf("%s: allowed after lock-down", q)
 		}
+	}
+}
+
+// TestWorkingFilesRemoved: the working database holds every input row,
+// personal data included, so it must not outlive the run, failed or not.
+func TestWorkingFilesRemoved(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		modify func(*Options)
+	}{
+		{"success", func(*Options) {}},
+		{"failure", func(o *Options) {
+			// Fails after loading: a row that cannot be loaded, none allowed.
+			bad := filepath.Join(t.TempDir(), "marketplace.csv")
+			os.WriteFile(bad, []byte("exchange_policy_id,exchange_member_id,benefit_start\nP1,M1,not-a-date\n"), 0o644)
+			o.Marketplace = []string{bad}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			work := t.TempDir()
+			opts := fixtureOptions(t.TempDir())
+			opts.TempDir = work
+			tc.modify(&opts)
+			_, err := Run(context.Background(), opts)
+			var rejects *RejectsError
+			if (err != nil) != (tc.name == "failure") || (err != nil && !errors.As(err, &rejects)) {
+				t.Fatalf("run: %v", err)
+			}
+			left, _ := os.ReadDir(work)
+			if len(left) > 0 {
+				t.Errorf("%s still holds %v", work, left)
+			}
+		})
 	}
 }

@@ -171,7 +171,8 @@ func typedSQL(x string, f canonical.Field, dateFmt string, excelDates bool) (exp
 	case canonical.Money:
 		// Plain numbers cast directly, $1,234.50 after two replaces; only
 		// the rest (inner spaces, (negative)) pay for the regular expression.
-		return fmt.Sprintf("CAST(round(coalesce(TRY_CAST(%[1]s AS DECIMAL(18,6)), TRY_CAST(replace(replace(%[1]s, '$', ''), ',', '') AS DECIMAL(18,6)), CASE WHEN %[1]s LIKE '(%%)' OR %[1]s LIKE '-(%%)' THEN -1 ELSE 1 END * "+
+		// A failed cast is costly, so the common forms are made to succeed.
+		return fmt.Sprintf("CAST(round(coalesce(TRY_CAST(CASE WHEN contains(%[1]s, '$') OR contains(%[1]s, ',') THEN replace(replace(%[1]s, '$', ''), ',', '') ELSE %[1]s END AS DECIMAL(18,6)), CASE WHEN %[1]s LIKE '(%%)' OR %[1]s LIKE '-(%%)' THEN -1 ELSE 1 END * "+
 				"TRY_CAST(regexp_replace(%[1]s, '[$,\\s()]', '', 'g') AS DECIMAL(18,6))), 2) AS DECIMAL(18,2))", x),
 			"not an amount of money"
 	case canonical.Flag:
@@ -226,10 +227,13 @@ func dateSQL(x, dateFmt string, excelDates bool) string {
 	if dateFmt != "" {
 		alts = append(alts, "CAST(try_strptime("+x+", "+quote(dateFmt)+") AS DATE)")
 	}
-	// A plain cast reads ISO dates fastest; strptime and timestamps catch the rest.
-	alts = append(alts, "TRY_CAST("+x+" AS DATE)", "CAST(try_strptime("+x+", '%Y-%m-%d') AS DATE)", "CAST(TRY_CAST("+x+" AS TIMESTAMP) AS DATE)")
+	// A plain cast reads ISO dates fastest; strptime and timestamps catch
+	// the rest. A failed parse is costly, so each is tried only on values
+	// shaped for it.
+	alts = append(alts, "CASE WHEN substr("+x+", 5, 1) IN ('-', '/', ' ') THEN coalesce(TRY_CAST("+x+" AS DATE), CAST(try_strptime("+x+", '%Y-%m-%d') AS DATE), "+
+		"CAST(TRY_CAST("+x+" AS TIMESTAMP) AS DATE)) END")
 	if dateFmt == "" {
-		alts = append(alts, "CAST(try_strptime("+x+", '%Y%m%d') AS DATE)", "CAST(try_strptime("+x+", '%m/%d/%Y') AS DATE)")
+		alts = append(alts, "CASE WHEN length("+x+") = 8 THEN CAST(try_strptime("+x+", '%Y%m%d') AS DATE) END", "CAST(try_strptime("+x+", '%m/%d/%Y') AS DATE)")
 	}
 	return "coalesce(" + strings.Join(alts, ", ") + ")"
 }

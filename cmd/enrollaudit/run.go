@@ -73,7 +73,7 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 	f.Int64Var(&opts.MaxRejects, "max-rejects", 0, "input rows that may be rejected before the run fails (0: any reject fails it)")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical)")
 	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "memory DuckDB may use before spilling to disk, e.g. 6GB (default "+audit.DefaultMemoryLimit+")")
-	f.StringVar(&opts.TempDir, "temp-dir", "", "directory DuckDB spills to (default: a private directory in the system temp dir, removed after the run)")
+	f.StringVar(&opts.TempDir, "temp-dir", "", "where the working database and spill files go, in a private subdirectory removed after the run (default: the system temp dir)")
 	f.IntVar(&opts.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
