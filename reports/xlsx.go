@@ -2,6 +2,7 @@ package reports
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -47,6 +48,17 @@ const (
 // aggregate-only, one sheet (or more, past Excel's row limit) per category
 // with findings. Findings are streamed through excelize's stream writers,
 // which spill to temporary files, so memory does not grow with their number.
+// fastZip is a zip writer that deflates at the fastest level: at 10M
+// members a side, compressing the sheets at the default level took a
+// quarter of the workbook's time (1.1 s of 4.1 s).
+func fastZip(w io.Writer) *zip.Writer {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
+
 func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -73,7 +85,7 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 	// File.Write assembles the whole zip in a bytes.Buffer before copying it
 	// to w; a zip writer on w streams the archive instead, so memory stays
 	// flat however large the workbook is.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return fastZip(w) })
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
