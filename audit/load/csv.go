@@ -23,6 +23,11 @@ type csvReader struct{ delim string }
 
 var scanSeq atomic.Int64
 
+// maxLineSize is the longest line read; a longer one, such as a run of
+// lines swallowed by a stray quote, is a reject. The reader's buffers are
+// sized from it: DuckDB's default (2 MiB) made loading 10M rows 10% slower.
+const maxLineSize = 16 << 20
+
 func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 	delim := c.delim
 	encoding := "utf-8"
@@ -50,8 +55,8 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 			// skipped preamble would drop rows without a trace.
 			SQL: fmt.Sprintf("read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
 				"delim = %s, quote = '\"', escape = '\"', comment = '', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
-				"max_line_size = 16777216, null_padding = false)",
-				quote(src.Path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable)),
+				"max_line_size = %d, null_padding = false)",
+				quote(src.Path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable), maxLineSize),
 			Columns: cols, Headers: headers, FirstLine: 2,
 		}
 		return t.Insert(ctx, rel)
@@ -126,7 +131,7 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
 		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
 		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END
-		FROM (SELECT line, arg_min(error_type, column_idx) AS error_type, arg_min(error_message, column_idx) AS error_message
+		FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
 		      FROM %s GROUP BY line)
 		ORDER BY line`, RejectsTable, rejTable)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)

@@ -177,6 +177,7 @@ func TestHostileCSV(t *testing.T) {
 		{name: "latin-1", content: head + "P,M1,Mu\xf1oz\n", loaded: 1, lastName: "Muñoz", warn: "not valid UTF-8"},
 		{name: "embedded NUL", content: head + "P,M1,Le\x00e\n", loaded: 1},
 		{name: "1 MB field", content: head + "P,M1," + strings.Repeat("x", 1<<20) + "\n", loaded: 1},
+		{name: "line over the maximum", content: head + "P,M1," + strings.Repeat("x", maxLineSize) + "\nP,M2,Ng\n", loaded: 1, rejected: 1, rejectLine: 2, reason: "maximum"},
 		{name: "duplicate unused header", content: "exchange_policy_id,exchange_member_id,note,note\nP,M1,a,b\n", loaded: 1},
 		{name: "duplicate used header", content: "exchange_policy_id,exchange_member_id,last_name,last_name\nP,M1,a,b\n", err: `header "last_name" (for last_name) appears more than once`},
 		{name: "empty header name", content: "exchange_policy_id,,exchange_member_id\nP,x,M1\n", loaded: 1},
