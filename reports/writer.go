@@ -43,6 +43,7 @@ func Publish(ctx context.Context, dir string, r *Report, writers ...Writer) ([]s
 	cleanup := func() {
 		for _, f := range files {
 			if f != nil {
+				f.Close() // already closed once written; not if a later one failed to open
 				os.Remove(f.Name())
 			}
 		}
