@@ -57,8 +57,15 @@ func flagsSQL(side string) []string {
 	   effectuation_status IS DISTINCT FROM 'cancelled' AS live
 	 FROM ` + canon + ` WHERE reject_reasons IS NULL`
 	return []string{
+		// Members with more than one row: the only ones that can repeat a
+		// key or sit on several policies. One aggregate over every row finds
+		// them; the rest looks at their rows only.
+		`CREATE OR REPLACE TEMP TABLE repeated_` + s + ` AS
+		 SELECT exchange_member_id FROM ` + canon + ` WHERE reject_reasons IS NULL GROUP BY ALL HAVING count(*) > 1`,
 		`CREATE OR REPLACE TEMP TABLE multi_` + s + ` AS
-		 SELECT exchange_policy_id, exchange_member_id FROM ` + canon + ` WHERE reject_reasons IS NULL GROUP BY ALL HAVING count(*) > 1`,
+		 SELECT c.exchange_policy_id, c.exchange_member_id FROM ` + canon + ` AS c
+		 SEMI JOIN repeated_` + s + ` AS r ON r.exchange_member_id = c.exchange_member_id
+		 WHERE c.reject_reasons IS NULL GROUP BY ALL HAVING count(*) > 1`,
 		`CREATE OR REPLACE TEMP TABLE flags_` + s + ` AS
 		 WITH base AS NOT MATERIALIZED (` + base + `),
 		 ranked AS (
@@ -69,12 +76,9 @@ func flagsSQL(side string) []string {
 		     first_value(b.source_line) OVER w AS first_line
 		   FROM base AS b SEMI JOIN multi_` + s + ` AS x ON x.exchange_policy_id = b.exchange_policy_id AND x.exchange_member_id = b.exchange_member_id
 		   WINDOW w AS (PARTITION BY b.exchange_policy_id, b.exchange_member_id ORDER BY b.benefit_start NULLS LAST, b.source_file, b.source_line)
-		 ), multi_policy AS (
-		   -- More than one live row (a superset of more than one policy, cheaper
-		   -- to find); the join below keeps different policies only.
-		   SELECT exchange_member_id FROM base WHERE live GROUP BY 1 HAVING count(*) > 1
 		 ), candidates AS (
-		   SELECT b.* FROM base AS b SEMI JOIN multi_policy AS x ON x.exchange_member_id = b.exchange_member_id WHERE b.live
+		   -- The join below keeps pairs of rows on different policies.
+		   SELECT b.* FROM base AS b SEMI JOIN repeated_` + s + ` AS x ON x.exchange_member_id = b.exchange_member_id WHERE b.live
 		 ), overlapping AS (
 		   SELECT a.row_id, min(b.exchange_policy_id) AS overlapping_policy_id
 		   FROM candidates AS a JOIN candidates AS b
@@ -157,28 +161,27 @@ var keysSQL = []string{
 	   SELECT *, row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, row_id) AS o
 	   FROM ik ANTI JOIN exact ON ik.row_id = exact.irow
 	 ), segmented AS (
-	   SELECT mrow, irow, pol, mem, iss,
+	   SELECT mrow, irow, pol,
 	     row_number() OVER (PARTITION BY pol, mem ORDER BY bs NULLS LAST, coalesce(mrow, irow)) AS segment,
 	     bool_or(mrow IS NOT NULL) OVER (PARTITION BY pol, mem) AS m_has, bool_or(irow IS NOT NULL) OVER (PARTITION BY pol, mem) AS i_has
 	   FROM (
-	     SELECT e.mrow, e.irow, m.pol, m.mem, m.iss, m.bs FROM exact AS e JOIN mk AS m ON m.row_id = e.mrow
+	     SELECT e.mrow, e.irow, m.pol, m.mem, m.bs FROM exact AS e JOIN mk AS m ON m.row_id = e.mrow
 	     UNION ALL
-	     SELECT lm.row_id, li.row_id, coalesce(lm.pol, li.pol), coalesce(lm.mem, li.mem), coalesce(lm.iss, li.iss), coalesce(lm.bs, li.bs)
+	     SELECT lm.row_id, li.row_id, coalesce(lm.pol, li.pol), coalesce(lm.mem, li.mem), coalesce(lm.bs, li.bs)
 	     FROM lm FULL JOIN li ON lm.pol = li.pol AND lm.mem = li.mem AND lm.o = li.o)
 	 ), m AS (
-	   SELECT row_id, exchange_policy_id, exchange_member_id, issuer_hios_id FROM ` + rules.MarketplaceRows + ` AS c
+	   SELECT row_id, exchange_policy_id, exchange_member_id FROM ` + rules.MarketplaceRows + ` AS c
 	   ANTI JOIN unpaired_keys AS x ON x.exchange_policy_id = c.exchange_policy_id AND x.exchange_member_id = c.exchange_member_id
 	 ), i AS (
-	   SELECT row_id, exchange_policy_id, exchange_member_id, issuer_hios_id FROM ` + rules.InsurerRows + ` AS c
+	   SELECT row_id, exchange_policy_id, exchange_member_id FROM ` + rules.InsurerRows + ` AS c
 	   ANTI JOIN unpaired_keys AS x ON x.exchange_policy_id = c.exchange_policy_id AND x.exchange_member_id = c.exchange_member_id
 	 ), paired AS (
 	   SELECT m.row_id AS mrow, i.row_id AS irow, coalesce(m.exchange_policy_id, i.exchange_policy_id) AS pol,
-	     coalesce(m.exchange_member_id, i.exchange_member_id) AS mem, coalesce(m.issuer_hios_id, i.issuer_hios_id) AS iss,
 	     CAST(1 AS BIGINT) AS segment, m.row_id IS NOT NULL AS m_has, i.row_id IS NOT NULL AS i_has
 	   FROM m FULL JOIN i ON m.exchange_policy_id = i.exchange_policy_id AND m.exchange_member_id = i.exchange_member_id
 	   UNION ALL SELECT * FROM segmented
 	 )
-	 SELECT coalesce(p.mrow, (CAST(1 AS BIGINT) << 40) + p.irow) AS pair_id, p.mrow, p.irow, p.pol, p.mem, p.iss AS issuer_hios_id, p.segment,
+	 SELECT coalesce(p.mrow, (CAST(1 AS BIGINT) << 40) + p.irow) AS pair_id, p.mrow, p.irow, p.segment,
 	   NOT coalesce(l.m_lacks, false) AS marketplace_has_policy, NOT coalesce(l.i_lacks, false) AS insurer_has_policy,
 	   p.m_has AS marketplace_has_member, p.i_has AS insurer_has_member
 	 FROM paired AS p LEFT JOIN lacking_policies AS l ON l.pol = p.pol`,
@@ -204,10 +207,14 @@ func segmentSideSQL(name, side string) string {
 // (m, i), or narrower structs of them. With hits it selects only the pairs
 // in rules.HitsTable, with their item number first.
 func pairSelect(policy bool, mStruct, iStruct string, hits bool) string {
-	table, member, segment := "member_keys", "k.mem", "k.segment"
+	// Member pairs take their keys from their rows: member_keys stays a
+	// table of numbers, cheap to write and to scan.
+	table, segment := "member_keys", "k.segment"
+	pol, member, issuer := "coalesce(m.exchange_policy_id, i.exchange_policy_id)", "coalesce(m.exchange_member_id, i.exchange_member_id)",
+		"coalesce(m.issuer_hios_id, i.issuer_hios_id)"
 	mHas, iHas := "k.marketplace_has_member", "k.insurer_has_member"
 	if policy {
-		table, member, segment = "policy_keys", "CAST(NULL AS VARCHAR)", "CAST(0 AS BIGINT)"
+		table, pol, member, issuer, segment = "policy_keys", "k.pol", "CAST(NULL AS VARCHAR)", "k.issuer_hios_id", "CAST(0 AS BIGINT)"
 		mHas, iHas = "k.mrow IS NOT NULL", "k.irow IS NOT NULL"
 	}
 	with, lead, keys := "", "", table
@@ -224,7 +231,7 @@ func pairSelect(policy bool, mStruct, iStruct string, hits bool) string {
 		mRows = "(SELECT * FROM " + mRows + " WHERE row_id IN (SELECT mrow FROM hk))"
 		iRows = "(SELECT * FROM " + iRows + " WHERE row_id IN (SELECT irow FROM hk))"
 	}
-	return with + `SELECT ` + lead + `k.pair_id, k.pol AS exchange_policy_id, ` + member + ` AS exchange_member_id, k.issuer_hios_id, ` + segment + ` AS segment,
+	return with + `SELECT ` + lead + `k.pair_id, ` + pol + ` AS exchange_policy_id, ` + member + ` AS exchange_member_id, ` + issuer + ` AS issuer_hios_id, ` + segment + ` AS segment,
 	   k.mrow IS NOT NULL AS in_marketplace, k.irow IS NOT NULL AS in_insurer,
 	   k.marketplace_has_policy, k.insurer_has_policy, ` + mHas + ` AS marketplace_has_member, ` + iHas + ` AS insurer_has_member,
 	   ` + mStruct + ` AS m, ` + iStruct + ` AS i
