@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,18 +44,18 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "bench-data", "where generated data and reports go (reused when present)")
 	keep := fs.Bool("keep", false, "keep the generated data")
 	memory := fs.String("memory-limit", "", "pass --memory-limit to the audit (default: its own default)")
+	runs := fs.Int("runs", 3, "runs of each side per size, alternating; the table shows medians")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *runs < 1 {
+		fmt.Fprintln(stderr, "enrollbench: --runs must be 1 or more")
 		return 2
 	}
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
-	}
-	type row struct {
-		members         int
-		audit, baseline measure
-		findings, truth int
 	}
 	var rows []row
 	for _, s := range strings.Split(*sizes, ",") {
@@ -70,19 +71,32 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		r := row{members: sum.Members, truth: len(sum.Planted)}
-		fmt.Fprintf(stderr, "%d members: baseline...\n", sum.Members)
-		if r.baseline, err = runChild(self, "baseline", data, *memory); err != nil {
-			fmt.Fprintln(stderr, "enrollbench: baseline:", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "%d members: audit...\n", sum.Members)
-		if r.audit, err = runChild(self, "audit", data, *memory); err != nil {
-			fmt.Fprintln(stderr, "enrollbench: audit:", err)
-			return 1
-		}
-		if r.findings, err = countFindings(filepath.Join(data, "out", "report.json")); err != nil {
-			fmt.Fprintln(stderr, "enrollbench:", err)
-			return 1
+		// The two sides alternate, so a slow spell of the machine falls on
+		// both rather than on one side's every run.
+		for i := 1; i <= *runs; i++ {
+			fmt.Fprintf(stderr, "%d members, run %d of %d: baseline...\n", sum.Members, i, *runs)
+			b, err := runChild(self, "baseline", data, *memory)
+			if err != nil {
+				fmt.Fprintln(stderr, "enrollbench: baseline:", err)
+				return 1
+			}
+			fmt.Fprintf(stderr, "%d members, run %d of %d: audit...\n", sum.Members, i, *runs)
+			a, err := runChild(self, "audit", data, *memory)
+			if err != nil {
+				fmt.Fprintln(stderr, "enrollbench: audit:", err)
+				return 1
+			}
+			findings, err := countFindings(filepath.Join(data, "out", "report.json"))
+			if err != nil {
+				fmt.Fprintln(stderr, "enrollbench:", err)
+				return 1
+			}
+			if i > 1 && findings != r.findings {
+				fmt.Fprintf(stderr, "enrollbench: run %d found %d findings, run 1 found %d\n", i, findings, r.findings)
+				return 1
+			}
+			r.findings = findings
+			r.baseline, r.audit = append(r.baseline, b), append(r.audit, a)
 		}
 		rows = append(rows, r)
 		if !*keep {
@@ -90,20 +104,65 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	host, _ := os.Hostname()
-	fmt.Fprintf(stdout, "enrollbench on %s: %s\n", host, machine())
+	fmt.Fprintf(stdout, "enrollbench on %s: %s; %d run(s) a side, medians\n", host, machine(), *runs)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "members/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tfindings (truth)\t")
+	fmt.Fprintln(tw, "members/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tfindings (truth)\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%d (%d)\t\n", r.members, r.audit.Wall.Seconds(), mib(r.audit.PeakRSS),
-			r.baseline.Wall.Seconds(), mib(r.baseline.PeakRSS), r.audit.Wall.Seconds()/r.baseline.Wall.Seconds(), r.findings, r.truth)
+		a, b := r.median(r.audit), r.median(r.baseline)
+		lo, hi := r.ratios()
+		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%d (%d)\t\n", r.members, a.Seconds(), mib(maxRSS(r.audit)),
+			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, r.findings, r.truth)
 	}
 	tw.Flush()
 	if len(rows) > 1 {
 		a, b := rows[0], rows[len(rows)-1]
 		fmt.Fprintf(stdout, "growth %d -> %d members: audit %.2fx, baseline %.2fx (rows %.2fx)\n", a.members, b.members,
-			b.audit.Wall.Seconds()/a.audit.Wall.Seconds(), b.baseline.Wall.Seconds()/a.baseline.Wall.Seconds(), float64(b.members)/float64(a.members))
+			b.median(b.audit).Seconds()/a.median(a.audit).Seconds(), b.median(b.baseline).Seconds()/a.median(a.baseline).Seconds(),
+			float64(b.members)/float64(a.members))
 	}
 	return 0
+}
+
+// row is one size's runs.
+type row struct {
+	members         int
+	audit, baseline []measure
+	findings, truth int
+}
+
+func (row) median(ms []measure) time.Duration {
+	ws := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		ws[i] = m.Wall
+	}
+	slices.Sort(ws)
+	if n := len(ws); n%2 == 0 {
+		return (ws[n/2-1] + ws[n/2]) / 2
+	}
+	return ws[len(ws)/2]
+}
+
+// ratios is the lowest and highest audit/baseline of the runs, each audit
+// against the baseline run just before it.
+func (r row) ratios() (lo, hi float64) {
+	for i := range r.audit {
+		x := r.audit[i].Wall.Seconds() / r.baseline[i].Wall.Seconds()
+		if i == 0 || x < lo {
+			lo = x
+		}
+		if i == 0 || x > hi {
+			hi = x
+		}
+	}
+	return lo, hi
+}
+
+func maxRSS(ms []measure) int64 {
+	var m int64
+	for _, x := range ms {
+		m = max(m, x.PeakRSS)
+	}
+	return m
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
