@@ -103,7 +103,7 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	q := fmt.Sprintf("COPY (SELECT %s FROM %s WHERE reject_reasons IS NULL ORDER BY source_file, source_line) TO %s %s",
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s WHERE reject_reasons IS NULL ORDER BY rowid) TO %s %s",
 		strings.Join(cols, ", "), load.CanonTable("marketplace"), quoteSQL(tmp.Name()), format)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return nil, fmt.Errorf("write %s: %w", opts.Output, err)

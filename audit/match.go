@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -29,15 +30,32 @@ var flagColumns = []string{
 	"policy_row BOOLEAN",            // set for every row of a policy without exactly one subscriber row
 }
 
-// rowsViewSQL is a side's rule relation: its loaded rows with row_id and
-// the flags (occurrence, duplicate_of, overlapping_policy_id,
-// is_policy_row: the row that speaks for the policy in policy-grain rules).
-func rowsViewSQL(side string) string {
+// rowsViewSQL is a side's rule relation: its loaded rows with row_id,
+// source_file and source_line (file and line are the expressions of
+// load.SourceSQL) and the flags (occurrence, duplicate_of,
+// overlapping_policy_id, is_policy_row: the row that speaks for the policy
+// in policy-grain rules).
+func rowsViewSQL(side, file, line string) string {
 	return `CREATE OR REPLACE VIEW ` + sideRelation[side] + ` AS
-	 SELECT rowid AS row_id, * EXCLUDE (reject_reasons, occurrence, duplicate_of, overlapping_policy_id, policy_row),
+	 SELECT rowid AS row_id, ` + strings.Join(canonical.Names(), ", ") + `, ` + file + ` AS source_file, ` + line + ` AS source_line,
 	   coalesce(occurrence, 1) AS occurrence, duplicate_of, overlapping_policy_id,
 	   coalesce(policy_row, subscriber_indicator = 'Y', false) AS is_policy_row
 	 FROM ` + load.CanonTable(side) + ` WHERE reject_reasons IS NULL`
+}
+
+// createRowsViews (re)creates both sides' rows views for the files loaded
+// so far.
+func createRowsViews(ctx context.Context, db execer) error {
+	file, line, err := load.SourceSQL(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, side := range []string{"marketplace", "insurer"} {
+		if _, err := db.ExecContext(ctx, rowsViewSQL(side, file, line)); err != nil {
+			return fmt.Errorf("prepare relations: %w", err)
+		}
+	}
+	return nil
 }
 
 // flagsSQL finds the rows of a side that need a flag and sets them:
@@ -52,10 +70,10 @@ func rowsViewSQL(side string) string {
 //     exactly one such row needs nothing: that row ranks first anyway.
 func flagsSQL(side string) []string {
 	canon, s := load.CanonTable(side), side
-	base := `SELECT rowid AS row_id, exchange_policy_id, exchange_member_id, exchange_subscriber_id, benefit_start, benefit_end,
+	base := `SELECT row_id, exchange_policy_id, exchange_member_id, exchange_subscriber_id, benefit_start, benefit_end,
 	   effectuation_status, subscriber_indicator, relationship_code, source_file, source_line,
 	   effectuation_status IS DISTINCT FROM 'cancelled' AS live
-	 FROM ` + canon + ` WHERE reject_reasons IS NULL`
+	 FROM ` + sideRelation[side]
 	return []string{
 		// Members with more than one row: the only ones that can repeat a
 		// key or sit on several policies. One aggregate over every row finds
@@ -272,19 +290,14 @@ func narrowStruct(alias string, u rules.Uses) string {
 // addFlagColumns gives the canonical tables the columns matching fills in,
 // and creates the rows views over them.
 func addFlagColumns(ctx context.Context, db execer) error {
-	var stmts []string
 	for _, side := range []string{"marketplace", "insurer"} {
 		for _, c := range flagColumns {
-			stmts = append(stmts, "ALTER TABLE "+load.CanonTable(side)+" ADD COLUMN "+c)
-		}
-		stmts = append(stmts, rowsViewSQL(side))
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("prepare relations: %w", err)
+			if _, err := db.ExecContext(ctx, "ALTER TABLE "+load.CanonTable(side)+" ADD COLUMN "+c); err != nil {
+				return fmt.Errorf("prepare relations: %w", err)
+			}
 		}
 	}
-	return nil
+	return createRowsViews(ctx, db)
 }
 
 // buildRelations (re)computes the flags and keys behind the relations rules

@@ -218,6 +218,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := lockDown(ctx, conn); err != nil {
 		return nil, err
 	}
+	if err := createRowsViews(ctx, conn); err != nil {
+		return nil, err
+	}
 	opts.Progress.Stage("matching", 0)
 	if err := buildRelations(ctx, conn); err != nil {
 		return nil, err

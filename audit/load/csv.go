@@ -61,27 +61,49 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		}
 		return t.Insert(ctx, rel)
 	}
-	if err := read(encoding); err != nil {
-		return err
-	}
-	if encoding == "utf-8" {
-		var bad int64
-		if err := t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+rejTable+" WHERE error_type = 'INVALID ENCODING'").Scan(&bad); err != nil {
-			return fmt.Errorf("read rejects of %s: %w", src.Path, err)
+	if encoding != "utf-8" {
+		if err := read(encoding); err != nil {
+			return err
 		}
-		if bad > 0 {
-			// Exports from Windows tools are often Latin-1; reading them as
-			// such keeps every row instead of rejecting each accented name.
-			t.Warn(fmt.Sprintf("%s is not valid UTF-8 (%d rows); read it as Latin-1 (set encoding: in a mapping file to choose)", src.Path, bad))
-			stmts := []string{"DELETE FROM " + CanonTable(src.Side) + " WHERE source_file = " + quote(src.Path), "DELETE FROM " + rejTable, "DELETE FROM " + scanTable}
-			for _, s := range stmts {
-				if _, err := t.Conn.ExecContext(ctx, s); err != nil {
-					return fmt.Errorf("reload %s: %w", src.Path, err)
-				}
-			}
-			if err := read("latin-1"); err != nil {
-				return err
-			}
+		return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+	}
+	// Read as UTF-8 in a transaction, so that a file that is not can be
+	// read again from scratch: rows deleted from the table instead would
+	// leave gaps that DuckDB may close later, moving the rowids that pairs
+	// and line numbers rest on.
+	if _, err := t.Conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("load %s: %w", src.Path, err)
+	}
+	t.inTransaction = true
+	var bad int64
+	err = read(encoding)
+	if err == nil {
+		err = t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+rejTable+" WHERE error_type = 'INVALID ENCODING'").Scan(&bad)
+		if err != nil {
+			err = fmt.Errorf("read rejects of %s: %w", src.Path, err)
+		}
+	}
+	if err != nil || bad > 0 {
+		t.inTransaction = false
+		if _, rerr := t.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+			err = fmt.Errorf("reload %s: %w", src.Path, rerr)
+		}
+		if err != nil {
+			return err
+		}
+		// Exports from Windows tools are often Latin-1; reading them as
+		// such keeps every row instead of rejecting each accented name.
+		t.Warn(fmt.Sprintf("%s is not valid UTF-8 (%d rows); read it as Latin-1 (set encoding: in a mapping file to choose)", src.Path, bad))
+		if err := read("latin-1"); err != nil {
+			return err
+		}
+	} else {
+		t.inTransaction = false
+		if _, err := t.Conn.ExecContext(ctx, "COMMIT"); err != nil {
+			return fmt.Errorf("load %s: %w", src.Path, err)
+		}
+		if err := t.numberLines(ctx); err != nil {
+			return err
 		}
 	}
 	return t.takeCSVRejects(ctx, src, rejTable, scanTable)
@@ -110,19 +132,26 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 		return err
 	}
 	if len(lines) > 0 {
-		// The j-th rejected line (0-based) L pushes every accepted row whose
-		// provisional line is at least L-j down by one more.
+		// Lines no longer follow from row order: each row gets its own,
+		// provisional first. The j-th rejected line (0-based) L pushes every
+		// accepted row whose provisional line is at least L-j down by one
+		// more.
 		var vals []string
 		for j, l := range lines {
 			vals = append(vals, fmt.Sprintf("(%d, %d)", l-int64(j), j+1))
 		}
-		q := fmt.Sprintf(`UPDATE %s AS c SET source_line = c.source_line + s.shift
+		canon := CanonTable(src.Side)
+		for _, q := range []string{
+			fmt.Sprintf("UPDATE %s SET source_line = %s WHERE file_id = %d", canon, t.lineSQL(), t.fileID),
+			fmt.Sprintf(`UPDATE %s AS c SET source_line = c.source_line + s.shift
 			FROM (SELECT p.source_line AS provisional, max(v.shift) AS shift FROM %s AS p, (VALUES %s) AS v(threshold, shift)
-			      WHERE p.source_file = ? AND p.source_line >= v.threshold GROUP BY p.source_line) AS s
-			WHERE c.source_file = ? AND c.source_line = s.provisional`,
-			CanonTable(src.Side), CanonTable(src.Side), strings.Join(vals, ", "))
-		if _, err := t.Conn.ExecContext(ctx, q, src.Path, src.Path); err != nil {
-			return fmt.Errorf("number lines of %s: %w", src.Path, err)
+			      WHERE p.file_id = %d AND p.source_line >= v.threshold GROUP BY p.source_line) AS s
+			WHERE c.file_id = %d AND c.source_line = s.provisional`,
+				canon, canon, strings.Join(vals, ", "), t.fileID, t.fileID),
+		} {
+			if _, err := t.Conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("number lines of %s: %w", src.Path, err)
+			}
 		}
 	}
 	// One reject per row: DuckDB lists a short row once per missing column.

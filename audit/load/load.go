@@ -86,6 +86,10 @@ type Stats struct {
 // Table names the loader writes to.
 const (
 	RejectsTable = "rejects"
+	// FilesTable lists the loaded files: id (the canonical rows' file_id),
+	// side, path, and line_offset, which gives the line of a row numbered
+	// by its order in the file: rowid + line_offset.
+	FilesTable = "input_files"
 )
 
 // CanonTable is the per-side table of typed canonical rows.
@@ -94,9 +98,60 @@ func CanonTable(side string) string { return "canon_" + side }
 // Target is where a reader's rows go: the side's canonical table and the
 // rejects table.
 type Target struct {
-	Conn  *sql.Conn
-	src   Source
-	stats *Stats
+	Conn   *sql.Conn
+	src    Source
+	stats  *Stats
+	fileID int64
+	// lineOffset is set when the rows' lines are their order in the file
+	// (from firstLine): a row's line is rowid + lineOffset.
+	lineOffset    sql.NullInt64
+	firstLine     int64
+	inTransaction bool // rows inserted have no rowids yet
+}
+
+// lineSQL is the line of one of this file's rows in its canonical table.
+func (t *Target) lineSQL() string {
+	if !t.lineOffset.Valid {
+		return "source_line"
+	}
+	return fmt.Sprintf("coalesce(source_line, rowid + %d)", t.lineOffset.Int64)
+}
+
+// SourceSQL returns the expressions that give a canonical row its file
+// path and line, for the files loaded so far; both are NULL before any
+// file is loaded, with the same types.
+func SourceSQL(ctx context.Context, db interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}) (file, line string, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT id, path, line_offset FROM "+FilesTable+" ORDER BY id")
+	if err != nil {
+		return "", "", fmt.Errorf("list input files: %w", err)
+	}
+	defer rows.Close()
+	var paths, offsets strings.Builder
+	for rows.Next() {
+		var id int64
+		var path string
+		var offset sql.NullInt64
+		if err := rows.Scan(&id, &path, &offset); err != nil {
+			return "", "", err
+		}
+		fmt.Fprintf(&paths, " WHEN %d THEN %s", id, quote(path))
+		if offset.Valid {
+			fmt.Fprintf(&offsets, " WHEN %d THEN %d", id, offset.Int64)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", err
+	}
+	file, line = "CAST(NULL AS VARCHAR)", "source_line"
+	if paths.Len() > 0 {
+		file = "CASE file_id" + paths.String() + " END"
+	}
+	if offsets.Len() > 0 {
+		line = "coalesce(source_line, rowid + CASE file_id" + offsets.String() + " END)"
+	}
+	return file, line, nil
 }
 
 // Warn records a diagnostic about the file (shown on stderr and in the report).
@@ -108,10 +163,16 @@ func CreateTables(ctx context.Context, conn *sql.Conn) error {
 	for _, f := range canonical.Fields {
 		cols = append(cols, f.Name+" "+sqlType(f.Kind))
 	}
-	cols = append(cols, "source_file VARCHAR", "source_line BIGINT",
+	// A row's file is a number and, for files numbered by row order (CSV,
+	// JSON, Parquet without row numbers), its line is derived from its
+	// rowid (SourceSQL): a file's path on every row, or a line number
+	// written to every row after the insert, cost more to store than the
+	// values themselves.
+	cols = append(cols, "file_id INTEGER", "source_line BIGINT",
 		"reject_reasons STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
 	stmts := []string{
 		fmt.Sprintf("CREATE TABLE %s (side VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR)", RejectsTable),
+		fmt.Sprintf("CREATE TABLE %s (id INTEGER, side VARCHAR, path VARCHAR, line_offset BIGINT)", FilesTable),
 	}
 	for _, side := range []string{"marketplace", "insurer"} {
 		stmts = append(stmts, fmt.Sprintf("CREATE TABLE %s (%s)", CanonTable(side), strings.Join(cols, ", ")))
@@ -171,6 +232,11 @@ func Load(ctx context.Context, conn *sql.Conn, src Source) (*Stats, error) {
 	format, _ := FormatOf(src)
 	stats := &Stats{Format: format}
 	t := &Target{Conn: conn, src: src, stats: stats}
+	err := conn.QueryRowContext(ctx, "INSERT INTO "+FilesTable+" SELECT coalesce(max(id), 0) + 1, ?, ?, NULL FROM "+FilesTable+" RETURNING id",
+		src.Side, src.Path).Scan(&t.fileID)
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", src.Path, err)
+	}
 	if err := readers[format].Load(ctx, t, src); err != nil {
 		return nil, err
 	}
@@ -192,14 +258,15 @@ func pathReason(err error) string {
 // rejects table, one line per bad field, and counts loaded and rejected rows.
 func (t *Target) collectRejects(ctx context.Context) error {
 	table := CanonTable(t.src.Side)
-	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, source_file, source_line, e.field, e.value, e.reason
-		FROM (SELECT source_file, source_line, unnest(reject_reasons) AS e FROM %s WHERE source_file = ? AND reject_reasons IS NOT NULL)`,
-		RejectsTable, table)
-	if _, err := t.Conn.ExecContext(ctx, q, t.src.Side, t.src.Path); err != nil {
+	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, ?, line, e.field, e.value, e.reason
+		FROM (SELECT %s AS line, unnest(reject_reasons) AS e FROM %s WHERE file_id = ? AND reject_reasons IS NOT NULL)
+		ORDER BY line`,
+		RejectsTable, t.lineSQL(), table)
+	if _, err := t.Conn.ExecContext(ctx, q, t.src.Side, t.src.Path, t.fileID); err != nil {
 		return fmt.Errorf("collect rejects of %s: %w", t.src.Path, err)
 	}
 	row := t.Conn.QueryRowContext(ctx, fmt.Sprintf(
-		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL) FROM %s WHERE source_file = ?", table), t.src.Path)
+		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL) FROM %s WHERE file_id = ?", table), t.fileID)
 	var rejected int64
 	if err := row.Scan(&t.stats.Loaded, &rejected); err != nil {
 		return fmt.Errorf("count rows of %s: %w", t.src.Path, err)

@@ -112,7 +112,7 @@ func TestNormalise(t *testing.T) {
 				return
 			}
 			var got sql.NullString
-			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM canon_marketplace WHERE source_file = ? AND reject_reasons IS NULL", tt.field)
+			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM %s WHERE source_file = ? AND reject_reasons IS NULL", tt.field, sourceRows(t, conn, "marketplace"))
 			if err := conn.QueryRowContext(ctx, q, path).Scan(&got); err != nil {
 				t.Fatalf("row not loaded: %v", err)
 			}
@@ -121,6 +121,17 @@ func TestNormalise(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sourceRows is a side's canonical rows with their file path and line, as
+// the audit's rows views give them.
+func sourceRows(t *testing.T, conn *sql.Conn, side string) string {
+	t.Helper()
+	file, line, err := SourceSQL(context.Background(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "(SELECT * EXCLUDE (source_line), " + file + " AS source_file, " + line + " AS source_line FROM " + CanonTable(side) + ")"
 }
 
 func csvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -137,7 +148,7 @@ func TestDerivedFields(t *testing.T) {
 	}
 	var issuer string
 	var year, line int
-	err = conn.QueryRowContext(context.Background(), "SELECT issuer_hios_id, coverage_year, source_line FROM canon_insurer WHERE reject_reasons IS NULL").Scan(&issuer, &year, &line)
+	err = conn.QueryRowContext(context.Background(), "SELECT issuer_hios_id, coverage_year, source_line FROM "+sourceRows(t, conn, "insurer")+" WHERE reject_reasons IS NULL").Scan(&issuer, &year, &line)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +226,7 @@ func TestHostileCSV(t *testing.T) {
 			}
 			if tt.name == "line numbers after a reject" {
 				var line int64
-				if err := conn.QueryRowContext(context.Background(), "SELECT source_line FROM canon_marketplace WHERE exchange_member_id = 'M5'").Scan(&line); err != nil {
+				if err := conn.QueryRowContext(context.Background(), "SELECT source_line FROM "+sourceRows(t, conn, "marketplace")+" WHERE exchange_member_id = 'M5'").Scan(&line); err != nil {
 					t.Fatal(err)
 				}
 				if line != 6 {
@@ -277,35 +288,51 @@ func FuzzLoadCSV(f *testing.F) {
 // in parallel chunks, every row keeps its own line number, also for a
 // second file and after a rejected row.
 func TestLineNumbersFollowTheFile(t *testing.T) {
+	// Lines come from row order: they must hold after a rejected line
+	// (a.csv), in a file read again as Latin-1 (b.csv), and for every
+	// file once later files are in.
 	conn := newConn(t)
-	for _, name := range []string{"a.csv", "b.csv"} {
+	var paths []string
+	for _, name := range []string{"a.csv", "b.csv", "c.csv"} {
 		var b strings.Builder
-		b.WriteString("exchange_policy_id,exchange_member_id,last_name\n")
+		b.WriteString("exchange_policy_id,exchange_member_id,last_name,first_name\n")
 		const rows = 400000
+		wantRejected := int64(0)
 		for i := range rows {
 			line := i + 2
-			if i == 1000 {
-				b.WriteString("P,short\n") // rejected: one field missing
+			switch {
+			case name == "a.csv" && i == 1000:
+				b.WriteString("P,short\n") // rejected: fields missing
+				wantRejected = 1
+				continue
+			case name == "b.csv" && i == 300000:
+				fmt.Fprintf(&b, "P%d,M%d,%d,Mu\xf1oz\n", line, line, line) // not UTF-8
 				continue
 			}
-			fmt.Fprintf(&b, "P%d,M%d,%d\n", line, line, line)
+			fmt.Fprintf(&b, "P%d,M%d,%d,Ana\n", line, line, line)
 		}
 		path := writeFile(t, name, b.String())
+		paths = append(paths, path)
 		st, err := Load(context.Background(), conn, Source{Path: path, Side: "insurer"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Loaded != rows-1 || st.Rejected != 1 {
+		if st.Loaded != rows-wantRejected || st.Rejected != wantRejected {
 			t.Fatalf("%s: loaded %d rejected %d", name, st.Loaded, st.Rejected)
 		}
+		if name == "b.csv" && len(st.Warnings) == 0 {
+			t.Fatalf("%s: read as UTF-8 without a warning", name)
+		}
+	}
+	for _, path := range paths {
 		var wrong int64
-		err = conn.QueryRowContext(context.Background(),
-			"SELECT count(*) FROM canon_insurer WHERE source_file = ? AND CAST(source_line AS VARCHAR) <> last_name", path).Scan(&wrong)
+		err := conn.QueryRowContext(context.Background(),
+			"SELECT count(*) FROM "+sourceRows(t, conn, "insurer")+" WHERE source_file = ? AND CAST(source_line AS VARCHAR) IS DISTINCT FROM last_name", path).Scan(&wrong)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if wrong != 0 {
-			t.Errorf("%s: %d rows carry another row's line number", name, wrong)
+			t.Errorf("%s: %d rows carry another row's line number", path, wrong)
 		}
 	}
 }

@@ -19,8 +19,8 @@ type Relation struct {
 	// FirstLine, when Line is empty, numbers rows by their order in the file:
 	// the first row gets FirstLine (2 after a header line, 1 for records).
 	// DuckDB keeps insertion order while loading, so the numbers come from
-	// row ids after the insert; a row_number() window would hold the whole
-	// parallel scan to one thread.
+	// row ids (Target.lineSQL, SourceSQL); a row_number() window would hold
+	// the whole parallel scan to one thread.
 	FirstLine int64
 	// DateFormat is the format's own date pattern (RCNI: %Y%m%d), used when
 	// the mapping gives none.
@@ -57,13 +57,22 @@ func (t *Target) Insert(ctx context.Context, rel Relation) error {
 		return fmt.Errorf("load %s: %w", t.src.Path, err)
 	}
 	if rel.Line == "" {
-		// Only this insert's rows have no line yet.
-		table := CanonTable(t.src.Side)
-		q := fmt.Sprintf(`UPDATE %[1]s SET source_line = rowid - (SELECT min(rowid) FROM %[1]s WHERE source_line IS NULL) + %[2]d
-			WHERE source_line IS NULL`, table, rel.FirstLine)
-		if _, err := t.Conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("number lines of %s: %w", t.src.Path, err)
+		t.firstLine = rel.FirstLine
+		if !t.inTransaction {
+			return t.numberLines(ctx)
 		}
+	}
+	return nil
+}
+
+// numberLines fixes the lines of rows numbered by their order in the file:
+// they went in in that order, with consecutive rowids, so the first one's
+// rowid gives every line. Rows get their rowids when the insert commits.
+func (t *Target) numberLines(ctx context.Context) error {
+	q := fmt.Sprintf(`UPDATE %s SET line_offset = ? - (SELECT min(rowid) FROM %s WHERE file_id = ?) WHERE id = ? RETURNING line_offset`,
+		FilesTable, CanonTable(t.src.Side))
+	if err := t.Conn.QueryRowContext(ctx, q, t.firstLine, t.fileID, t.fileID).Scan(&t.lineOffset); err != nil {
+		return fmt.Errorf("number lines of %s: %w", t.src.Path, err)
 	}
 	return nil
 }
@@ -114,11 +123,11 @@ func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, 
 		checks = append(checks, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': NULL, 'reason': 'required to match records, but empty'} END", req, req))
 	}
 	return fmt.Sprintf(`INSERT INTO %s BY NAME
-SELECT %s, %s AS source_file, __line AS source_line,
+SELECT %s, %d AS file_id, __line AS source_line,
   -- The list of reasons is built only for rows that have one.
   CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS reject_reasons
 FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
-		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "), quote(t.src.Path),
+		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "), t.fileID,
 		strings.Join(conds, " OR "), strings.Join(checks, ", "),
 		strings.Join(typed, ", "), line, strings.Join(text, ", "), rel.SQL)
 }
