@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
@@ -79,7 +80,7 @@ func flagsSQL(side string) []string {
 		// key or sit on several policies. One aggregate over every row finds
 		// them; the rest looks at their rows only.
 		`CREATE OR REPLACE TEMP TABLE repeated_` + s + ` AS
-		 SELECT exchange_member_id FROM ` + canon + ` WHERE reject_reasons IS NULL GROUP BY ALL HAVING count(*) > 1`,
+		 SELECT exchange_member_id, count(*) AS n FROM ` + canon + ` WHERE reject_reasons IS NULL GROUP BY ALL HAVING count(*) > 1`,
 		`CREATE OR REPLACE TEMP TABLE multi_` + s + ` AS
 		 SELECT c.exchange_policy_id, c.exchange_member_id FROM ` + canon + ` AS c
 		 SEMI JOIN repeated_` + s + ` AS r ON r.exchange_member_id = c.exchange_member_id
@@ -95,8 +96,13 @@ func flagsSQL(side string) []string {
 		   FROM base AS b SEMI JOIN multi_` + s + ` AS x ON x.exchange_policy_id = b.exchange_policy_id AND x.exchange_member_id = b.exchange_member_id
 		   WINDOW w AS (PARTITION BY b.exchange_policy_id, b.exchange_member_id ORDER BY b.benefit_start NULLS LAST, b.source_file, b.source_line)
 		 ), candidates AS (
-		   -- The join below keeps pairs of rows on different policies.
-		   SELECT b.* FROM base AS b SEMI JOIN repeated_` + s + ` AS x ON x.exchange_member_id = b.exchange_member_id WHERE b.live
+		   -- The join below keeps pairs of rows on different policies. It
+		   -- grows with the square of a member's rows: an ID on thousands of
+		   -- rows is not one person's (crowdedMembers warns about them).
+		   SELECT b.* FROM base AS b
+		   SEMI JOIN (SELECT exchange_member_id FROM repeated_` + s + ` WHERE n <= ` + strconv.Itoa(maxMemberRows) + `) AS x
+		     ON x.exchange_member_id = b.exchange_member_id
+		   WHERE b.live
 		 ), overlapping AS (
 		   SELECT a.row_id, min(b.exchange_policy_id) AS overlapping_policy_id
 		   FROM candidates AS a JOIN candidates AS b
@@ -127,6 +133,31 @@ func flagsSQL(side string) []string {
 		   overlapping_policy_id = f.overlapping_policy_id, policy_row = f.policy_row
 		 FROM flags_` + s + ` AS f WHERE c.rowid = f.row_id`,
 	}
+}
+
+// maxMemberRows is the most rows one member ID may have for the check of
+// overlapping policies: a person has a few policies and segments a year,
+// while an ID on thousands of rows (member numbers given per policy, 01,
+// 02, ...) would pair every one of its rows with every other.
+const maxMemberRows = 1000
+
+// crowdedMembers says, per side, how many member IDs have more rows than
+// the check of overlapping policies looks at (run after buildRelations).
+func crowdedMembers(ctx context.Context, db execer) ([]string, error) {
+	var warnings []string
+	for _, side := range []string{"marketplace", "insurer"} {
+		var ids, most int64
+		q := fmt.Sprintf("SELECT count(*), coalesce(max(n), 0) FROM repeated_%s WHERE n > %d", side, maxMemberRows)
+		if err := db.QueryRowContext(ctx, q).Scan(&ids, &most); err != nil {
+			return nil, fmt.Errorf("count member rows: %w", err)
+		}
+		if ids > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s data: %d member IDs have more than %d rows each (up to %d), too many for one person: "+
+				"members on overlapping policies are not looked for among them; check that exchange_member_id is mapped to the exchange's member ID, not a number within the policy",
+				side, ids, maxMemberRows, most))
+		}
+	}
+	return warnings, nil
 }
 
 // keysSQL pairs the two sides' rows: policy_keys the rows that speak for

@@ -2,12 +2,15 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/reports"
 )
 
 // TestPolicyRowChoice checks the row that speaks for each policy, on the
@@ -45,6 +48,9 @@ func TestPolicyRowChoice(t *testing.T) {
 			if _, _, err := loadSource(ctx, d.conn, load.Source{Path: path, Side: "marketplace"}, noProgress{}); err != nil {
 				t.Fatal(err)
 			}
+			if err := createRowsViews(ctx, d.conn); err != nil {
+				t.Fatal(err)
+			}
 			if err := buildRelations(ctx, d.conn); err != nil {
 				t.Fatal(err)
 			}
@@ -65,5 +71,55 @@ func TestPolicyRowChoice(t *testing.T) {
 				t.Errorf("policy row %v, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCrowdedMemberIDs: member IDs numbered within each policy (01, 02)
+// are on thousands of rows; the overlap check leaves them out, with a
+// warning, instead of pairing every row with every other.
+func TestCrowdedMemberIDs(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("exchange_policy_id,exchange_member_id,subscriber_indicator,benefit_start,benefit_end,effectuation_status,qhp_id\n")
+	for p := range maxMemberRows + 1 {
+		fmt.Fprintf(&b, "P%d,01,Y,2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n", p)
+	}
+	// A real person on two overlapping policies is still found.
+	b.WriteString("Q1,X1,Y,2026-01-01,2026-12-31,effectuated,12345VA0010001-01\nQ2,X1,Y,2026-03-01,2026-12-31,effectuated,12345VA0010001-01\n")
+	for _, name := range []string{"m.csv", "i.csv"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Run(context.Background(), Options{Marketplace: []string{filepath.Join(dir, "m.csv")}, Insurer: []string{filepath.Join(dir, "i.csv")},
+		OutDir: filepath.Join(dir, "out"), Formats: []string{"json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crowded := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "member IDs have more than") {
+			crowded++
+		}
+	}
+	if crowded != 2 {
+		t.Errorf("warnings %q, want one per side about crowded member IDs", res.Warnings)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Findings []reports.Finding }
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var overlaps []string
+	for _, f := range rep.Findings {
+		if f.Rule == "member-in-overlapping-policies" {
+			overlaps = append(overlaps, *f.ExchangePolicyID+"/"+*f.ExchangeMemberID)
+		}
+	}
+	if strings.Join(overlaps, ",") != "Q2/X1,Q2/X1" {
+		t.Errorf("overlap findings %v, want Q2/X1 on each side", overlaps)
 	}
 }

@@ -225,6 +225,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := buildRelations(ctx, conn); err != nil {
 		return nil, err
 	}
+	crowded, err := crowdedMembers(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	rep.Warnings = append(rep.Warnings, crowded...)
 	opts.Progress.Stage("rules", int64(len(set.Rules)))
 	provided, err := providedFields(ctx, conn)
 	if err != nil {
