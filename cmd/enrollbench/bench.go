@@ -97,6 +97,8 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 			}
 			r.findings = findings
 			r.baseline, r.audit = append(r.baseline, b), append(r.audit, a)
+			fmt.Fprintf(stderr, "%d members, run %d of %d: audit %.1f s, baseline %.1f s (%.2fx)\n", sum.Members, i, *runs,
+				a.Wall.Seconds(), b.Wall.Seconds(), a.Wall.Seconds()/b.Wall.Seconds())
 		}
 		rows = append(rows, r)
 		if !*keep {
