@@ -242,7 +242,7 @@ var keysSQL = []string{
 // numbering the rows of one start (live first).
 func segmentSideSQL(name, side string) string {
 	return `CREATE OR REPLACE TEMP TABLE ` + name + ` AS
-	 SELECT c.row_id, c.exchange_policy_id AS pol, c.exchange_member_id AS mem, c.issuer_hios_id AS iss, c.benefit_start AS bs,
+	 SELECT c.row_id, c.exchange_policy_id AS pol, c.exchange_member_id AS mem, c.benefit_start AS bs,
 	   row_number() OVER (PARTITION BY c.exchange_policy_id, c.exchange_member_id, c.benefit_start
 	                      ORDER BY c.effectuation_status IS DISTINCT FROM 'cancelled' DESC, c.source_file, c.source_line) AS k
 	 FROM ` + sideRelation[side] + ` AS c

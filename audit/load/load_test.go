@@ -284,13 +284,11 @@ func FuzzLoadCSV(f *testing.F) {
 	})
 }
 
-// TestLineNumbersFollowTheFile: on a file large enough for DuckDB to read
-// in parallel chunks, every row keeps its own line number, also for a
-// second file and after a rejected row.
+// TestLineNumbersFollowTheFile: on files large enough for DuckDB to read
+// in parallel chunks, every row keeps its own line number (they come from
+// row order): after a rejected line (a.csv), in a file read again as
+// Latin-1 (b.csv), and for every file once later files are in.
 func TestLineNumbersFollowTheFile(t *testing.T) {
-	// Lines come from row order: they must hold after a rejected line
-	// (a.csv), in a file read again as Latin-1 (b.csv), and for every
-	// file once later files are in.
 	conn := newConn(t)
 	var paths []string
 	for _, name := range []string{"a.csv", "b.csv", "c.csv"} {
