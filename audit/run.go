@@ -326,7 +326,13 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 	p.Stage("loading "+src.Path, st.Size())
 	var hashed atomic.Int64
 	sum := make(chan string, 1)
-	go func() { sum <- fileSHA256(src.Path, &hashed) }()
+	go func() {
+		// The digest is background work: at national scale DuckDB keeps
+		// both cores busy, and hashing at its priority slowed loading.
+		runtime.LockOSThread()
+		lowerThreadPriority()
+		sum <- fileSHA256(src.Path, &hashed)
+	}()
 	stopWatch := watchReads(st.Size(), &hashed, p)
 	stats, err := load.Load(ctx, conn, src)
 	stopWatch()
