@@ -19,7 +19,44 @@ type findingStream struct {
 
 const findingOrder = "category_order, rule, issuer_hios_id NULLS FIRST, exchange_policy_id NULLS FIRST, exchange_member_id NULLS FIRST, segment, side NULLS FIRST"
 
+// findingBatch is how many findings the reader hands over at once.
+const findingBatch = 256
+
+// Each reads and decodes findings on its own goroutine, a few batches
+// ahead of fn: the writers' own work (cells, JSON) then overlaps with
+// DuckDB's and the decoding, instead of waiting on it.
 func (s *findingStream) Each(ctx context.Context, category string, fn func(*reports.Finding) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*reports.Finding, 4)
+	read := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		read <- s.read(ctx, category, func(b []*reports.Finding) error {
+			select {
+			case batches <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for b := range batches {
+		for _, f := range b {
+			if err := fn(f); err != nil {
+				cancel()
+				for range batches {
+				}
+				<-read
+				return err
+			}
+		}
+	}
+	return <-read
+}
+
+// read passes the findings of category ("" for all) to emit in batches.
+func (s *findingStream) read(ctx context.Context, category string, emit func([]*reports.Finding) error) error {
 	q := `SELECT id, rule, category, severity, issuer_hios_id, exchange_policy_id, exchange_member_id, segment, side,
 		CAST(to_json(marketplace) AS VARCHAR), CAST(to_json(insurer) AS VARCHAR), CAST(amount * 100 AS BIGINT), message, m_file, m_line, i_file, i_line
 		FROM ` + findingsTable
@@ -33,10 +70,11 @@ func (s *findingStream) Each(ctx context.Context, category string, fn func(*repo
 		return fmt.Errorf("read findings: %w", err)
 	}
 	defer rows.Close()
+	batch := make([]*reports.Finding, 0, findingBatch)
 	for rows.Next() {
 		var (
 			err                  error
-			f                    reports.Finding
+			f                    = new(reports.Finding)
 			issuer, pol, mem     sql.NullString
 			side, mFile, iFile   sql.NullString
 			mLine, iLine, amount sql.NullInt64
@@ -67,11 +105,20 @@ func (s *findingStream) Each(ctx context.Context, category string, fn func(*repo
 		if iFile.Valid {
 			f.InsurerSource = &reports.Source{File: iFile.String, Line: iLine.Int64}
 		}
-		if err := fn(&f); err != nil {
-			return err
+		if batch = append(batch, f); len(batch) == findingBatch {
+			if err := emit(batch); err != nil {
+				return err
+			}
+			batch = make([]*reports.Finding, 0, findingBatch)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		return emit(batch)
+	}
+	return nil
 }
 
 func ptr(s sql.NullString) *string {
