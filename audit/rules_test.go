@@ -74,3 +74,36 @@ func TestRuleErrorsPointAtTheirKey(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedSetsCompareAsText: Y/N, M/F/U and the statuses are stored as
+// enums; rules still compare them with text, use text functions on them,
+// and a value outside the set is unequal, not an error.
+func TestClosedSetsCompareAsText(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(id, category, when string) string {
+		return "  - id: " + id + "\n    title: t\n    category: " + category + "\n    severity: low\n    grain: member\n" +
+			"    applies_to: each_file\n    when: " + yamlQuote(when) + "\n    message: x\n"
+	}
+	content := "version: 1\nrules:\n" +
+		rule("as-text", "wrong_demographics", "lower(r.gender) = 'm' AND r.effectuation_status LIKE 'effect%' AND r.subscriber_indicator || '' IN ('Y', 'N')") +
+		rule("as-enum", "invalid_record", "r.gender = 'M' AND r.effectuation_status = 'effectuated' AND r.subscriber_indicator IS NOT NULL") +
+		rule("outside", "wrong_status", "r.gender = 'X' OR r.effectuation_status = 'bogus' OR r.subscriber_indicator = 'maybe'")
+	p := filepath.Join(dir, "closed.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fx := filepath.Join("..", "fixtures", "basic")
+	res, err := Run(context.Background(), Options{
+		Marketplace: []string{filepath.Join(fx, "marketplace.csv")}, Insurer: []string{filepath.Join(fx, "insurer.csv")},
+		InsurerMapping: filepath.Join(fx, "insurer-mapping.yaml"), Rules: []string{p}, NoDefaultRules: true,
+		OutDir: filepath.Join(dir, "out"), Formats: []string{"json"}, MaxRejects: 1000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := res.Report.Summary.ByCategory
+	if by["wrong_demographics"] == 0 || by["wrong_demographics"] != by["invalid_record"] || by["wrong_status"] != 0 {
+		t.Errorf("as text %d, as enum %d, outside the set %d: want the first two equal and not 0, the last 0",
+			by["wrong_demographics"], by["invalid_record"], by["wrong_status"])
+	}
+}

@@ -196,6 +196,17 @@ func sqlType(k canonical.Kind) string {
 		return "DATE"
 	case canonical.Money:
 		return "DECIMAL(18,2)"
+	// The closed sets are enums: a byte a value, where text took 16 in
+	// every hash table and comparison of the rules' pass over all pairs
+	// (0.8 s of its 3.5 s at 10M members a side). Values are listed in
+	// alphabetical order, so enums sort as their text would, and compare
+	// with any text (a value outside the set is simply unequal).
+	case canonical.Flag:
+		return "ENUM('N', 'Y')"
+	case canonical.Gender:
+		return "ENUM('F', 'M', 'U')"
+	case canonical.Status:
+		return "ENUM('cancelled', 'effectuated', 'pending', 'terminated')"
 	}
 	return "VARCHAR"
 }
