@@ -329,6 +329,8 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 	go func() {
 		// The digest is background work: at national scale DuckDB keeps
 		// both cores busy, and hashing at its priority slowed loading.
+		// The thread is never unlocked, so it ends with this goroutine and
+		// nothing else runs at that priority.
 		runtime.LockOSThread()
 		lowerThreadPriority()
 		sum <- fileSHA256(src.Path, &hashed)

@@ -118,7 +118,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "members/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tfindings (truth)\t")
 	for _, r := range rows {
-		a, b := r.median(r.audit), r.median(r.baseline)
+		a, b := median(r.audit), median(r.baseline)
 		lo, hi := r.ratios()
 		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%d (%d)\t\n", r.members, a.Seconds(), mib(maxRSS(r.audit)),
 			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, r.findings, r.truth)
@@ -127,7 +127,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	if len(rows) > 1 {
 		a, b := rows[0], rows[len(rows)-1]
 		fmt.Fprintf(stdout, "growth %d -> %d members: audit %.2fx, baseline %.2fx (rows %.2fx)\n", a.members, b.members,
-			b.median(b.audit).Seconds()/a.median(a.audit).Seconds(), b.median(b.baseline).Seconds()/a.median(a.baseline).Seconds(),
+			median(b.audit).Seconds()/median(a.audit).Seconds(), median(b.baseline).Seconds()/median(a.baseline).Seconds(),
 			float64(b.members)/float64(a.members))
 	}
 	return 0
@@ -140,7 +140,8 @@ type row struct {
 	findings, truth int
 }
 
-func (row) median(ms []measure) time.Duration {
+// median is the middle wall time of ms.
+func median(ms []measure) time.Duration {
 	ws := make([]time.Duration, len(ms))
 	for i, m := range ms {
 		ws[i] = m.Wall
