@@ -32,16 +32,8 @@ func findingKeys(t *testing.T, opts Options) []string {
 	if _, err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(opts.OutDir, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct{ Findings []reports.Finding }
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		t.Fatal(err)
-	}
 	var keys []string
-	for _, f := range rep.Findings {
+	for _, f := range reportFindings(t, opts.OutDir) {
 		f.MarketplaceSource, f.InsurerSource = nil, nil
 		f.Message = sourceRef.ReplaceAllString(f.Message, "first at (source)")
 		b, _ := json.Marshal(f)
@@ -49,6 +41,20 @@ func findingKeys(t *testing.T, opts Options) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// reportFindings reads the findings of the report.json in dir.
+func reportFindings(t *testing.T, dir string) []reports.Finding {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Findings []reports.Finding }
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep.Findings
 }
 
 // TestX12AuditsLikeCanonicalCSV: a marketplace 834 audited against an

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
-	"github.com/enrollaudit/enrollaudit/reports"
 )
 
 // TestPolicyRowChoice checks the row that speaks for each policy, on the
@@ -105,16 +103,8 @@ func TestCrowdedMemberIDs(t *testing.T) {
 	if crowded != 2 {
 		t.Errorf("warnings %q, want one per side about crowded member IDs", res.Warnings)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct{ Findings []reports.Finding }
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		t.Fatal(err)
-	}
 	var overlaps []string
-	for _, f := range rep.Findings {
+	for _, f := range reportFindings(t, filepath.Join(dir, "out")) {
 		if f.Rule == "member-in-overlapping-policies" {
 			overlaps = append(overlaps, *f.ExchangePolicyID+"/"+*f.ExchangeMemberID)
 		}

@@ -92,12 +92,9 @@ func TestClosedSetsCompareAsText(t *testing.T) {
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fx := filepath.Join("..", "fixtures", "basic")
-	res, err := Run(context.Background(), Options{
-		Marketplace: []string{filepath.Join(fx, "marketplace.csv")}, Insurer: []string{filepath.Join(fx, "insurer.csv")},
-		InsurerMapping: filepath.Join(fx, "insurer-mapping.yaml"), Rules: []string{p}, NoDefaultRules: true,
-		OutDir: filepath.Join(dir, "out"), Formats: []string{"json"}, MaxRejects: 1000,
-	})
+	opts := fixtureOptions(filepath.Join(dir, "out"))
+	opts.Rules, opts.NoDefaultRules, opts.Formats = []string{p}, true, []string{"json"}
+	res, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
