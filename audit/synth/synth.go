@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // DefaultRate is the share of policies planted with a discrepancy when
@@ -40,7 +41,30 @@ type Options struct {
 	// names, "$1,234.50", sub-cent digits, dashed SSNs, zips without their
 	// leading zero, hyphenated plan IDs). DefaultOptions turns it on.
 	Noise bool
+	// Profile is the shape of the files: ProfileBasic ("" too) or
+	// ProfileWide (docs/synthetic-data.md).
+	Profile string
+	// Messy also plants what real extracts carry and the audit must see
+	// through: unreadable non-key values at the insurer, mistyped member
+	// IDs and whole policies keyed under another policy ID. Off, the files
+	// are byte-identical to those of a generator without it.
+	Messy bool
 }
+
+// Profiles Options.Profile names.
+const (
+	// ProfileBasic: canonical marketplace headers, an insurer roster of 24
+	// columns with US dates, formatting noise on many rows.
+	ProfileBasic = "basic"
+	// ProfileWide resembles real extracts: every optional field populated,
+	// extra text columns, long accented names, IDs with leading zeros, the
+	// insurer's own DD-Mon-YYYY dates and $1,234.50 amounts, and
+	// formatting noise on about 8% of the insurer's rows.
+	ProfileWide = "wide"
+)
+
+// Profiles lists the profiles, default first.
+var Profiles = []string{ProfileBasic, ProfileWide}
 
 // DefaultOptions are the command's defaults.
 func DefaultOptions() Options {
@@ -54,6 +78,15 @@ type Truth struct {
 	ExchangePolicyID string  `json:"exchange_policy_id"`
 	ExchangeMemberID *string `json:"exchange_member_id"` // nil for policy-level findings
 	Side             string  `json:"side"`               // "marketplace" or "insurer" for single-file findings, else ""
+	// Field is the field a field-unreadable finding names.
+	Field string `json:"field,omitempty"`
+	// Method, for a wrong_identifiers finding, is how identity matching
+	// must pair the person (Method* constants); InsurerPolicyID and
+	// InsurerMemberID are the IDs the insurer has them under (the policy's
+	// only, for a whole policy under another ID).
+	Method          string `json:"method,omitempty"`
+	InsurerPolicyID string `json:"insurer_exchange_policy_id,omitempty"`
+	InsurerMemberID string `json:"insurer_exchange_member_id,omitempty"`
 }
 
 // Summary describes what Generate wrote.
@@ -67,6 +100,11 @@ type Summary struct {
 }
 
 type generator struct {
+	layout  *layout
+	markets []market
+	names   *names
+	kinds   kind // kinds in the planting rotation: numKinds, or numMessyKinds when messy
+
 	rng        *rand.Rand // the data
 	noise      *rand.Rand // formatting noise only (nil without), so noise never changes the data
 	nextPolicy int64
@@ -100,10 +138,18 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if rate > 1 {
 		return Summary{}, fmt.Errorf("rate must be at most 1, not %g", rate)
 	}
+	lay, ok := layouts[opts.Profile]
+	if !ok {
+		return Summary{}, fmt.Errorf("unknown profile %q (want one of %s)", opts.Profile, strings.Join(Profiles, ", "))
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("create output directory: %w", err)
 	}
 	g := &generator{
+		layout:     lay,
+		markets:    markets,
+		names:      &basicNames,
+		kinds:      numKinds,
 		rng:        rand.New(rand.NewPCG(uint64(opts.Seed), 0x656e726f6c6c)),
 		nextPolicy: 1_200_000_000,
 		nextMember: 7_000_000_000,
@@ -113,10 +159,16 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if opts.Noise {
 		g.noise = rand.New(rand.NewPCG(uint64(opts.Seed), 0x6e6f697365))
 	}
+	if opts.Profile == ProfileWide {
+		g.markets, g.names = wideMarkets, &wideNames
+	}
+	if opts.Messy {
+		g.kinds = numMessyKinds
+	}
 	g.sum.Policies = opts.Policies
 	err := g.writeData(ctx, dir, opts.Policies, rate)
 	if err == nil {
-		err = writeMapping(filepath.Join(dir, InsurerMappingFile))
+		err = g.writeMappings(dir)
 	}
 	if err == nil {
 		err = g.writeTruth(filepath.Join(dir, TruthFile), opts.Seed)
@@ -141,8 +193,8 @@ func (g *generator) writeData(ctx context.Context, dir string, policies int, rat
 	defer closeFile(insF, &err)
 	g.mkOut = bufio.NewWriterSize(mkF, 1<<20)
 	g.insOut = bufio.NewWriterSize(insF, 1<<20)
-	g.mkOut.WriteString(marketplaceHeader)
-	for i, c := range insurerColumns {
+	g.mkOut.WriteString(g.layout.marketplaceHeader)
+	for i, c := range g.layout.insurerColumns {
 		if i > 0 {
 			g.insOut.WriteByte(',')
 		}
@@ -192,14 +244,14 @@ func (g *generator) policy(rate float64) {
 	g.plant(k, &g.mk, &g.ins)
 
 	g.sum.Members += len(g.mk.members)
-	g.sum.MarketplaceRows += g.writeRows(g.mkOut, &g.mk, g.marketplaceRow)
+	g.sum.MarketplaceRows += g.writeRows(g.mkOut, &g.mk, g.layout.marketplaceRow)
 	if !g.dropInsurer {
-		g.sum.InsurerRows += g.writeRows(g.insOut, &g.ins, g.insurerRow)
+		g.sum.InsurerRows += g.writeRows(g.insOut, &g.ins, g.layout.insurerRow)
 	}
 	if g.extraInsurer {
 		g.fill(&g.extra, spec{status: effectuated, minMembers: 1}, nil)
 		g.expect("policy-unknown-to-marketplace", &g.extra, nil, "")
-		g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.insurerRow)
+		g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.layout.insurerRow)
 	}
 	if k == clean && g.mk.status == effectuated {
 		if last := &g.mk.members[len(g.mk.members)-1]; last.rel == relChild {
@@ -210,10 +262,10 @@ func (g *generator) policy(rate float64) {
 
 // writeRows writes a policy's rows (a duplicated member twice) and returns
 // how many.
-func (g *generator) writeRows(w *bufio.Writer, p *policy, row func([]byte, *policy, *member) []byte) int {
+func (g *generator) writeRows(w *bufio.Writer, p *policy, row rowWriter) int {
 	n := 0
 	for i := range p.members {
-		g.buf = row(g.buf[:0], p, &p.members[i])
+		g.buf = row(g, g.buf[:0], p, &p.members[i])
 		w.Write(g.buf)
 		n++
 		if i == p.dup {
@@ -227,7 +279,7 @@ func (g *generator) writeRows(w *bufio.Writer, p *policy, row func([]byte, *poli
 func (g *generator) expect(rule string, p *policy, m *member, side string) {
 	t := Truth{Category: ruleCategory[rule], Rule: rule, ExchangePolicyID: strconv.FormatInt(p.id, 10), Side: side}
 	if m != nil {
-		id := strconv.FormatInt(m.id, 10)
+		id := g.memberID(m.id)
 		t.ExchangeMemberID = &id
 	}
 	g.truth = append(g.truth, t)
@@ -241,7 +293,8 @@ func Compare(a, b Truth) int {
 		cmp.Compare(a.ExchangePolicyID, b.ExchangePolicyID),
 		cmp.Compare(memberKey(a), memberKey(b)),
 		cmp.Compare(a.Side, b.Side),
-		cmp.Compare(a.Rule, b.Rule))
+		cmp.Compare(a.Rule, b.Rule),
+		cmp.Compare(a.Field, b.Field))
 }
 
 func memberKey(t Truth) string {
@@ -280,17 +333,16 @@ func (g *generator) writeTruth(path string, seed int64) (err error) {
 	return nil
 }
 
-func writeMapping(path string) error {
+// writeMappings writes the insurer roster's mapping file.
+func (g *generator) writeMappings(dir string) error {
 	b := []byte("version: 1\n# The synthetic insurer roster's layout (enrollaudit generate).\ncolumns:\n")
-	for _, c := range insurerColumns {
-		b = fmt.Appendf(b, "  %s: %q\n", c[0], c[1])
+	for _, c := range g.layout.insurerColumns {
+		if c[0] != "" {
+			b = fmt.Appendf(b, "  %s: %q\n", c[0], c[1])
+		}
 	}
-	b = append(b, `formats:
-  date: "%m/%d/%Y"
-values:
-  effectuation_status: {Effectuated: effectuated, Pending: pending, Cancelled: cancelled, Terminated: terminated}
-`...)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	b = append(b, g.layout.insurerFormats...)
+	if err := os.WriteFile(filepath.Join(dir, InsurerMappingFile), b, 0o644); err != nil {
 		return fmt.Errorf("write mapping: %w", err)
 	}
 	return nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,11 +25,20 @@ between the two files. The same seed writes the same bytes.
 A share of the policies (--rate) gets one planted discrepancy each, taken in turn from every
 finding category. Unless --no-noise is given the insurer roster also carries harmless
 formatting noise (mixed-case names, "$1,234.50", sub-cent digits, dashed SSNs, zip codes
-without their leading zero, hyphenated plan IDs) that must not produce findings.`,
+without their leading zero, hyphenated plan IDs) that must not produce findings.
+
+--profile wide writes files shaped like real extracts instead: every optional field, extra
+text columns, long accented names, IDs with leading zeros, the insurer's DD-Mon-YYYY dates
+and $1,234.50 amounts, noise on about 8% of the insurer's rows. --messy also plants
+unreadable values (a field-unreadable finding each), mistyped member IDs and policies keyed
+under another policy ID (a wrong_identifiers finding each). See docs/synthetic-data.md.`,
 		Example: `  # a small data set, then audit it
   enrollaudit generate --policies 300 --seed 42 --out data/
   enrollaudit run --marketplace data/marketplace.csv --insurer data/insurer.csv \
       --insurer-mapping data/insurer-mapping.yaml --out out/
+
+  # files shaped like real extracts, with unreadable values and mistyped IDs
+  enrollaudit generate --policies 300 --profile wide --messy --out wide/
 
   # about ten million members, clean formatting, nothing planted
   enrollaudit generate --policies 4000000 --rate 0 --no-noise --out big/`,
@@ -38,6 +49,9 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 			}
 			if opts.Rate < 0 || opts.Rate > 1 {
 				return fmt.Errorf("%w: --rate must be between 0 and 1", errUsage)
+			}
+			if !slices.Contains(synth.Profiles, opts.Profile) {
+				return fmt.Errorf("%w: --profile must be one of %s", errUsage, strings.Join(synth.Profiles, ", "))
 			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
@@ -57,6 +71,8 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 	f.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed; the same seed writes the same files")
 	f.Float64Var(&opts.Rate, "rate", opts.Rate, "fraction of policies planted with a discrepancy (0 plants none)")
 	f.BoolVar(&noNoise, "no-noise", false, "write the insurer roster without formatting noise")
+	f.StringVar(&opts.Profile, "profile", synth.ProfileBasic, "shape of the files: "+strings.Join(synth.Profiles, " or "))
+	f.BoolVar(&opts.Messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
