@@ -49,6 +49,10 @@ type Options struct {
 	// IDs and whole policies keyed under another policy ID. Off, the files
 	// are byte-identical to those of a generator without it.
 	Messy bool
+	// Weeks: 0 or 1 writes one week's files into the directory; 2 writes
+	// two weeks' extracts into week-1/ and week-2/, and LifecycleFile: what
+	// became of every finding of week 1 in week 2, and the new ones.
+	Weeks int
 }
 
 // Profiles Options.Profile names.
@@ -97,6 +101,9 @@ type Summary struct {
 	InsurerRows     int
 	PlantedPolicies int     // policies carrying a planted discrepancy
 	Planted         []Truth // the findings the audit must produce, sorted
+	// Lifecycle, for a week pair, counts week 2's findings by lifecycle
+	// status (resolved ones included); Summary is then week 2's.
+	Lifecycle map[string]int `json:",omitempty"`
 }
 
 type generator struct {
@@ -117,7 +124,8 @@ type generator struct {
 	// What the current plant does beyond changing the views.
 	dropInsurer, extraInsurer bool
 
-	mk, ins, extra policy // reused views
+	mk, ins, extra policy   // reused views
+	week           *weekTwo // what week 2 does to week 1's data; nil for week 1 or a single week
 	truth          []Truth
 	sum            Summary
 	buf            []byte
@@ -142,9 +150,13 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if !ok {
 		return Summary{}, fmt.Errorf("unknown profile %q (want one of %s)", opts.Profile, strings.Join(Profiles, ", "))
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Summary{}, fmt.Errorf("create output directory: %w", err)
+	if opts.Weeks > 1 {
+		return generateWeeks(ctx, dir, opts, rate, lay)
 	}
+	return newGenerator(opts, lay).generate(ctx, dir, opts.Seed, opts.Policies, rate)
+}
+
+func newGenerator(opts Options, lay *layout) *generator {
 	g := &generator{
 		layout:     lay,
 		markets:    markets,
@@ -165,13 +177,20 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if opts.Messy {
 		g.kinds = numMessyKinds
 	}
-	g.sum.Policies = opts.Policies
-	err := g.writeData(ctx, dir, opts.Policies, rate)
+	return g
+}
+
+func (g *generator) generate(ctx context.Context, dir string, seed int64, policies int, rate float64) (Summary, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Summary{}, fmt.Errorf("create output directory: %w", err)
+	}
+	g.sum.Policies = policies
+	err := g.writeData(ctx, dir, policies, rate)
 	if err == nil {
 		err = g.writeMappings(dir)
 	}
 	if err == nil {
-		err = g.writeTruth(filepath.Join(dir, TruthFile), opts.Seed)
+		err = g.writeTruth(filepath.Join(dir, TruthFile), seed)
 	}
 	if err != nil {
 		return Summary{}, err
@@ -241,7 +260,11 @@ func (g *generator) policy(rate float64) {
 	g.fill(&g.mk, g.specFor(k), extra)
 	copyPolicy(&g.ins, &g.mk)
 	g.dropInsurer, g.extraInsurer = false, false
+	if g.week != nil {
+		g.week.before(k, &g.mk, len(g.truth))
+	}
 	g.plant(k, &g.mk, &g.ins)
+	resolved := g.week != nil && g.week.after(g, k)
 
 	g.sum.Members += len(g.mk.members)
 	g.sum.MarketplaceRows += g.writeRows(g.mkOut, &g.mk, g.layout.marketplaceRow)
@@ -249,9 +272,12 @@ func (g *generator) policy(rate float64) {
 		g.sum.InsurerRows += g.writeRows(g.insOut, &g.ins, g.layout.insurerRow)
 	}
 	if g.extraInsurer {
+		// Drawn even when resolved, so week 2 keeps week 1's random numbers.
 		g.fill(&g.extra, spec{status: effectuated, minMembers: 1}, nil)
-		g.expect("policy-unknown-to-marketplace", &g.extra, nil, "")
-		g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.layout.insurerRow)
+		if !resolved {
+			g.expect("policy-unknown-to-marketplace", &g.extra, nil, "")
+			g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.layout.insurerRow)
+		}
 	}
 	if k == clean && g.mk.status == effectuated {
 		if last := &g.mk.members[len(g.mk.members)-1]; last.rel == relChild {
@@ -277,12 +303,18 @@ func (g *generator) writeRows(w *bufio.Writer, p *policy, row rowWriter) int {
 }
 
 func (g *generator) expect(rule string, p *policy, m *member, side string) {
+	g.truth = append(g.truth, g.finding(rule, p, m, side))
+}
+
+// finding is the truth entry of rule on policy p, member m (nil for a
+// policy-level finding).
+func (g *generator) finding(rule string, p *policy, m *member, side string) Truth {
 	t := Truth{Category: ruleCategory[rule], Rule: rule, ExchangePolicyID: strconv.FormatInt(p.id, 10), Side: side}
 	if m != nil {
 		id := g.memberID(m.id)
 		t.ExchangeMemberID = &id
 	}
-	g.truth = append(g.truth, t)
+	return t
 }
 
 // Compare orders truth entries by category, policy, member (policy-level

@@ -31,7 +31,11 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 text columns, long accented names, IDs with leading zeros, the insurer's DD-Mon-YYYY dates
 and $1,234.50 amounts, noise on about 8% of the insurer's rows. --messy also plants
 unreadable values (a field-unreadable finding each), mistyped member IDs and policies keyed
-under another policy ID (a wrong_identifiers finding each). See docs/synthetic-data.md.`,
+under another policy ID (a wrong_identifiers finding each). --weeks 2 writes two weekly
+extracts, DIR/week-1/ and DIR/week-2/ (each with its files and truth.json), where week 2 fixes
+some of week 1's discrepancies, keeps some, changes the values of some and adds new ones;
+DIR/truth-lifecycle.json gives every finding's status in week 2 (new, persisting, changed,
+resolved). See docs/synthetic-data.md.`,
 		Example: `  # a small data set, then audit it
   enrollaudit generate --policies 300 --seed 42 --out data/
   enrollaudit run --marketplace data/marketplace.csv --insurer data/insurer.csv \
@@ -39,6 +43,9 @@ under another policy ID (a wrong_identifiers finding each). See docs/synthetic-d
 
   # files shaped like real extracts, with unreadable values and mistyped IDs
   enrollaudit generate --policies 300 --profile wide --messy --out wide/
+
+  # two weekly extracts and the lifecycle of every finding
+  enrollaudit generate --policies 150 --weeks 2 --out weekly/
 
   # about ten million members, clean formatting, nothing planted
   enrollaudit generate --policies 4000000 --rate 0 --no-noise --out big/`,
@@ -57,9 +64,17 @@ under another policy ID (a wrong_identifiers finding each). See docs/synthetic-d
 				opts.Rate = -1 // the library reads 0 as its default rate
 			}
 			opts.Noise = !noNoise
+			if opts.Weeks < 1 || opts.Weeks > 2 {
+				return fmt.Errorf("%w: --weeks must be 1 or 2", errUsage)
+			}
 			sum, err := synth.Generate(cmd.Context(), out, opts)
 			if err != nil {
 				return err
+			}
+			if opts.Weeks == 2 {
+				fmt.Fprintf(e.stdout, "week 2 against week 1: %d new, %d persisting, %d changed, %d resolved (%s)\n",
+					sum.Lifecycle[synth.StatusNew], sum.Lifecycle[synth.StatusPersisting], sum.Lifecycle[synth.StatusChanged],
+					sum.Lifecycle[synth.StatusResolved], synth.LifecycleFile)
 			}
 			fmt.Fprintf(e.stdout, "%d policies, %d members (%d marketplace rows, %d insurer rows); %d findings planted on %d policies; written to %s\n",
 				sum.Policies, sum.Members, sum.MarketplaceRows, sum.InsurerRows, len(sum.Planted), sum.PlantedPolicies, out)
@@ -72,6 +87,7 @@ under another policy ID (a wrong_identifiers finding each). See docs/synthetic-d
 	f.Float64Var(&opts.Rate, "rate", opts.Rate, "fraction of policies planted with a discrepancy (0 plants none)")
 	f.BoolVar(&noNoise, "no-noise", false, "write the insurer roster without formatting noise")
 	f.StringVar(&opts.Profile, "profile", synth.ProfileBasic, "shape of the files: "+strings.Join(synth.Profiles, " or "))
+	f.IntVar(&opts.Weeks, "weeks", 1, "1, or 2 for a week pair: week-1/, week-2/ and "+synth.LifecycleFile)
 	f.BoolVar(&opts.Messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	_ = cmd.MarkFlagRequired("out")
