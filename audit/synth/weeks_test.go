@@ -125,3 +125,23 @@ func key(x synth.Truth) string {
 	}
 	return strings.Join([]string{x.Category, x.Rule, x.ExchangePolicyID, m, x.Side}, "|")
 }
+
+// TestWeeklyFixture: fixtures/weekly is what its README's command writes.
+func TestWeeklyFixture(t *testing.T) {
+	fixture := filepath.Join("..", "..", "fixtures", "weekly")
+	dir := t.TempDir()
+	if _, err := synth.Generate(context.Background(), dir, synth.Options{Policies: 150, Seed: 2026, Rate: 0.3, Noise: true, Weeks: 2}); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{synth.LifecycleFile}
+	for _, w := range []string{synth.WeekDir(1), synth.WeekDir(2)} {
+		for _, f := range files {
+			names = append(names, filepath.Join(w, f))
+		}
+	}
+	for _, f := range names {
+		if string(read(t, fixture, f)) != string(read(t, dir, f)) {
+			t.Errorf("fixtures/weekly/%s differs from the generator's output: regenerate it (see its README)", f)
+		}
+	}
+}
