@@ -41,7 +41,8 @@ const (
 	numKinds
 )
 
-// Kinds planted only with Options.Messy, after the others in turn. The
+// Kinds planted only with Options.Unreadable (the first four) or
+// Options.MistypedIDs (the other three), after the others in turn. The
 // unreadable ones come with a policy-level discrepancy the audit must still
 // find on that member's policy.
 const (
@@ -52,7 +53,6 @@ const (
 	mistypedMember                               // a dependent's member ID mistyped at the insurer
 	mistypedMemberName                           // the same, and its SSN too (or it has none)
 	rekeyedPolicy                                // the whole policy under another policy ID at the insurer
-	numMessyKinds
 )
 
 // badValue is a value the insurer wrote so that it cannot be read.
@@ -135,7 +135,10 @@ const (
 func (g *generator) nextKind() kind {
 	for {
 		k := g.turn
-		g.turn = g.turn%(g.kinds-1) + 1
+		g.turn = g.turn%(numKinds-1+kind(len(g.kinds))) + 1
+		if k >= numKinds {
+			k = g.kinds[k-numKinds]
+		}
 		if k != overlappingPolicies || g.haveChild {
 			return k
 		}

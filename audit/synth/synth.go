@@ -44,11 +44,12 @@ type Options struct {
 	// Profile is the shape of the files: ProfileBasic ("" too) or
 	// ProfileWide (docs/synthetic-data.md).
 	Profile string
-	// Messy also plants what real extracts carry and the audit must see
-	// through: unreadable non-key values at the insurer, mistyped member
-	// IDs and whole policies keyed under another policy ID. Off, the files
-	// are byte-identical to those of a generator without it.
-	Messy bool
+	// Unreadable and MistypedIDs also plant what real extracts carry and
+	// the audit must see through: unreadable non-key values at the
+	// insurer; mistyped member IDs and whole policies keyed under another
+	// policy ID. Off, the files are byte-identical to those of a generator
+	// without them.
+	Unreadable, MistypedIDs bool
 	// Weeks: 0 or 1 writes one week's files into the directory; 2 writes
 	// two weeks' extracts into week-1/ and week-2/, and LifecycleFile: what
 	// became of every finding of week 1 in week 2, and the new ones.
@@ -110,7 +111,7 @@ type generator struct {
 	layout  *layout
 	markets []market
 	names   *names
-	kinds   kind // kinds in the planting rotation: numKinds, or numMessyKinds when messy
+	kinds   []kind // planted in turn after the first numKinds-1 (messy plants)
 
 	rng        *rand.Rand // the data
 	noise      *rand.Rand // formatting noise only (nil without), so noise never changes the data
@@ -161,7 +162,6 @@ func newGenerator(opts Options, lay *layout) *generator {
 		layout:     lay,
 		markets:    markets,
 		names:      &basicNames,
-		kinds:      numKinds,
 		rng:        rand.New(rand.NewPCG(uint64(opts.Seed), 0x656e726f6c6c)),
 		nextPolicy: 1_200_000_000,
 		nextMember: 7_000_000_000,
@@ -174,8 +174,11 @@ func newGenerator(opts Options, lay *layout) *generator {
 	if opts.Profile == ProfileWide {
 		g.markets, g.names = wideMarkets, &wideNames
 	}
-	if opts.Messy {
-		g.kinds = numMessyKinds
+	if opts.Unreadable {
+		g.kinds = append(g.kinds, unreadablePaidThrough, unreadablePremium, unreadableBirthDate, unreadableGender)
+	}
+	if opts.MistypedIDs {
+		g.kinds = append(g.kinds, mistypedMember, mistypedMemberName, rekeyedPolicy)
 	}
 	return g
 }

@@ -38,7 +38,7 @@ func read(t *testing.T, dir, name string) []byte {
 
 func TestDeterministic(t *testing.T) {
 	for _, o := range []synth.Options{
-		{Policies: 300, Seed: 42, Rate: 0.2, Noise: true, Profile: synth.ProfileWide, Messy: true},
+		{Policies: 300, Seed: 42, Rate: 0.2, Noise: true, Profile: synth.ProfileWide, Unreadable: true, MistypedIDs: true},
 		{Policies: 300, Seed: 42, Rate: 0.2, Noise: true},
 	} {
 		a, _ := generate(t, o)
@@ -136,7 +136,7 @@ func TestCounts(t *testing.T) {
 // profiles, with what the audit must report about it.
 func TestMessyPlants(t *testing.T) {
 	for _, profile := range synth.Profiles {
-		_, sum := generate(t, synth.Options{Policies: 400, Seed: 9, Rate: 0.3, Noise: true, Messy: true, Profile: profile})
+		_, sum := generate(t, synth.Options{Policies: 400, Seed: 9, Rate: 0.3, Noise: true, Unreadable: true, MistypedIDs: true, Profile: profile})
 		fields, methods := map[string]int{}, map[string]int{}
 		for _, p := range sum.Planted {
 			switch {

@@ -49,24 +49,27 @@ func TestTruthMatchesAudit(t *testing.T) {
 // and policies under another ID planted, the audit still reports exactly
 // the truth: one field-unreadable finding per unreadable value, one
 // wrong_identifiers finding per person (per policy) keyed under other IDs,
-// and every other difference planted on those people.
+// and every other difference planted on those people. Each part is skipped
+// until the audit has what it needs.
 func TestMessyTruthMatchesAudit(t *testing.T) {
-	if !slices.Contains(reports.Categories, "wrong_identifiers") {
-		t.Skip("the audit has no wrong_identifiers category yet (identity matching has not landed): mistyped IDs would be missing/unknown pairs")
-	}
+	identity := slices.Contains(reports.Categories, "wrong_identifiers")
 	for _, o := range []synth.Options{
-		{Policies: 700, Seed: 21, Rate: 0.25, Noise: true, Messy: true},
-		{Policies: 700, Seed: 22, Rate: 0.25, Noise: true, Messy: true, Profile: synth.ProfileWide},
+		{Policies: 700, Seed: 21, Rate: 0.25, Noise: true, Unreadable: true},
+		{Policies: 700, Seed: 22, Rate: 0.25, Noise: true, MistypedIDs: true},
+		{Policies: 700, Seed: 23, Rate: 0.25, Noise: true, Unreadable: true, MistypedIDs: true, Profile: synth.ProfileWide},
 	} {
 		t.Run(fmt.Sprintf("%sseed%d", o.Profile, o.Seed), func(t *testing.T) {
 			t.Parallel()
+			if o.MistypedIDs && !identity {
+				t.Skip("the audit has no wrong_identifiers category yet (identity matching has not landed): mistyped IDs would be missing/unknown pairs")
+			}
 			dir := t.TempDir()
 			sum, err := synth.Generate(context.Background(), dir, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got, err := audit1(t, dir)
-			if rej := (*audit.RejectsError)(nil); errors.As(err, &rej) {
+			if rej := (*audit.RejectsError)(nil); errors.As(err, &rej) && o.Unreadable {
 				t.Skipf("the audit rejects rows with unreadable non-key values (%v): field-level problems (rule %s) have not landed", err, synth.RuleFieldUnreadable)
 			}
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 func newGenerateCmd(e *env) *cobra.Command {
 	opts := synth.DefaultOptions()
 	var out string
-	var noNoise bool
+	var noNoise, messy bool
 	cmd := &cobra.Command{
 		Use:   "generate --policies N --seed S --out DIR",
 		Short: "Write synthetic enrollment files with planted discrepancies and their ground truth",
@@ -64,6 +64,7 @@ resolved). See docs/synthetic-data.md.`,
 				opts.Rate = -1 // the library reads 0 as its default rate
 			}
 			opts.Noise = !noNoise
+			opts.Unreadable, opts.MistypedIDs = messy, messy
 			if opts.Weeks < 1 || opts.Weeks > 2 {
 				return fmt.Errorf("%w: --weeks must be 1 or 2", errUsage)
 			}
@@ -88,7 +89,7 @@ resolved). See docs/synthetic-data.md.`,
 	f.BoolVar(&noNoise, "no-noise", false, "write the insurer roster without formatting noise")
 	f.StringVar(&opts.Profile, "profile", synth.ProfileBasic, "shape of the files: "+strings.Join(synth.Profiles, " or "))
 	f.IntVar(&opts.Weeks, "weeks", 1, "1, or 2 for a week pair: week-1/, week-2/ and "+synth.LifecycleFile)
-	f.BoolVar(&opts.Messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
+	f.BoolVar(&messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
