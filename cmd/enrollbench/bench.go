@@ -27,7 +27,8 @@ const membersPerPolicy = 2.55
 
 type measure struct {
 	Wall    time.Duration
-	PeakRSS int64 // bytes
+	CPU     time.Duration // user and system time: less moved by other load than wall time
+	PeakRSS int64         // bytes
 }
 
 func benchMain(args []string, stdout, stderr io.Writer) int {
@@ -172,8 +173,8 @@ func measureRuns(self string, c benchCase, runs int, memory string, log io.Write
 		}
 		r.findings = findings
 		r.baseline, r.audit = append(r.baseline, b), append(r.audit, a)
-		fmt.Fprintf(log, "%s, %d members, run %d of %d: audit %.1f s, baseline %.1f s (%.2fx)\n", c.shape, r.members, i, runs,
-			a.Wall.Seconds(), b.Wall.Seconds(), a.Wall.Seconds()/b.Wall.Seconds())
+		fmt.Fprintf(log, "%s, %d members, run %d of %d: audit %.1f s (CPU %.1f s), baseline %.1f s (CPU %.1f s) (%.2fx)\n", c.shape, r.members, i, runs,
+			a.Wall.Seconds(), a.CPU.Seconds(), b.Wall.Seconds(), b.CPU.Seconds(), a.Wall.Seconds()/b.Wall.Seconds())
 	}
 	return r, nil
 }
@@ -182,7 +183,7 @@ func printTable(w io.Writer, rows []row, runs int) {
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "enrollbench on %s: %s; %d run(s) a side, medians\n", host, machine(), runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "shape\tmembers/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tfindings (truth)\t")
+	fmt.Fprintln(tw, "shape\tmembers/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tCPU ratio\tfindings (truth)\t")
 	for _, r := range rows {
 		a, b := median(r.audit), median(r.baseline)
 		lo, hi := r.ratios()
@@ -190,8 +191,9 @@ func printTable(w io.Writer, rows []row, runs int) {
 		if r.truth >= 0 {
 			truth = strconv.Itoa(r.truth)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%d (%s)\t\n", r.shape, r.members, a.Seconds(), mib(maxRSS(r.audit)),
-			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, r.findings, truth)
+		cpu := medianCPU(r.audit).Seconds() / medianCPU(r.baseline).Seconds()
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%.2fx\t%d (%s)\t\n", r.shape, r.members, a.Seconds(), mib(maxRSS(r.audit)),
+			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, cpu, r.findings, truth)
 	}
 	tw.Flush()
 	// Growth from the first to the last size of each shape.
@@ -226,9 +228,18 @@ type row struct {
 
 // median is the middle wall time of ms.
 func median(ms []measure) time.Duration {
+	return medianOf(ms, func(m measure) time.Duration { return m.Wall })
+}
+
+// medianCPU is the middle CPU time of ms.
+func medianCPU(ms []measure) time.Duration {
+	return medianOf(ms, func(m measure) time.Duration { return m.CPU })
+}
+
+func medianOf(ms []measure, of func(measure) time.Duration) time.Duration {
 	ws := make([]time.Duration, len(ms))
 	for i, m := range ms {
-		ws[i] = m.Wall
+		ws[i] = of(m)
 	}
 	slices.Sort(ws)
 	if n := len(ws); n%2 == 0 {
@@ -304,6 +315,7 @@ func runChild(self, what, data, out, memory string) (measure, error) {
 	m := measure{Wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.PeakRSS = ru.Maxrss * 1024 // Linux reports KiB
+		m.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return m, err
 }
