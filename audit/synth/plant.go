@@ -55,12 +55,12 @@ const (
 	rekeyedPolicy                                // the whole policy under another policy ID at the insurer
 )
 
-// badValue is a value the insurer wrote so that it cannot be read.
+// badValue is a value the insurer wrote so that it cannot be read (zero:
+// none).
 type badValue uint8
 
 const (
-	readable badValue = iota
-	badPaidThrough
+	badPaidThrough badValue = iota + 1
 	badPremium
 	badBirthDate
 	badGender

@@ -145,10 +145,9 @@ func (g *generator) insurerRow(b []byte, p *policy, m *member) []byte {
 	b = append(b, ',')
 	b = g.appendName(b, m.first)
 	b = append(b, ',')
-	switch {
-	case m.unreadable == badBirthDate:
+	if m.unreadable == badBirthDate {
 		b = append(b, badText[badBirthDate]...)
-	default:
+	} else {
 		b = appendUS(b, m.birth)
 	}
 	b = append(b, ',')
@@ -185,13 +184,10 @@ func (g *generator) insurerRow(b []byte, p *policy, m *member) []byte {
 	b = append(b, ',')
 	b = append(b, statusInsurer[p.status]...)
 	b = append(b, ',')
-	switch {
-	case m.unreadable == badPaidThrough:
+	if m.unreadable == badPaidThrough {
 		b = append(b, badText[badPaidThrough]...)
-	case p.status == effectuated:
-		b = appendUS(b, min(m.end, paidUpTo))
-	case p.status == terminated:
-		b = appendUS(b, m.end)
+	} else if d, ok := paidThrough(p, m); ok {
+		b = appendUS(b, d)
 	}
 	b = append(b, ',')
 	b = g.appendMoney(b, p.total)
