@@ -47,6 +47,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "bench-data", "where generated data and reports go (reused when present)")
 	keep := fs.Bool("keep", false, "keep the generated data")
 	memory := fs.String("memory-limit", "", "pass --memory-limit to the audit (default: its own default)")
+	maxRejects := fs.Int64("max-rejects", 0, "pass --max-rejects to the audit: rows of your extracts it may reject")
 	runs := fs.Int("runs", 3, "runs of each side per case, alternating; the table shows medians")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -86,7 +87,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	var rows []row
 	measureCase := func(c benchCase) bool {
-		r, err := measureRuns(self, c, *runs, *memory, stderr)
+		r, err := measureRuns(self, c, *runs, childLimits{*memory, strconv.FormatInt(*maxRejects, 10)}, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "enrollbench:", err)
 			return false
@@ -135,7 +136,7 @@ type benchCase struct {
 }
 
 // measureRuns runs both sides of c runs times, alternating.
-func measureRuns(self string, c benchCase, runs int, memory string, log io.Writer) (row, error) {
+func measureRuns(self string, c benchCase, runs int, lim childLimits, log io.Writer) (row, error) {
 	in, err := inputsOf(c.data)
 	if err != nil {
 		return row{}, err
@@ -152,12 +153,12 @@ func measureRuns(self string, c benchCase, runs int, memory string, log io.Write
 	// both rather than on one side's every run.
 	for i := 1; i <= runs; i++ {
 		fmt.Fprintf(log, "%s, run %d of %d: baseline...\n", c.shape, i, runs)
-		b, err := runChild(self, "baseline", c.data, c.out, memory)
+		b, err := runChild(self, "baseline", c.data, c.out, lim)
 		if err != nil {
 			return r, fmt.Errorf("baseline: %w", err)
 		}
 		fmt.Fprintf(log, "%s, run %d of %d: audit...\n", c.shape, i, runs)
-		a, err := runChild(self, "audit", c.data, c.out, memory)
+		a, err := runChild(self, "audit", c.data, c.out, lim)
 		if err != nil {
 			return r, fmt.Errorf("audit: %w", err)
 		}
@@ -306,9 +307,13 @@ func ensureData(dir, profile string, members int, log io.Writer) (benchCase, err
 	return c, os.WriteFile(filepath.Join(dir, "summary.json"), raw, 0o644)
 }
 
+// childLimits are passed to each child: the memory limit ("" for the
+// default) and, for the audit, the rejected rows it may let through.
+type childLimits struct{ memory, maxRejects string }
+
 // runChild runs one side in a child process and reads its resource usage.
-func runChild(self, what, data, out, memory string) (measure, error) {
-	cmd := exec.Command(self, "child", what, data, out, memory)
+func runChild(self, what, data, out string, lim childLimits) (measure, error) {
+	cmd := exec.Command(self, "child", what, data, out, lim.memory, lim.maxRejects)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
@@ -374,10 +379,14 @@ func fileExists(p string) bool {
 
 // child runs the audit or the baseline on a data directory.
 func child(args []string) error {
-	if len(args) != 4 {
-		return fmt.Errorf("usage: child audit|baseline DATA OUT MEMORY")
+	if len(args) != 5 {
+		return fmt.Errorf("usage: child audit|baseline DATA OUT MEMORY MAX-REJECTS")
 	}
 	what, data, out, memory := args[0], args[1], args[2], args[3]
+	maxRejects, err := strconv.ParseInt(args[4], 10, 64)
+	if err != nil {
+		return fmt.Errorf("max rejects: %w", err)
+	}
 	in, err := inputsOf(data)
 	if err != nil {
 		return err
@@ -396,6 +405,7 @@ func child(args []string) error {
 			InsurerMapping:     in.insurerMapping,
 			OutDir:             out,
 			MemoryLimit:        memory,
+			MaxRejects:         maxRejects,
 			Version:            "bench",
 		})
 		return err
