@@ -56,23 +56,30 @@ var issuers = []struct {
 // markets lists every issuer-state pair with its plans: two products
 // (an HMO and a PPO) of three metal levels each, so every market has other
 // plans of the same issuer to get wrong. A plan's index is 3*product+metal.
-var markets = func() []market {
+var markets = buildMarkets(func(id string) string { return id })
+
+// wideMarkets are the same markets under HIOS IDs with a leading zero, which
+// real extracts have and a spreadsheet would drop.
+var wideMarkets = buildMarkets(func(id string) string { return "0" + id[1:] })
+
+func buildMarkets(issuerID func(string) string) []market {
 	var out []market
 	for n, is := range issuers {
+		id := issuerID(is.id)
 		for _, code := range is.states {
 			st := stateOf(code)
-			m := market{issuer: is.id, state: st}
+			m := market{issuer: id, state: st}
 			for p, product := range []string{"001", "002"} {
 				for metal, component := range []string{"0001", "0002", "0003"} {
 					rate := int64(34000+9000*metal+700*n+st.dearer) * int64(100+8*p) / 100
-					m.plans = append(m.plans, plan{base: is.id + code + product + component, rate: rate})
+					m.plans = append(m.plans, plan{base: id + code + product + component, rate: rate})
 				}
 			}
 			out = append(out, m)
 		}
 	}
 	return out
-}()
+}
 
 func stateOf(code string) *state {
 	for i := range states {
@@ -83,8 +90,8 @@ func stateOf(code string) *state {
 	panic("synth: unknown state " + code)
 }
 
-// otherIssuerPlan returns a plan of another issuer than m's.
-func otherIssuerPlan(m *market, pick func(int) int) plan {
+// otherIssuerPlan returns a plan of another issuer than m's, among markets.
+func otherIssuerPlan(markets []market, m *market, pick func(int) int) plan {
 	var cands []*market
 	for i := range markets {
 		if markets[i].issuer != m.issuer {
@@ -123,6 +130,11 @@ func ageFactor(age int) int64 {
 // areaFactor spreads premiums over a state's rating areas (thousandths).
 func areaFactor(area int) int64 { return 900 + int64(area*37%400) }
 
+// names are the lists people's names are drawn from.
+type names struct{ male, female, last []string }
+
+var basicNames = names{maleNames, femaleNames, lastNames}
+
 var (
 	maleNames = []string{"James", "John", "Robert", "Michael", "William", "David", "Joseph", "Carlos", "Luis", "Daniel",
 		"Matthew", "Anthony", "Mark", "Jose", "Kevin", "Brian", "Andre", "Tyrone", "Minh", "Wei", "Ahmed", "Juan Carlos"}
@@ -134,3 +146,15 @@ var (
 		"Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores",
 		"De La Cruz", "Van Buren", "O'Neal", "Garcia-Lopez", "St. John", "Del Rio", "Washington", "Patel", "Kim", "Okafor"}
 )
+
+// wideNames are longer and carry accents, as names in real extracts do
+// (compound given names, double surnames, diacritics).
+var wideNames = names{
+	male: []string{"José Luis", "Maximiliano Alejandro", "François", "Jürgen", "Nguyễn Văn", "Christopher", "Bartholomew",
+		"Seán", "Muhammad Abdullah", "João Pedro", "Renée", "Thaddeus", "Ángel", "Zoltán", "Kwame Nkrumah", "James"},
+	female: []string{"María José", "Anne-Marie", "Zoë", "Guadalupe Esperanza", "Chloé", "Søren", "Bernadette Elisabeth",
+		"Nguyễn Thị", "Małgorzata", "Inês", "Françoise", "Oluwaseun", "Mary Ann", "Ximena", "Dorothée", "Patricia"},
+	last: []string{"Hernández-Castellanos", "Müller", "O'Sullivan-Whitfield", "Nguyễn", "García Márquez", "Van der Berg",
+		"Wolfeschlegelsteinhausen", "Żółkiewski", "De la Fuente y Ortiz", "Björnsdóttir", "Smith", "Johnson", "Øvergård",
+		"Papadopoulos", "Abernathy-Fitzgerald", "St. Pierre", "Ramírez", "Okonkwo", "Çelik", "Lefèvre", "Washington", "Núñez"},
+}

@@ -85,6 +85,7 @@ type member struct {
 	ssn         int32 // 0: none (infants often have none yet)
 	premium     int64 // cents a month
 	start, end  day
+	unreadable  badValue // a value the insurer wrote unreadably (messy plants)
 }
 
 // policy is one side's view of a policy; members[0] is the subscriber.
@@ -131,7 +132,7 @@ func (g *generator) chance(pct int) bool { return g.rng.IntN(100) < pct }
 func (g *generator) fill(p *policy, sp spec, extra *member) {
 	r := g.rng
 	p.id = g.newPolicyID()
-	p.market = &markets[r.IntN(len(markets))]
+	p.market = &g.markets[r.IntN(len(g.markets))]
 	metal := silver
 	if !sp.silver && !sp.csr {
 		switch n := r.IntN(100); {
@@ -250,12 +251,12 @@ func (g *generator) person(age int, male bool, last string) member {
 	r := g.rng
 	m := member{id: g.newMemberID(), male: male, last: last}
 	if male {
-		m.first = maleNames[r.IntN(len(maleNames))]
+		m.first = g.names.male[r.IntN(len(g.names.male))]
 	} else {
-		m.first = femaleNames[r.IntN(len(femaleNames))]
+		m.first = g.names.female[r.IntN(len(g.names.female))]
 	}
 	if m.last == "" {
-		m.last = lastNames[r.IntN(len(lastNames))]
+		m.last = g.names.last[r.IntN(len(g.names.last))]
 	}
 	// age on January 1st of the coverage year.
 	m.birth = dayOf(year-age, 1, 1) - 1 - day(r.IntN(364))

@@ -1,6 +1,9 @@
 package synth
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // kind is a planted discrepancy. Each yields exactly the findings it records
 // in the truth under the default rules, and nothing else: the rest of its
@@ -38,6 +41,61 @@ const (
 	numKinds
 )
 
+// Kinds planted only with Options.Unreadable (the first four) or
+// Options.MistypedIDs (the other three), after the others in turn. The
+// unreadable ones come with a policy-level discrepancy the audit must still
+// find on that member's policy.
+const (
+	unreadablePaidThrough kind = numKinds + iota // insurer paid-through date 13/45/2026
+	unreadablePremium                            // insurer member premium "abc"
+	unreadableBirthDate                          // insurer birth date "not a date"
+	unreadableGender                             // insurer gender "Q"
+	mistypedMember                               // a dependent's member ID mistyped at the insurer
+	mistypedMemberName                           // the same, and its SSN too (or it has none)
+	rekeyedPolicy                                // the whole policy under another policy ID at the insurer
+)
+
+// badValue is a value the insurer wrote so that it cannot be read (zero:
+// none).
+type badValue uint8
+
+const (
+	badPaidThrough badValue = iota + 1
+	badPremium
+	badBirthDate
+	badGender
+)
+
+// badFields are the canonical fields of the bad values, badText their text.
+var (
+	badFields = [...]string{badPaidThrough: "paid_through_date", badPremium: "member_premium", badBirthDate: "birth_date", badGender: "gender"}
+	badText   = [...]string{badPaidThrough: "13/45/2026", badPremium: "abc", badBirthDate: "not a date", badGender: "Q"}
+)
+
+// Rules of the findings messy plants expect, and the identity-matching
+// methods (how the audit pairs a person whose IDs differ).
+const (
+	// RuleFieldUnreadable reports a value that cannot be read in a non-key field.
+	RuleFieldUnreadable = "field-unreadable"
+	// RuleIdentity names wrong_identifiers findings in the truth; the audit's
+	// own rule id for them is not fixed, so the truth test compares them by
+	// category, keys and method.
+	RuleIdentity = "identity-match"
+
+	MethodMemberID     = "exchange_member_id"
+	MethodSSNBirthDate = "ssn_birth_date"
+	MethodNameBirth    = "name_birth_date"
+)
+
+// mistyped is a member ID with its leading 7 read as a 1: generated member
+// IDs all start with 7, so it is never another member's.
+func mistyped(id int64) int64 { return id - 6_000_000_000 }
+
+// rekeyed is a policy ID with its first two digits swapped (12... to
+// 21...): generated policy IDs all start with 12, so it is never another
+// policy's.
+func rekeyed(id int64) int64 { return id + 900_000_000 }
+
 // ruleCategory is the category of every rule a plant expects.
 var ruleCategory = map[string]string{
 	"policy-missing-at-insurer":        "missing_enrollment",
@@ -60,6 +118,8 @@ var ruleCategory = map[string]string{
 	"ssn-mismatch":                     "wrong_demographics",
 	"duplicate-member-row":             "duplicate_enrollment",
 	"member-in-overlapping-policies":   "duplicate_enrollment",
+	RuleFieldUnreadable:                "invalid_record",
+	RuleIdentity:                       "wrong_identifiers",
 	"benefit-end-before-start":         "invalid_record",
 	"plan-id-malformed":                "invalid_record",
 	"plan-issuer-mismatch":             "invalid_record",
@@ -75,7 +135,10 @@ const (
 func (g *generator) nextKind() kind {
 	for {
 		k := g.turn
-		g.turn = g.turn%(numKinds-1) + 1
+		g.turn = g.turn%(numKinds-1+kind(len(g.kinds))) + 1
+		if k >= numKinds {
+			k = g.kinds[k-numKinds]
+		}
 		if k != overlappingPolicies || g.haveChild {
 			return k
 		}
@@ -93,7 +156,7 @@ func (g *generator) specFor(k kind) spec {
 		if g.chance(25) {
 			sp.status = pending
 		}
-	case missingMember:
+	case missingMember, mistypedMember, mistypedMemberName:
 		sp.minMembers = 2
 	case csrVariant:
 		sp.silver = true
@@ -198,7 +261,7 @@ func (g *generator) plant(k kind, mk, ins *policy) {
 		}
 	case lastName:
 		for strings.EqualFold(ij.last, mj.last) {
-			ij.last = lastNames[r.IntN(len(lastNames))]
+			ij.last = g.names.last[r.IntN(len(g.names.last))]
 		}
 		g.expect("name-mismatch", mk, mj, "")
 	case birthDate:
@@ -235,7 +298,7 @@ func (g *generator) plant(k kind, mk, ins *policy) {
 		g.expect("plan-id-malformed", mk, nil, sideMarketplace)
 		g.expect("plan-id-malformed", mk, nil, sideInsurer)
 	case foreignPlan:
-		mk.plan = otherIssuerPlan(mk.market, r.IntN)
+		mk.plan = otherIssuerPlan(g.markets, mk.market, r.IntN)
 		mk.variant, mk.csr = 1, 0
 		ins.plan, ins.variant, ins.csr = mk.plan, mk.variant, mk.csr
 		g.expect("plan-issuer-mismatch", mk, nil, sideMarketplace)
@@ -247,5 +310,48 @@ func (g *generator) plant(k kind, mk, ins *policy) {
 		}
 		ins.csr += d
 		g.expect("csr-amount-mismatch", mk, nil, "")
+	case unreadablePaidThrough, unreadablePremium, unreadableBirthDate, unreadableGender:
+		g.plant([...]kind{aptcDiffers, otherPlan}[r.IntN(2)], mk, ins)
+		ij.unreadable = badValue(k-unreadablePaidThrough) + badPaidThrough
+		g.expect(RuleFieldUnreadable, mk, mj, sideInsurer)
+		g.truth[len(g.truth)-1].Field = badFields[ij.unreadable]
+	case mistypedMember, mistypedMemberName:
+		// A dependent, so the policy's subscriber row pairs as usual.
+		j = 1 + r.IntN(len(mk.members)-1)
+		mj, ij = &mk.members[j], &ins.members[j]
+		ij.id = mistyped(mj.id)
+		method := MethodNameBirth
+		switch {
+		case k == mistypedMember && mj.ssn != 0:
+			method = MethodSSNBirthDate
+			ij.premium += 100 + int64(r.IntN(3000))
+			g.expect("member-premium-mismatch", mk, mj, "")
+		case k == mistypedMember:
+			ij.male = !mj.male
+			g.expect("gender-mismatch", mk, mj, "")
+		case mj.ssn != 0:
+			// The SSN mistyped too: only name and birth date find the person.
+			serial := mj.ssn % 10_000
+			ij.ssn = mj.ssn - serial + serial%9999 + 1
+			g.expect("ssn-mismatch", mk, mj, "")
+		}
+		g.expectIdentity(mk, mj, method, ins.id, ij.id)
+	case rekeyedPolicy:
+		ins.id = rekeyed(mk.id)
+		g.plant([...]kind{aptcDiffers, pendingEffectuated}[r.IntN(2)], mk, ins)
+		g.expectIdentity(mk, nil, MethodMemberID, ins.id, 0)
+	}
+}
+
+// expectIdentity expects one wrong_identifiers finding: for member m (nil
+// for a whole policy) of marketplace policy mk, found under the insurer's
+// policy and member IDs (member 0 when m is nil).
+func (g *generator) expectIdentity(mk *policy, m *member, method string, insPolicy, insMember int64) {
+	g.expect(RuleIdentity, mk, m, "")
+	t := &g.truth[len(g.truth)-1]
+	t.Method = method
+	t.InsurerPolicyID = strconv.FormatInt(insPolicy, 10)
+	if m != nil {
+		t.InsurerMemberID = g.memberID(insMember)
 	}
 }

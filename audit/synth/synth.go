@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // DefaultRate is the share of policies planted with a discrepancy when
@@ -40,7 +41,35 @@ type Options struct {
 	// names, "$1,234.50", sub-cent digits, dashed SSNs, zips without their
 	// leading zero, hyphenated plan IDs). DefaultOptions turns it on.
 	Noise bool
+	// Profile is the shape of the files: ProfileBasic ("" too) or
+	// ProfileWide (docs/synthetic-data.md).
+	Profile string
+	// Unreadable and MistypedIDs also plant what real extracts carry and
+	// the audit must see through: unreadable non-key values at the
+	// insurer; mistyped member IDs and whole policies keyed under another
+	// policy ID. Off, the files are byte-identical to those of a generator
+	// without them.
+	Unreadable, MistypedIDs bool
+	// Weeks: 0 or 1 writes one week's files into the directory; 2 writes
+	// two weeks' extracts into week-1/ and week-2/, and LifecycleFile: what
+	// became of every finding of week 1 in week 2, and the new ones.
+	Weeks int
 }
+
+// Profiles Options.Profile names.
+const (
+	// ProfileBasic: canonical marketplace headers, an insurer roster of 24
+	// columns with US dates, formatting noise on many rows.
+	ProfileBasic = "basic"
+	// ProfileWide resembles real extracts: every optional field populated,
+	// extra text columns, long accented names, IDs with leading zeros, the
+	// insurer's own DD-Mon-YYYY dates and $1,234.50 amounts, and
+	// formatting noise on about 8% of the insurer's rows.
+	ProfileWide = "wide"
+)
+
+// Profiles lists the profiles, default first.
+var Profiles = []string{ProfileBasic, ProfileWide}
 
 // DefaultOptions are the command's defaults.
 func DefaultOptions() Options {
@@ -54,6 +83,15 @@ type Truth struct {
 	ExchangePolicyID string  `json:"exchange_policy_id"`
 	ExchangeMemberID *string `json:"exchange_member_id"` // nil for policy-level findings
 	Side             string  `json:"side"`               // "marketplace" or "insurer" for single-file findings, else ""
+	// Field is the field a field-unreadable finding names.
+	Field string `json:"field,omitempty"`
+	// Method, for a wrong_identifiers finding, is how identity matching
+	// must pair the person (Method* constants); InsurerPolicyID and
+	// InsurerMemberID are the IDs the insurer has them under (the policy's
+	// only, for a whole policy under another ID).
+	Method          string `json:"method,omitempty"`
+	InsurerPolicyID string `json:"insurer_exchange_policy_id,omitempty"`
+	InsurerMemberID string `json:"insurer_exchange_member_id,omitempty"`
 }
 
 // Summary describes what Generate wrote.
@@ -64,9 +102,17 @@ type Summary struct {
 	InsurerRows     int
 	PlantedPolicies int     // policies carrying a planted discrepancy
 	Planted         []Truth // the findings the audit must produce, sorted
+	// Lifecycle, for a week pair, counts week 2's findings by lifecycle
+	// status (resolved ones included); Summary is then week 2's.
+	Lifecycle map[string]int `json:",omitempty"`
 }
 
 type generator struct {
+	layout  *layout
+	markets []market
+	names   *names
+	kinds   []kind // planted in turn after the first numKinds-1 (messy plants)
+
 	rng        *rand.Rand // the data
 	noise      *rand.Rand // formatting noise only (nil without), so noise never changes the data
 	nextPolicy int64
@@ -79,7 +125,8 @@ type generator struct {
 	// What the current plant does beyond changing the views.
 	dropInsurer, extraInsurer bool
 
-	mk, ins, extra policy // reused views
+	mk, ins, extra policy   // reused views
+	week           *weekTwo // what week 2 does to week 1's data; nil for week 1 or a single week
 	truth          []Truth
 	sum            Summary
 	buf            []byte
@@ -100,10 +147,21 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if rate > 1 {
 		return Summary{}, fmt.Errorf("rate must be at most 1, not %g", rate)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Summary{}, fmt.Errorf("create output directory: %w", err)
+	lay, ok := layouts[opts.Profile]
+	if !ok {
+		return Summary{}, fmt.Errorf("unknown profile %q (want one of %s)", opts.Profile, strings.Join(Profiles, ", "))
 	}
+	if opts.Weeks > 1 {
+		return generateWeeks(ctx, dir, opts, rate, lay)
+	}
+	return newGenerator(opts, lay).generate(ctx, dir, opts.Seed, opts.Policies, rate)
+}
+
+func newGenerator(opts Options, lay *layout) *generator {
 	g := &generator{
+		layout:     lay,
+		markets:    markets,
+		names:      &basicNames,
 		rng:        rand.New(rand.NewPCG(uint64(opts.Seed), 0x656e726f6c6c)),
 		nextPolicy: 1_200_000_000,
 		nextMember: 7_000_000_000,
@@ -113,13 +171,29 @@ func Generate(ctx context.Context, dir string, opts Options) (Summary, error) {
 	if opts.Noise {
 		g.noise = rand.New(rand.NewPCG(uint64(opts.Seed), 0x6e6f697365))
 	}
-	g.sum.Policies = opts.Policies
-	err := g.writeData(ctx, dir, opts.Policies, rate)
+	if opts.Profile == ProfileWide {
+		g.markets, g.names = wideMarkets, &wideNames
+	}
+	if opts.Unreadable {
+		g.kinds = append(g.kinds, unreadablePaidThrough, unreadablePremium, unreadableBirthDate, unreadableGender)
+	}
+	if opts.MistypedIDs {
+		g.kinds = append(g.kinds, mistypedMember, mistypedMemberName, rekeyedPolicy)
+	}
+	return g
+}
+
+func (g *generator) generate(ctx context.Context, dir string, seed int64, policies int, rate float64) (Summary, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Summary{}, fmt.Errorf("create output directory: %w", err)
+	}
+	g.sum.Policies = policies
+	err := g.writeData(ctx, dir, policies, rate)
 	if err == nil {
-		err = writeMapping(filepath.Join(dir, InsurerMappingFile))
+		err = g.writeMappings(dir)
 	}
 	if err == nil {
-		err = g.writeTruth(filepath.Join(dir, TruthFile), opts.Seed)
+		err = g.writeTruth(filepath.Join(dir, TruthFile), seed)
 	}
 	if err != nil {
 		return Summary{}, err
@@ -141,8 +215,8 @@ func (g *generator) writeData(ctx context.Context, dir string, policies int, rat
 	defer closeFile(insF, &err)
 	g.mkOut = bufio.NewWriterSize(mkF, 1<<20)
 	g.insOut = bufio.NewWriterSize(insF, 1<<20)
-	g.mkOut.WriteString(marketplaceHeader)
-	for i, c := range insurerColumns {
+	g.mkOut.WriteString(g.layout.marketplaceHeader)
+	for i, c := range g.layout.insurerColumns {
 		if i > 0 {
 			g.insOut.WriteByte(',')
 		}
@@ -189,17 +263,24 @@ func (g *generator) policy(rate float64) {
 	g.fill(&g.mk, g.specFor(k), extra)
 	copyPolicy(&g.ins, &g.mk)
 	g.dropInsurer, g.extraInsurer = false, false
+	if g.week != nil {
+		g.week.before(k, &g.mk, len(g.truth))
+	}
 	g.plant(k, &g.mk, &g.ins)
+	resolved := g.week != nil && g.week.after(g, k)
 
 	g.sum.Members += len(g.mk.members)
-	g.sum.MarketplaceRows += g.writeRows(g.mkOut, &g.mk, g.marketplaceRow)
+	g.sum.MarketplaceRows += g.writeRows(g.mkOut, &g.mk, g.layout.marketplaceRow)
 	if !g.dropInsurer {
-		g.sum.InsurerRows += g.writeRows(g.insOut, &g.ins, g.insurerRow)
+		g.sum.InsurerRows += g.writeRows(g.insOut, &g.ins, g.layout.insurerRow)
 	}
 	if g.extraInsurer {
+		// Drawn even when resolved, so week 2 keeps week 1's random numbers.
 		g.fill(&g.extra, spec{status: effectuated, minMembers: 1}, nil)
-		g.expect("policy-unknown-to-marketplace", &g.extra, nil, "")
-		g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.insurerRow)
+		if !resolved {
+			g.expect("policy-unknown-to-marketplace", &g.extra, nil, "")
+			g.sum.InsurerRows += g.writeRows(g.insOut, &g.extra, g.layout.insurerRow)
+		}
 	}
 	if k == clean && g.mk.status == effectuated {
 		if last := &g.mk.members[len(g.mk.members)-1]; last.rel == relChild {
@@ -210,10 +291,10 @@ func (g *generator) policy(rate float64) {
 
 // writeRows writes a policy's rows (a duplicated member twice) and returns
 // how many.
-func (g *generator) writeRows(w *bufio.Writer, p *policy, row func([]byte, *policy, *member) []byte) int {
+func (g *generator) writeRows(w *bufio.Writer, p *policy, row rowWriter) int {
 	n := 0
 	for i := range p.members {
-		g.buf = row(g.buf[:0], p, &p.members[i])
+		g.buf = row(g, g.buf[:0], p, &p.members[i])
 		w.Write(g.buf)
 		n++
 		if i == p.dup {
@@ -225,12 +306,18 @@ func (g *generator) writeRows(w *bufio.Writer, p *policy, row func([]byte, *poli
 }
 
 func (g *generator) expect(rule string, p *policy, m *member, side string) {
+	g.truth = append(g.truth, g.finding(rule, p, m, side))
+}
+
+// finding is the truth entry of rule on policy p, member m (nil for a
+// policy-level finding).
+func (g *generator) finding(rule string, p *policy, m *member, side string) Truth {
 	t := Truth{Category: ruleCategory[rule], Rule: rule, ExchangePolicyID: strconv.FormatInt(p.id, 10), Side: side}
 	if m != nil {
-		id := strconv.FormatInt(m.id, 10)
+		id := g.memberID(m.id)
 		t.ExchangeMemberID = &id
 	}
-	g.truth = append(g.truth, t)
+	return t
 }
 
 // Compare orders truth entries by category, policy, member (policy-level
@@ -241,7 +328,8 @@ func Compare(a, b Truth) int {
 		cmp.Compare(a.ExchangePolicyID, b.ExchangePolicyID),
 		cmp.Compare(memberKey(a), memberKey(b)),
 		cmp.Compare(a.Side, b.Side),
-		cmp.Compare(a.Rule, b.Rule))
+		cmp.Compare(a.Rule, b.Rule),
+		cmp.Compare(a.Field, b.Field))
 }
 
 func memberKey(t Truth) string {
@@ -280,17 +368,16 @@ func (g *generator) writeTruth(path string, seed int64) (err error) {
 	return nil
 }
 
-func writeMapping(path string) error {
+// writeMappings writes the insurer roster's mapping file.
+func (g *generator) writeMappings(dir string) error {
 	b := []byte("version: 1\n# The synthetic insurer roster's layout (enrollaudit generate).\ncolumns:\n")
-	for _, c := range insurerColumns {
-		b = fmt.Appendf(b, "  %s: %q\n", c[0], c[1])
+	for _, c := range g.layout.insurerColumns {
+		if c[0] != "" {
+			b = fmt.Appendf(b, "  %s: %q\n", c[0], c[1])
+		}
 	}
-	b = append(b, `formats:
-  date: "%m/%d/%Y"
-values:
-  effectuation_status: {Effectuated: effectuated, Pending: pending, Cancelled: cancelled, Terminated: terminated}
-`...)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	b = append(b, g.layout.insurerFormats...)
+	if err := os.WriteFile(filepath.Join(dir, InsurerMappingFile), b, 0o644); err != nil {
 		return fmt.Errorf("write mapping: %w", err)
 	}
 	return nil

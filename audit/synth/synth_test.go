@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,14 +37,20 @@ func read(t *testing.T, dir, name string) []byte {
 }
 
 func TestDeterministic(t *testing.T) {
-	o := synth.Options{Policies: 300, Seed: 42, Rate: 0.2, Noise: true}
-	a, _ := generate(t, o)
-	b, _ := generate(t, o)
-	for _, f := range files {
-		if !bytes.Equal(read(t, a, f), read(t, b, f)) {
-			t.Errorf("%s differs between two runs with seed %d", f, o.Seed)
+	for _, o := range []synth.Options{
+		{Policies: 300, Seed: 42, Rate: 0.2, Noise: true, Profile: synth.ProfileWide, Unreadable: true, MistypedIDs: true},
+		{Policies: 300, Seed: 42, Rate: 0.2, Noise: true},
+	} {
+		a, _ := generate(t, o)
+		b, _ := generate(t, o)
+		for _, f := range files {
+			if !bytes.Equal(read(t, a, f), read(t, b, f)) {
+				t.Errorf("%s differs between two runs with %+v", f, o)
+			}
 		}
 	}
+	o := synth.Options{Policies: 300, Seed: 42, Rate: 0.2, Noise: true}
+	a, _ := generate(t, o)
 	o.Seed = 43
 	c, _ := generate(t, o)
 	for _, f := range []string{synth.MarketplaceFile, synth.InsurerFile, synth.TruthFile} {
@@ -113,13 +120,52 @@ func TestCounts(t *testing.T) {
 	for _, p := range truth.Planted {
 		seen[p.Category]++
 	}
-	for _, c := range reports.Categories {
+	// Only messy plants (TestMessyPlants) give wrong_identifiers findings.
+	want := slices.DeleteFunc(slices.Clone(reports.Categories), func(c string) bool { return c == "wrong_identifiers" })
+	for _, c := range want {
 		if seen[c] == 0 {
 			t.Errorf("no %s planted", c)
 		}
 	}
-	if len(seen) != len(reports.Categories) {
+	if len(seen) != len(want) {
 		t.Errorf("planted categories %v, want those of the contract", seen)
+	}
+}
+
+// TestMessyPlants: every kind of messy plant is in the truth, in both
+// profiles, with what the audit must report about it.
+func TestMessyPlants(t *testing.T) {
+	for _, profile := range synth.Profiles {
+		_, sum := generate(t, synth.Options{Policies: 400, Seed: 9, Rate: 0.3, Noise: true, Unreadable: true, MistypedIDs: true, Profile: profile})
+		fields, methods := map[string]int{}, map[string]int{}
+		for _, p := range sum.Planted {
+			switch {
+			case p.Rule == synth.RuleFieldUnreadable:
+				if p.Category != "invalid_record" || p.Side != "insurer" || p.ExchangeMemberID == nil {
+					t.Errorf("%s: %+v: want an insurer member's invalid_record", profile, p)
+				}
+				fields[p.Field]++
+			case p.Category == "wrong_identifiers":
+				if p.InsurerPolicyID == "" || (p.ExchangeMemberID == nil) != (p.InsurerMemberID == "") {
+					t.Errorf("%s: %+v: want the insurer's IDs", profile, p)
+				}
+				if p.ExchangeMemberID != nil && *p.ExchangeMemberID == p.InsurerMemberID ||
+					p.ExchangeMemberID == nil && p.ExchangePolicyID == p.InsurerPolicyID {
+					t.Errorf("%s: %+v: the insurer's IDs are the marketplace's", profile, p)
+				}
+				methods[p.Method]++
+			}
+		}
+		for _, f := range []string{"paid_through_date", "member_premium", "birth_date", "gender"} {
+			if fields[f] == 0 {
+				t.Errorf("%s: no unreadable %s planted (%v)", profile, f, fields)
+			}
+		}
+		for _, m := range []string{synth.MethodMemberID, synth.MethodSSNBirthDate, synth.MethodNameBirth} {
+			if methods[m] == 0 {
+				t.Errorf("%s: no wrong_identifiers by %s planted (%v)", profile, m, methods)
+			}
+		}
 	}
 }
 

@@ -2,7 +2,39 @@ package synth
 
 import "strconv"
 
-// The marketplace file uses the canonical headers (CONTRACT.md section 2).
+// rowWriter appends one member's row of a file to b.
+type rowWriter func(g *generator, b []byte, p *policy, m *member) []byte
+
+// layout is how a profile writes its two files.
+type layout struct {
+	marketplaceHeader string
+	// insurerColumns: canonical field ("" for a column the audit does not
+	// read) and the insurer's header, in file order.
+	insurerColumns             [][2]string
+	marketplaceRow, insurerRow rowWriter
+	insurerFormats             string // the mapping's formats: and values:
+	memberIDWidth              int    // member IDs zero-padded to this many digits (0: as they are)
+}
+
+var layouts = map[string]*layout{
+	"":           &basicLayout,
+	ProfileBasic: &basicLayout,
+	ProfileWide:  &wideLayout,
+}
+
+var basicLayout = layout{
+	marketplaceHeader: marketplaceHeader,
+	insurerColumns:    insurerColumns,
+	marketplaceRow:    (*generator).marketplaceRow,
+	insurerRow:        (*generator).insurerRow,
+	insurerFormats: `formats:
+  date: "%m/%d/%Y"
+values:
+  effectuation_status: {Effectuated: effectuated, Pending: pending, Cancelled: cancelled, Terminated: terminated}
+`,
+}
+
+// The marketplace file uses the canonical headers (README "Mapping files").
 const marketplaceHeader = "coverage_year,issuer_hios_id,exchange_policy_id,exchange_subscriber_id,exchange_member_id," +
 	"subscriber_indicator,relationship_code,first_name,last_name,birth_date,gender,ssn,state,zip,rating_area,qhp_id," +
 	"benefit_start,benefit_end,aptc_amount,csr_amount,total_premium,member_premium,effectuation_status\n"
@@ -113,11 +145,18 @@ func (g *generator) insurerRow(b []byte, p *policy, m *member) []byte {
 	b = append(b, ',')
 	b = g.appendName(b, m.first)
 	b = append(b, ',')
-	b = appendUS(b, m.birth)
-	b = append(b, ',')
-	if m.male {
-		b = append(b, "Male"...)
+	if m.unreadable == badBirthDate {
+		b = append(b, badText[badBirthDate]...)
 	} else {
+		b = appendUS(b, m.birth)
+	}
+	b = append(b, ',')
+	switch {
+	case m.unreadable == badGender:
+		b = append(b, badText[badGender]...)
+	case m.male:
+		b = append(b, "Male"...)
+	default:
 		b = append(b, "Female"...)
 	}
 	b = append(b, ',')
@@ -145,21 +184,34 @@ func (g *generator) insurerRow(b []byte, p *policy, m *member) []byte {
 	b = append(b, ',')
 	b = append(b, statusInsurer[p.status]...)
 	b = append(b, ',')
-	switch p.status {
-	case effectuated:
-		b = appendUS(b, min(m.end, paidUpTo))
-	case terminated:
-		b = appendUS(b, m.end)
+	if m.unreadable == badPaidThrough {
+		b = append(b, badText[badPaidThrough]...)
+	} else if d, ok := paidThrough(p, m); ok {
+		b = appendUS(b, d)
 	}
 	b = append(b, ',')
 	b = g.appendMoney(b, p.total)
 	b = append(b, ',')
-	b = g.appendMoney(b, m.premium)
+	if m.unreadable == badPremium {
+		b = append(b, badText[badPremium]...)
+	} else {
+		b = g.appendMoney(b, m.premium)
+	}
 	b = append(b, ',')
 	b = g.appendMoney(b, p.aptc)
 	b = append(b, ',')
 	b = g.appendMoney(b, p.csr)
 	return append(b, '\n')
+}
+
+// memberID is a member ID as the profile writes it.
+func (g *generator) memberID(id int64) string { return string(g.appendMemberID(nil, id)) }
+
+func (g *generator) appendMemberID(b []byte, id int64) []byte {
+	if g.layout.memberIDWidth == 0 {
+		return strconv.AppendInt(b, id, 10)
+	}
+	return appendPadded(b, int(id), g.layout.memberIDWidth)
 }
 
 // noisy reports whether to add noise this time (pct percent of the time).
@@ -224,7 +276,7 @@ func (g *generator) appendSSN(b []byte, ssn int32) []byte {
 }
 
 // subCent are offsets in tenths of a cent that round back to the same cent
-// (half away from zero, CONTRACT.md section 2); the first four keep zero
+// (half away from zero, as README says money is compared); the first four keep zero
 // from going negative.
 var subCent = [...]int64{1, 2, 3, 4, -1, -2, -3, -4, -5}
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +13,7 @@ import (
 func newGenerateCmd(e *env) *cobra.Command {
 	opts := synth.DefaultOptions()
 	var out string
-	var noNoise bool
+	var noNoise, messy bool
 	cmd := &cobra.Command{
 		Use:   "generate --policies N --seed S --out DIR",
 		Short: "Write synthetic enrollment files with planted discrepancies and their ground truth",
@@ -23,11 +25,27 @@ between the two files. The same seed writes the same bytes.
 A share of the policies (--rate) gets one planted discrepancy each, taken in turn from every
 finding category. Unless --no-noise is given the insurer roster also carries harmless
 formatting noise (mixed-case names, "$1,234.50", sub-cent digits, dashed SSNs, zip codes
-without their leading zero, hyphenated plan IDs) that must not produce findings.`,
+without their leading zero, hyphenated plan IDs) that must not produce findings.
+
+--profile wide writes files shaped like real extracts instead: every optional field, extra
+text columns, long accented names, IDs with leading zeros, the insurer's DD-Mon-YYYY dates
+and $1,234.50 amounts, noise on about 8% of the insurer's rows. --messy also plants
+unreadable values (a field-unreadable finding each), mistyped member IDs and policies keyed
+under another policy ID (a wrong_identifiers finding each). --weeks 2 writes two weekly
+extracts, DIR/week-1/ and DIR/week-2/ (each with its files and truth.json), where week 2 fixes
+some of week 1's discrepancies, keeps some, changes the values of some and adds new ones;
+DIR/truth-lifecycle.json gives every finding's status in week 2 (new, persisting, changed,
+resolved). See docs/synthetic-data.md.`,
 		Example: `  # a small data set, then audit it
   enrollaudit generate --policies 300 --seed 42 --out data/
   enrollaudit run --marketplace data/marketplace.csv --insurer data/insurer.csv \
       --insurer-mapping data/insurer-mapping.yaml --out out/
+
+  # files shaped like real extracts, with unreadable values and mistyped IDs
+  enrollaudit generate --policies 300 --profile wide --messy --out wide/
+
+  # two weekly extracts and the lifecycle of every finding
+  enrollaudit generate --policies 150 --weeks 2 --out weekly/
 
   # about ten million members, clean formatting, nothing planted
   enrollaudit generate --policies 4000000 --rate 0 --no-noise --out big/`,
@@ -39,13 +57,25 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 			if opts.Rate < 0 || opts.Rate > 1 {
 				return fmt.Errorf("%w: --rate must be between 0 and 1", errUsage)
 			}
+			if !slices.Contains(synth.Profiles, opts.Profile) {
+				return fmt.Errorf("%w: --profile must be one of %s", errUsage, strings.Join(synth.Profiles, ", "))
+			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
 			}
 			opts.Noise = !noNoise
+			opts.Unreadable, opts.MistypedIDs = messy, messy
+			if opts.Weeks < 1 || opts.Weeks > 2 {
+				return fmt.Errorf("%w: --weeks must be 1 or 2", errUsage)
+			}
 			sum, err := synth.Generate(cmd.Context(), out, opts)
 			if err != nil {
 				return err
+			}
+			if opts.Weeks == 2 {
+				fmt.Fprintf(e.stdout, "week 2 against week 1: %d new, %d persisting, %d changed, %d resolved (%s)\n",
+					sum.Lifecycle[synth.StatusNew], sum.Lifecycle[synth.StatusPersisting], sum.Lifecycle[synth.StatusChanged],
+					sum.Lifecycle[synth.StatusResolved], synth.LifecycleFile)
 			}
 			fmt.Fprintf(e.stdout, "%d policies, %d members (%d marketplace rows, %d insurer rows); %d findings planted on %d policies; written to %s\n",
 				sum.Policies, sum.Members, sum.MarketplaceRows, sum.InsurerRows, len(sum.Planted), sum.PlantedPolicies, out)
@@ -57,6 +87,9 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 	f.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed; the same seed writes the same files")
 	f.Float64Var(&opts.Rate, "rate", opts.Rate, "fraction of policies planted with a discrepancy (0 plants none)")
 	f.BoolVar(&noNoise, "no-noise", false, "write the insurer roster without formatting noise")
+	f.StringVar(&opts.Profile, "profile", synth.ProfileBasic, "shape of the files: "+strings.Join(synth.Profiles, " or "))
+	f.IntVar(&opts.Weeks, "weeks", 1, "1, or 2 for a week pair: week-1/, week-2/ and "+synth.LifecycleFile)
+	f.BoolVar(&messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd

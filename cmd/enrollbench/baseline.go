@@ -3,67 +3,35 @@ package main
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/synth"
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/audit/mapping"
 )
 
 // baselineSQL is what an analyst would write by hand in DuckDB for the same
-// job on the generator's files: load both sides typed (the insurer's US
-// dates, "$1,234.50" amounts and status words converted), set duplicates
-// aside, join on policy and member, run the same comparisons and write the
-// findings out. No rule engine, no rejects accounting, no workbook.
-const baselineSQL = `
-CREATE TABLE m AS SELECT * FROM read_csv({{marketplace}}, header = true, types = {'zip': 'VARCHAR', 'ssn': 'VARCHAR',
-  'exchange_policy_id': 'VARCHAR', 'exchange_member_id': 'VARCHAR', 'exchange_subscriber_id': 'VARCHAR', 'relationship_code': 'VARCHAR'});
-CREATE MACRO money(x) AS round(CAST(replace(replace(x, '$', ''), ',', '') AS DECIMAL(18,6)), 2);
-CREATE TABLE i AS SELECT
-  "Policy Number" AS exchange_policy_id, "Member ID" AS exchange_member_id, "Subscriber" AS subscriber_indicator,
-  trim("Last Name") AS last_name, trim("First Name") AS first_name, CAST(strptime("DOB", '%m/%d/%Y') AS DATE) AS birth_date,
-  CASE "Gender" WHEN 'Male' THEN 'M' WHEN 'Female' THEN 'F' ELSE 'U' END AS gender, replace("SSN", '-', '') AS ssn,
-  replace("Plan", '-', '') AS qhp_id, "HIOS ID" AS issuer_hios_id,
-  CAST(strptime("Coverage Start", '%m/%d/%Y') AS DATE) AS benefit_start, CAST(strptime("Coverage End", '%m/%d/%Y') AS DATE) AS benefit_end,
-  lower("Status") AS effectuation_status, money("Total Premium") AS total_premium, money("Member Premium") AS member_premium,
-  money("Monthly APTC") AS aptc_amount, money("Monthly CSR") AS csr_amount
-FROM read_csv({{insurer}}, header = true, all_varchar = true);
-CREATE TABLE dups AS
-  SELECT 'marketplace' AS side, exchange_policy_id, exchange_member_id FROM m GROUP BY ALL HAVING count(*) > 1
-  UNION ALL SELECT 'insurer', exchange_policy_id, exchange_member_id FROM i GROUP BY ALL HAVING count(*) > 1;
-CREATE TABLE j AS
-  SELECT coalesce(a.exchange_policy_id, b.exchange_policy_id) AS pol, coalesce(a.exchange_member_id, b.exchange_member_id) AS mem, a, b,
-         a.exchange_policy_id IS NOT NULL AS in_m, b.exchange_policy_id IS NOT NULL AS in_i
-  FROM (SELECT DISTINCT ON (exchange_policy_id, exchange_member_id) * FROM m) AS a
-  FULL JOIN (SELECT DISTINCT ON (exchange_policy_id, exchange_member_id) * FROM i) AS b
-    ON a.exchange_policy_id = b.exchange_policy_id AND a.exchange_member_id = b.exchange_member_id;
-CREATE TABLE mp AS SELECT DISTINCT exchange_policy_id FROM m;
-CREATE TABLE ip AS SELECT DISTINCT exchange_policy_id FROM i;
-CREATE TABLE findings AS
-  SELECT 'missing_enrollment' AS category, pol, mem FROM j WHERE in_m AND NOT in_i AND a.effectuation_status IN ('effectuated', 'pending')
-  UNION ALL SELECT 'unknown_enrollment', pol, mem FROM j WHERE in_i AND NOT in_m
-  UNION ALL SELECT 'wrong_plan', pol, NULL FROM j WHERE in_m AND in_i AND a.subscriber_indicator = 'Y' AND a.qhp_id <> b.qhp_id
-  UNION ALL SELECT 'wrong_subsidy', pol, NULL FROM j WHERE in_m AND in_i AND a.subscriber_indicator = 'Y'
-    AND (a.aptc_amount IS DISTINCT FROM b.aptc_amount OR a.csr_amount IS DISTINCT FROM b.csr_amount)
-  UNION ALL SELECT 'wrong_premium', pol, NULL FROM j WHERE in_m AND in_i AND a.subscriber_indicator = 'Y' AND a.total_premium IS DISTINCT FROM b.total_premium
-  UNION ALL SELECT 'wrong_premium', pol, mem FROM j WHERE in_m AND in_i AND a.member_premium IS DISTINCT FROM b.member_premium
-  UNION ALL SELECT 'wrong_coverage_dates', pol, mem FROM j WHERE in_m AND in_i
-    AND (a.benefit_start IS DISTINCT FROM b.benefit_start OR a.benefit_end IS DISTINCT FROM b.benefit_end)
-  UNION ALL SELECT 'wrong_status', pol, mem FROM j WHERE in_m AND in_i AND a.effectuation_status IS DISTINCT FROM b.effectuation_status
-  UNION ALL SELECT 'wrong_demographics', pol, mem FROM j WHERE in_m AND in_i
-    AND (lower(a.first_name) IS DISTINCT FROM lower(b.first_name) OR lower(a.last_name) IS DISTINCT FROM lower(b.last_name)
-      OR a.birth_date IS DISTINCT FROM b.birth_date OR a.gender IS DISTINCT FROM b.gender OR a.ssn <> b.ssn)
-  UNION ALL SELECT 'duplicate_enrollment', exchange_policy_id, exchange_member_id FROM dups
-  UNION ALL SELECT 'invalid_record', exchange_policy_id, exchange_member_id FROM m
-    WHERE NOT regexp_full_match(qhp_id, '[0-9]{5}[A-Z]{2}[0-9]{7}0[0-6]') OR benefit_end < benefit_start OR aptc_amount > total_premium
-  UNION ALL SELECT 'invalid_record', exchange_policy_id, exchange_member_id FROM i
-    WHERE NOT regexp_full_match(qhp_id, '[0-9]{5}[A-Z]{2}[0-9]{7}0[0-6]') OR benefit_end < benefit_start OR aptc_amount > total_premium;
-COPY (SELECT * FROM findings ORDER BY ALL) TO {{out}} (FORMAT csv, HEADER true);
-`
+// job: load both sides (tables m and i, built by sideSQL from each side's
+// mapping: its headers, date pattern and value translations; IDs kept as
+// text, the insurer's dates and "$1,234.50" amounts converted, names folded
+// for comparison), set duplicates aside, join on policy and member, run the
+// same comparisons and write the findings out. No rule engine, no rejects
+// accounting, no workbook.
+//
+//go:embed baseline.sql
+var baselineSQL string
 
-func baseline(dir, memory string) error {
+// compared are the canonical fields the baseline reads.
+var compared = []string{"exchange_policy_id", "exchange_member_id", "subscriber_indicator", "first_name", "last_name",
+	"birth_date", "gender", "ssn", "qhp_id", "benefit_start", "benefit_end", "effectuation_status",
+	"aptc_amount", "csr_amount", "total_premium", "member_premium"}
+
+func baseline(in inputs, out, memory string) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return err
@@ -79,11 +47,15 @@ func baseline(dir, memory string) error {
 			return err
 		}
 	}
-	q := strings.NewReplacer(
-		"{{marketplace}}", quote(filepath.Join(dir, synth.MarketplaceFile)),
-		"{{insurer}}", quote(filepath.Join(dir, synth.InsurerFile)),
-		"{{out}}", quote(filepath.Join(dir, "baseline-findings.csv")),
-	).Replace(baselineSQL)
+	mk, err := sideSQL(conn, "m", in.marketplace, in.marketplaceMapping)
+	if err != nil {
+		return err
+	}
+	ins, err := sideSQL(conn, "i", in.insurer, in.insurerMapping)
+	if err != nil {
+		return err
+	}
+	q := mk + ";\n" + ins + ";\n" + strings.ReplaceAll(baselineSQL, "{{out}}", quote(filepath.Join(out, "baseline-findings.csv")))
 	for _, stmt := range strings.Split(q, ";\n") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
@@ -93,6 +65,148 @@ func baseline(dir, memory string) error {
 		}
 	}
 	return nil
+}
+
+// sideSQL creates table name from one input file: the compared fields under
+// their canonical names, typed the way the file's mapping says. DuckDB types
+// the columns it recognises itself (ISO dates, plain amounts); the rest are
+// converted from text; fields the file lacks are NULL.
+func sideSQL(conn *sql.Conn, name, path, mappingPath string) (string, error) {
+	m := &mapping.Mapping{}
+	if mappingPath != "" {
+		var err error
+		if m, err = mapping.Load(mappingPath); err != nil {
+			return "", err
+		}
+	}
+	opts := ""
+	if m.Delimiter != "" {
+		opts = ", delim = " + quote(strings.ReplaceAll(m.Delimiter, `\t`, "\t"))
+	}
+	var reader string
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv", ".tsv", ".txt":
+		reader = fmt.Sprintf("read_csv(%s, header = true%s", quote(path), opts)
+	case ".parquet":
+		reader = "read_parquet(" + quote(path)
+	default:
+		return "", fmt.Errorf("%s: the baseline reads CSV and Parquet files only, not %s", path, ext)
+	}
+	headers, err := headersOf(conn, reader+", all_varchar = true)")
+	if err != nil {
+		return "", fmt.Errorf("read headers of %s: %w", path, err)
+	}
+	header := map[string]string{} // canonical field -> header in the file
+	for _, name := range compared {
+		want := column(m, name)
+		for _, h := range headers {
+			if h == want || header[name] == "" && strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(want)) {
+				header[name] = h
+			}
+		}
+	}
+	if strings.HasPrefix(reader, "read_csv") {
+		// Text fields stay text: IDs, SSNs and zips have leading zeros.
+		var types []string
+		for _, f := range canonical.Fields {
+			if h := header[f.Name]; h != "" && f.Kind == canonical.Text {
+				types = append(types, fmt.Sprintf("%s: 'VARCHAR'", quote(h)))
+			}
+		}
+		sort.Strings(types)
+		reader += ", types = {" + strings.Join(types, ", ") + "}"
+	}
+	reader += ")"
+	var cols []string
+	for _, name := range compared {
+		f, _ := canonical.Lookup(name)
+		if header[name] == "" {
+			cols = append(cols, "CAST(NULL AS "+sqlType(f)+") AS "+name)
+			continue
+		}
+		x := `"` + strings.ReplaceAll(header[name], `"`, `""`) + `"`
+		if vals := m.Values[name]; len(vals) > 0 {
+			x = valuesCase(x, vals)
+		}
+		cols = append(cols, typed(x, f, m.DateFormat)+" AS "+name)
+	}
+	return fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM %s", name, strings.Join(cols, ",\n  "), reader), nil
+}
+
+func headersOf(conn *sql.Conn, reader string) ([]string, error) {
+	rows, err := conn.QueryContext(context.Background(), "SELECT column_name FROM (DESCRIBE SELECT * FROM "+reader+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
+
+// column is the source header of a canonical field.
+func column(m *mapping.Mapping, field string) string {
+	if h, ok := m.Columns[field]; ok {
+		return h
+	}
+	return field
+}
+
+func typed(x string, f canonical.Field, dateFmt string) string {
+	text := "nullif(trim(CAST(" + x + " AS VARCHAR)), '')"
+	switch f.Kind {
+	case canonical.Date:
+		if dateFmt == "" {
+			return "TRY_CAST(" + x + " AS DATE)"
+		}
+		return "coalesce(CAST(try_strptime(" + text + ", " + quote(dateFmt) + ") AS DATE), TRY_CAST(" + x + " AS DATE))"
+	case canonical.Money:
+		return "round(coalesce(TRY_CAST(" + x + " AS DECIMAL(18,6)), TRY_CAST(replace(replace(" + text + ", '$', ''), ',', '') AS DECIMAL(18,6))), 2)"
+	case canonical.Flag, canonical.Gender:
+		return "upper(left(" + text + ", 1))" // Y/Yes, M/Male
+	case canonical.Status:
+		return "lower(" + text + ")"
+	}
+	switch f.Name {
+	case "first_name", "last_name":
+		return "lower(strip_accents(regexp_replace(" + text + ", '\\s+', ' ', 'g')))"
+	case "ssn":
+		return "lpad(replace(" + text + ", '-', ''), 9, '0')"
+	case "qhp_id":
+		return "replace(" + text + ", '-', '')"
+	}
+	return text
+}
+
+func sqlType(f canonical.Field) string {
+	switch f.Kind {
+	case canonical.Date:
+		return "DATE"
+	case canonical.Money:
+		return "DECIMAL(18,2)"
+	}
+	return "VARCHAR"
+}
+
+func valuesCase(x string, vals map[string]string) string {
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("CASE CAST(" + x + " AS VARCHAR)")
+	for _, k := range keys {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(k), quote(vals[k]))
+	}
+	b.WriteString(" ELSE CAST(" + x + " AS VARCHAR) END")
+	return b.String()
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

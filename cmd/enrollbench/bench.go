@@ -27,7 +27,8 @@ const membersPerPolicy = 2.55
 
 type measure struct {
 	Wall    time.Duration
-	PeakRSS int64 // bytes
+	CPU     time.Duration // user and system time: less moved by other load than wall time
+	PeakRSS int64         // bytes
 }
 
 func benchMain(args []string, stdout, stderr io.Writer) int {
@@ -40,11 +41,14 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("enrollbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	sizes := fs.String("members", "1000000,10000000", "comma-separated member counts per side")
+	sizes := fs.String("members", "1000000,10000000", "comma-separated member counts per side, for generated shapes")
+	shapes := fs.String("shapes", strings.Join(synth.Profiles, ","), "generated shapes (generator profiles) to run; none when only --data is wanted")
+	data := fs.String("data", "", "also (with --shapes given) or only benchmark the extracts in this directory (docs/benchmark.md)")
 	dir := fs.String("dir", "bench-data", "where generated data and reports go (reused when present)")
 	keep := fs.Bool("keep", false, "keep the generated data")
 	memory := fs.String("memory-limit", "", "pass --memory-limit to the audit (default: its own default)")
-	runs := fs.Int("runs", 3, "runs of each side per size, alternating; the table shows medians")
+	maxRejects := fs.Int64("max-rejects", 0, "pass --max-rejects to the audit: rows of your extracts it may reject")
+	runs := fs.Int("runs", 3, "runs of each side per case, alternating; the table shows medians")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,89 +56,172 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "enrollbench: --runs must be 1 or more")
 		return 2
 	}
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	shapesSet := false
+	fs.Visit(func(f *flag.Flag) { shapesSet = shapesSet || f.Name == "shapes" })
+	var profiles []string
+	if *data == "" || shapesSet {
+		for _, p := range strings.Split(*shapes, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if !slices.Contains(synth.Profiles, p) {
+				fmt.Fprintf(stderr, "enrollbench: unknown shape %q (want %s)\n", p, strings.Join(synth.Profiles, ", "))
+				return 2
+			}
+			profiles = append(profiles, p)
+		}
 	}
-	var rows []row
+	var members []int
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
 			fmt.Fprintf(stderr, "enrollbench: bad member count %q\n", s)
 			return 2
 		}
-		data := filepath.Join(*dir, fmt.Sprintf("m%d", n))
-		sum, err := ensureData(data, n, stderr)
+		members = append(members, n)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	var rows []row
+	measureCase := func(c benchCase) bool {
+		r, err := measureRuns(self, c, *runs, childLimits{*memory, strconv.FormatInt(*maxRejects, 10)}, stderr)
 		if err != nil {
-			fmt.Fprintln(stderr, "enrollbench: generate:", err)
-			return 1
-		}
-		r := row{members: sum.Members, truth: len(sum.Planted)}
-		// Inputs are read once first, so neither side's first run pays
-		// for reading them from disk while the other reads them cached.
-		for _, f := range []string{synth.MarketplaceFile, synth.InsurerFile} {
-			if err := readThrough(filepath.Join(data, f)); err != nil {
-				fmt.Fprintln(stderr, "enrollbench:", err)
-				return 1
-			}
-		}
-		// The two sides alternate, so a slow spell of the machine falls on
-		// both rather than on one side's every run.
-		for i := 1; i <= *runs; i++ {
-			fmt.Fprintf(stderr, "%d members, run %d of %d: baseline...\n", sum.Members, i, *runs)
-			b, err := runChild(self, "baseline", data, *memory)
-			if err != nil {
-				fmt.Fprintln(stderr, "enrollbench: baseline:", err)
-				return 1
-			}
-			fmt.Fprintf(stderr, "%d members, run %d of %d: audit...\n", sum.Members, i, *runs)
-			a, err := runChild(self, "audit", data, *memory)
-			if err != nil {
-				fmt.Fprintln(stderr, "enrollbench: audit:", err)
-				return 1
-			}
-			findings, err := countFindings(filepath.Join(data, "out", "report.json"))
-			if err != nil {
-				fmt.Fprintln(stderr, "enrollbench:", err)
-				return 1
-			}
-			if i > 1 && findings != r.findings {
-				fmt.Fprintf(stderr, "enrollbench: run %d found %d findings, run 1 found %d\n", i, findings, r.findings)
-				return 1
-			}
-			r.findings = findings
-			r.baseline, r.audit = append(r.baseline, b), append(r.audit, a)
-			fmt.Fprintf(stderr, "%d members, run %d of %d: audit %.1f s, baseline %.1f s (%.2fx)\n", sum.Members, i, *runs,
-				a.Wall.Seconds(), b.Wall.Seconds(), a.Wall.Seconds()/b.Wall.Seconds())
+			fmt.Fprintln(stderr, "enrollbench:", err)
+			return false
 		}
 		rows = append(rows, r)
-		if !*keep {
-			os.RemoveAll(data)
+		return true
+	}
+	for _, p := range profiles {
+		for _, n := range members {
+			c, err := ensureData(filepath.Join(*dir, fmt.Sprintf("%s-m%d", p, n)), p, n, stderr)
+			if err != nil {
+				fmt.Fprintln(stderr, "enrollbench: generate:", err)
+				return 1
+			}
+			if !measureCase(c) {
+				return 1
+			}
+			if !*keep {
+				os.RemoveAll(c.data)
+			}
 		}
 	}
+	if *data != "" {
+		c := benchCase{shape: "data:" + filepath.Base(filepath.Clean(*data)), data: *data, out: filepath.Join(*dir, "data-out"), truth: -1}
+		if raw, err := os.ReadFile(filepath.Join(*data, synth.TruthFile)); err == nil {
+			var t struct{ Planted []json.RawMessage }
+			if json.Unmarshal(raw, &t) == nil {
+				c.truth = len(t.Planted)
+			}
+		}
+		if !measureCase(c) {
+			return 1
+		}
+	}
+	printTable(stdout, rows, *runs)
+	return 0
+}
+
+// benchCase is one data set to measure: a shape at a size, or the user's.
+type benchCase struct {
+	shape   string // generator profile, or "data:NAME"
+	data    string // directory of the inputs (docs/benchmark.md)
+	out     string // where both sides write their outputs
+	members int    // members a side (0: counted from the audit's report)
+	truth   int    // planted findings; -1 unknown
+}
+
+// measureRuns runs both sides of c runs times, alternating.
+func measureRuns(self string, c benchCase, runs int, lim childLimits, log io.Writer) (row, error) {
+	in, err := inputsOf(c.data)
+	if err != nil {
+		return row{}, err
+	}
+	r := row{shape: c.shape, members: c.members, truth: c.truth}
+	// Inputs are read once first, so neither side's first run pays
+	// for reading them from disk while the other reads them cached.
+	for _, f := range []string{in.marketplace, in.insurer} {
+		if err := readThrough(f); err != nil {
+			return r, err
+		}
+	}
+	// The two sides alternate, so a slow spell of the machine falls on
+	// both rather than on one side's every run.
+	for i := 1; i <= runs; i++ {
+		fmt.Fprintf(log, "%s, run %d of %d: baseline...\n", c.shape, i, runs)
+		b, err := runChild(self, "baseline", c.data, c.out, lim)
+		if err != nil {
+			return r, fmt.Errorf("baseline: %w", err)
+		}
+		fmt.Fprintf(log, "%s, run %d of %d: audit...\n", c.shape, i, runs)
+		a, err := runChild(self, "audit", c.data, c.out, lim)
+		if err != nil {
+			return r, fmt.Errorf("audit: %w", err)
+		}
+		findings, rows, err := readSummary(filepath.Join(c.out, "report.json"))
+		if err != nil {
+			return r, err
+		}
+		if i > 1 && findings != r.findings {
+			return r, fmt.Errorf("%s: run %d found %d findings, run 1 found %d", c.shape, i, findings, r.findings)
+		}
+		if r.members == 0 {
+			r.members = rows
+		}
+		r.findings = findings
+		r.baseline, r.audit = append(r.baseline, b), append(r.audit, a)
+		fmt.Fprintf(log, "%s, %d members, run %d of %d: audit %.1f s (CPU %.1f s), baseline %.1f s (CPU %.1f s) (%.2fx)\n", c.shape, r.members, i, runs,
+			a.Wall.Seconds(), a.CPU.Seconds(), b.Wall.Seconds(), b.CPU.Seconds(), a.Wall.Seconds()/b.Wall.Seconds())
+	}
+	return r, nil
+}
+
+func printTable(w io.Writer, rows []row, runs int) {
 	host, _ := os.Hostname()
-	fmt.Fprintf(stdout, "enrollbench on %s: %s; %d run(s) a side, medians\n", host, machine(), *runs)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "members/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tfindings (truth)\t")
+	fmt.Fprintf(w, "enrollbench on %s: %s; %d run(s) a side, medians\n", host, machine(), runs)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "shape\tmembers/side\taudit s\taudit peak RSS\tbaseline s\tbaseline peak RSS\taudit/baseline\tper run\tCPU ratio\tfindings (truth)\t")
 	for _, r := range rows {
 		a, b := median(r.audit), median(r.baseline)
 		lo, hi := r.ratios()
-		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%d (%d)\t\n", r.members, a.Seconds(), mib(maxRSS(r.audit)),
-			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, r.findings, r.truth)
+		truth := "?"
+		if r.truth >= 0 {
+			truth = strconv.Itoa(r.truth)
+		}
+		cpu := medianCPU(r.audit).Seconds() / medianCPU(r.baseline).Seconds()
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%.1f\t%s\t%.2fx\t%.2f-%.2fx\t%.2fx\t%d (%s)\t\n", r.shape, r.members, a.Seconds(), mib(maxRSS(r.audit)),
+			b.Seconds(), mib(maxRSS(r.baseline)), a.Seconds()/b.Seconds(), lo, hi, cpu, r.findings, truth)
 	}
 	tw.Flush()
-	if len(rows) > 1 {
-		a, b := rows[0], rows[len(rows)-1]
-		fmt.Fprintf(stdout, "growth %d -> %d members: audit %.2fx, baseline %.2fx (rows %.2fx)\n", a.members, b.members,
+	// Growth from the first to the last size of each shape.
+	first := map[string]row{}
+	last := map[string]row{}
+	var order []string
+	for _, r := range rows {
+		if _, ok := first[r.shape]; !ok {
+			first[r.shape] = r
+			order = append(order, r.shape)
+		}
+		last[r.shape] = r
+	}
+	for _, s := range order {
+		a, b := first[s], last[s]
+		if a.members == b.members {
+			continue
+		}
+		fmt.Fprintf(w, "%s growth %d -> %d members: audit %.2fx, baseline %.2fx (rows %.2fx)\n", s, a.members, b.members,
 			median(b.audit).Seconds()/median(a.audit).Seconds(), median(b.baseline).Seconds()/median(a.baseline).Seconds(),
 			float64(b.members)/float64(a.members))
 	}
-	return 0
 }
 
 // row is one size's runs.
 type row struct {
+	shape           string
 	members         int
 	audit, baseline []measure
 	findings, truth int
@@ -142,9 +229,18 @@ type row struct {
 
 // median is the middle wall time of ms.
 func median(ms []measure) time.Duration {
+	return medianOf(ms, func(m measure) time.Duration { return m.Wall })
+}
+
+// medianCPU is the middle CPU time of ms.
+func medianCPU(ms []measure) time.Duration {
+	return medianOf(ms, func(m measure) time.Duration { return m.CPU })
+}
+
+func medianOf(ms []measure, of func(measure) time.Duration) time.Duration {
 	ws := make([]time.Duration, len(ms))
 	for i, m := range ms {
-		ws[i] = m.Wall
+		ws[i] = of(m)
 	}
 	slices.Sort(ws)
 	if n := len(ws); n%2 == 0 {
@@ -189,68 +285,132 @@ func readThrough(path string) error {
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
-// ensureData generates data (reusing a complete earlier generation).
-func ensureData(dir string, members int, log io.Writer) (synth.Summary, error) {
+// ensureData generates a shape's data (reusing a complete earlier generation).
+func ensureData(dir, profile string, members int, log io.Writer) (benchCase, error) {
 	opts := synth.DefaultOptions()
 	opts.Policies = int(float64(members) / membersPerPolicy)
 	opts.Seed = 20261127
+	opts.Profile = profile
+	c := benchCase{shape: profile, data: dir, out: filepath.Join(dir, "out")}
 	var sum synth.Summary
 	if raw, err := os.ReadFile(filepath.Join(dir, "summary.json")); err == nil && json.Unmarshal(raw, &sum) == nil && sum.Policies == opts.Policies {
-		return sum, nil
+		c.members, c.truth = sum.Members, len(sum.Planted)
+		return c, nil
 	}
-	fmt.Fprintf(log, "generating %d policies into %s...\n", opts.Policies, dir)
+	fmt.Fprintf(log, "generating %d policies (%s) into %s...\n", opts.Policies, profile, dir)
 	sum, err := synth.Generate(context.Background(), dir, opts)
 	if err != nil {
-		return sum, err
+		return c, err
 	}
+	c.members, c.truth = sum.Members, len(sum.Planted)
 	raw, _ := json.Marshal(sum)
-	return sum, os.WriteFile(filepath.Join(dir, "summary.json"), raw, 0o644)
+	return c, os.WriteFile(filepath.Join(dir, "summary.json"), raw, 0o644)
 }
 
+// childLimits are passed to each child: the memory limit ("" for the
+// default) and, for the audit, the rejected rows it may let through.
+type childLimits struct{ memory, maxRejects string }
+
 // runChild runs one side in a child process and reads its resource usage.
-func runChild(self, what, dir, memory string) (measure, error) {
-	cmd := exec.Command(self, "child", what, dir, memory)
+func runChild(self, what, data, out string, lim childLimits) (measure, error) {
+	cmd := exec.Command(self, "child", what, data, out, lim.memory, lim.maxRejects)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
 	m := measure{Wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.PeakRSS = ru.Maxrss * 1024 // Linux reports KiB
+		m.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return m, err
 }
 
-func countFindings(path string) (int, error) {
+// readSummary reads the findings and marketplace rows of a report.json.
+func readSummary(path string) (findings, marketplaceRows int, err error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var rep struct{ Summary struct{ Findings int } }
+	var rep struct {
+		Summary struct {
+			Findings        int `json:"findings"`
+			MarketplaceRows int `json:"marketplace_rows"`
+		} `json:"summary"`
+	}
 	err = json.Unmarshal(raw, &rep)
-	return rep.Summary.Findings, err
+	return rep.Summary.Findings, rep.Summary.MarketplaceRows, err
 }
 
-// child runs the audit or the baseline on dir.
-func child(args []string) error {
-	if len(args) != 3 {
-		return fmt.Errorf("usage: child audit|baseline DIR MEMORY")
+// inputs are the files of a data directory (docs/benchmark.md).
+type inputs struct {
+	marketplace, insurer               string
+	marketplaceMapping, insurerMapping string // "" when absent
+}
+
+// inputExts are the extensions looked for, in this order.
+var inputExts = []string{".csv", ".tsv", ".txt", ".parquet"}
+
+func inputsOf(dir string) (inputs, error) {
+	var in inputs
+	for _, side := range []struct {
+		name          string
+		file, mapping *string
+	}{{"marketplace", &in.marketplace, &in.marketplaceMapping}, {"insurer", &in.insurer, &in.insurerMapping}} {
+		for _, ext := range inputExts {
+			if p := filepath.Join(dir, side.name+ext); fileExists(p) {
+				*side.file = p
+				break
+			}
+		}
+		if *side.file == "" {
+			return in, fmt.Errorf("%s: no %s file (%s.csv, .tsv, .txt or .parquet)", dir, side.name, side.name)
+		}
+		if p := filepath.Join(dir, side.name+"-mapping.yaml"); fileExists(p) {
+			*side.mapping = p
+		}
 	}
-	what, dir, memory := args[0], args[1], args[2]
+	return in, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// child runs the audit or the baseline on a data directory.
+func child(args []string) error {
+	if len(args) != 5 {
+		return fmt.Errorf("usage: child audit|baseline DATA OUT MEMORY MAX-REJECTS")
+	}
+	what, data, out, memory := args[0], args[1], args[2], args[3]
+	maxRejects, err := strconv.ParseInt(args[4], 10, 64)
+	if err != nil {
+		return fmt.Errorf("max rejects: %w", err)
+	}
+	in, err := inputsOf(data)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
 	switch what {
 	case "audit":
 		// The same work as `enrollaudit run` with its defaults: all default
 		// rules, report.json, report.xlsx and rejects.csv.
 		_, err := audit.Run(context.Background(), audit.Options{
-			Marketplace:    []string{filepath.Join(dir, synth.MarketplaceFile)},
-			Insurer:        []string{filepath.Join(dir, synth.InsurerFile)},
-			InsurerMapping: filepath.Join(dir, synth.InsurerMappingFile),
-			OutDir:         filepath.Join(dir, "out"),
-			MemoryLimit:    memory,
-			Version:        "bench",
+			Marketplace:        []string{in.marketplace},
+			Insurer:            []string{in.insurer},
+			MarketplaceMapping: in.marketplaceMapping,
+			InsurerMapping:     in.insurerMapping,
+			OutDir:             out,
+			MemoryLimit:        memory,
+			MaxRejects:         maxRejects,
+			Version:            "bench",
 		})
 		return err
 	case "baseline":
-		return baseline(dir, memory)
+		return baseline(in, out, memory)
 	}
 	return fmt.Errorf("unknown child %q", what)
 }
