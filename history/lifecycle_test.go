@@ -1,0 +1,258 @@
+package history
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A step records one run (or forgets a date). Findings are written
+// "id@issuer" or "id@issuer=hash"; the hash defaults to "h".
+type step struct {
+	asOf     string
+	scope    []string
+	findings []string
+	forget   bool
+}
+
+// runState is the expected lifecycle of one run once all steps are done:
+// "id=status" for every lifecycle row, sorted.
+type runState struct {
+	asOf     string
+	scope    string
+	statuses []string
+	previous string
+}
+
+func date(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func record(t *testing.T, s *Store, st step) *Lifecycle {
+	t.Helper()
+	ctx := context.Background()
+	if st.forget {
+		if _, err := s.Forget(ctx, date(t, st.asOf)); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}
+	rec, err := s.Begin(ctx, Run{AsOf: date(t, st.asOf), Scope: st.scope, ToolVersion: "test", RulesHash: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range st.findings {
+		id, rest, _ := strings.Cut(f, "@")
+		issuer, hash, ok := strings.Cut(rest, "=")
+		if !ok {
+			hash = "h"
+		}
+		if err := rec.Add(ctx, Finding{ID: id, Rule: "r-" + id, Category: "wrong_plan", Severity: "high",
+			IssuerHIOSID: issuer, ExchangePolicyID: "p-" + id, ValuesHash: hash}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lc, err := rec.Lifecycle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return lc
+}
+
+// state reads every run's lifecycle rows back.
+func state(t *testing.T, s *Store) []runState {
+	t.Helper()
+	ctx := context.Background()
+	runs, err := s.Runs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []runState
+	for _, r := range runs {
+		lc, err := lifecycleOf(ctx, s.conn, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := runState{asOf: r.AsOf.Format(time.DateOnly), scope: strings.Join(r.Scope, ",")}
+		if lc.Previous != nil {
+			rs.previous = lc.Previous.AsOf.Format(time.DateOnly)
+		}
+		for id, f := range lc.Findings {
+			rs.statuses = append(rs.statuses, id+"="+string(f.Status))
+		}
+		for _, f := range lc.Resolved {
+			rs.statuses = append(rs.statuses, f.ID+"=resolved")
+		}
+		if lc.NotEvaluated > 0 {
+			rs.statuses = append(rs.statuses, "not_evaluated="+string(rune('0'+lc.NotEvaluated)))
+		}
+		slices.Sort(rs.statuses)
+		out = append(out, rs)
+	}
+	return out
+}
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "history.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestLifecycle(t *testing.T) {
+	a := []string{"A"}
+	ab := []string{"A", "B"}
+	tests := []struct {
+		name  string
+		steps []step
+		want  []runState
+	}{
+		{
+			name: "first run: everything new",
+			steps: []step{{asOf: "2026-01-05", scope: a, findings: []string{"f1@A", "f2@A"}}},
+			want:  []runState{{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new", "f2=new"}}},
+		},
+		{
+			name: "persisting, changed by hash, resolved, new",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A", "f2@A", "f3@A"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f1@A", "f2@A=other", "f4@A"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new", "f2=new", "f3=new"}},
+				{asOf: "2026-01-12", scope: "A", previous: "2026-01-05", statuses: []string{"f1=persisting", "f2=changed", "f3=resolved", "f4=new"}},
+			},
+		},
+		{
+			name: "reopened after a gap",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-12", scope: a},
+				{asOf: "2026-01-19", scope: a, findings: []string{"f1@A"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-12", scope: "A", previous: "2026-01-05", statuses: []string{"f1=resolved"}},
+				{asOf: "2026-01-19", scope: "A", previous: "2026-01-12", statuses: []string{"f1=reopened"}},
+			},
+		},
+		{
+			name: "out-of-scope issuer is not evaluated, then compared with its last run",
+			steps: []step{
+				{asOf: "2026-01-05", scope: ab, findings: []string{"f1@A", "g1@B", "g2@B"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-19", scope: ab, findings: []string{"f1@A", "g1@B"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A,B", statuses: []string{"f1=new", "g1=new", "g2=new"}},
+				{asOf: "2026-01-12", scope: "A", previous: "2026-01-05", statuses: []string{"f1=persisting", "not_evaluated=2"}},
+				{asOf: "2026-01-19", scope: "A,B", previous: "2026-01-12", statuses: []string{"f1=persisting", "g1=persisting", "g2=resolved"}},
+			},
+		},
+		{
+			name: "same as-of and scope replaces the earlier run",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f1@A", "f2@A", "f3@A"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f1@A", "f2@A"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-12", scope: "A", previous: "2026-01-05", statuses: []string{"f1=persisting", "f2=new"}},
+			},
+		},
+		{
+			name: "disjoint scopes on one date are both kept",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-05", scope: []string{"B"}, findings: []string{"g1@B"}},
+				{asOf: "2026-01-12", scope: []string{"B"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-05", scope: "B", statuses: []string{"g1=new"}},
+				{asOf: "2026-01-12", scope: "B", previous: "2026-01-05", statuses: []string{"g1=resolved"}},
+			},
+		},
+		{
+			name: "back-filling an earlier week recomputes the later ones",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-19", scope: a, findings: []string{"f1@A", "f2@A"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f2@A"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-12", scope: "A", previous: "2026-01-05", statuses: []string{"f1=resolved", "f2=new"}},
+				{asOf: "2026-01-19", scope: "A", previous: "2026-01-12", statuses: []string{"f1=reopened", "f2=persisting"}},
+			},
+		},
+		{
+			name: "forgetting a week recomputes the later ones",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"f1@A"}},
+				{asOf: "2026-01-12", scope: a, findings: []string{"f2@A"}},
+				{asOf: "2026-01-19", scope: a, findings: []string{"f1@A", "f2@A"}},
+				{asOf: "2026-01-12", forget: true},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-19", scope: "A", previous: "2026-01-05", statuses: []string{"f1=persisting", "f2=new"}},
+			},
+		},
+		{
+			name: "the same id under another issuer is another finding",
+			steps: []step{
+				{asOf: "2026-01-05", scope: ab, findings: []string{"f1@A"}},
+				{asOf: "2026-01-12", scope: ab, findings: []string{"f1@B"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A,B", statuses: []string{"f1=new"}},
+				{asOf: "2026-01-12", scope: "A,B", previous: "2026-01-05", statuses: []string{"f1=new", "f1=resolved"}},
+			},
+		},
+		{
+			name: "findings without an issuer are always in scope",
+			steps: []step{
+				{asOf: "2026-01-05", scope: a, findings: []string{"x1@"}},
+				{asOf: "2026-01-12", scope: []string{"B"}},
+			},
+			want: []runState{
+				{asOf: "2026-01-05", scope: "A", statuses: []string{"x1=new"}},
+				{asOf: "2026-01-12", scope: "B", previous: "2026-01-05", statuses: []string{"x1=resolved"}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t)
+			for _, st := range tt.steps {
+				record(t, s, st)
+			}
+			got := state(t, s)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d runs %+v, want %d %+v", len(got), got, len(tt.want), tt.want)
+			}
+			for i := range got {
+				if got[i].asOf != tt.want[i].asOf || got[i].scope != tt.want[i].scope || got[i].previous != tt.want[i].previous ||
+					!slices.Equal(got[i].statuses, tt.want[i].statuses) {
+					t.Errorf("run %d:\n got %+v\nwant %+v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
