@@ -122,7 +122,7 @@ func TestLifecycle(t *testing.T) {
 		want  []runState
 	}{
 		{
-			name: "first run: everything new",
+			name:  "first run: everything new",
 			steps: []step{{asOf: "2026-01-05", scope: a, findings: []string{"f1@A", "f2@A"}}},
 			want:  []runState{{asOf: "2026-01-05", scope: "A", statuses: []string{"f1=new", "f2=new"}}},
 		},
