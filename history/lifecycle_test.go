@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -254,5 +255,66 @@ func TestLifecycle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTrend(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	// f1 lives 14 days, f2 is open from the first week on, g1 (issuer B) 35 days.
+	for _, st := range []step{
+		{asOf: "2026-01-05", scope: []string{"A", "B"}, findings: []string{"f1@A", "f2@A", "g1@B"}},
+		{asOf: "2026-01-19", scope: []string{"A", "B"}, findings: []string{"f2@A", "g1@B"}},
+		{asOf: "2026-02-09", scope: []string{"A", "B"}, findings: []string{"f2@A", "f3@A"}},
+		{asOf: "2026-03-09", scope: []string{"A"}, findings: []string{"f2@A"}},
+	} {
+		record(t, s, st)
+	}
+	type row struct {
+		asOf, group                  string
+		open, resolved, notEvaluated int64
+		median, within30, within60   string
+	}
+	f := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", *p)
+	}
+	tests := []struct {
+		by   string
+		want []row
+	}{
+		{ByNone, []row{
+			{"2026-01-05", "", 3, 0, 0, "0.00", "-", "-"},
+			{"2026-01-19", "", 2, 1, 0, "14.00", "-", "-"},
+			// 35 days on: of f1, f2, g1 only f1 was resolved within 30 days (g1 took 35);
+			// on 03-09 the scope is A alone and f3 is too recent for either share.
+			{"2026-02-09", "", 2, 1, 0, "17.50", "0.33", "-"},
+			{"2026-03-09", "", 1, 1, 0, "63.00", "0.50", "0.50"},
+		}},
+		{ByIssuer, []row{
+			{"2026-01-05", "A", 2, 0, 0, "0.00", "-", "-"},
+			{"2026-01-05", "B", 1, 0, 0, "0.00", "-", "-"},
+			{"2026-01-19", "A", 1, 1, 0, "14.00", "-", "-"},
+			{"2026-01-19", "B", 1, 0, 0, "14.00", "-", "-"},
+			{"2026-02-09", "A", 2, 0, 0, "17.50", "0.50", "-"},
+			{"2026-02-09", "B", 0, 1, 0, "-", "0.00", "-"},
+			{"2026-03-09", "A", 1, 1, 0, "63.00", "0.50", "0.50"},
+		}},
+	}
+	for _, tt := range tests {
+		rows, err := s.Trend(ctx, tt.by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []row
+		for _, r := range rows {
+			got = append(got, row{r.AsOf.Format(time.DateOnly), r.Group, r.Open, r.Counts[Resolved], r.Counts[NotEvaluated],
+				f(r.MedianAgeDays), f(r.ResolvedWithin30), f(r.ResolvedWithin60)})
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("trend by %q:\n got %v\nwant %v", tt.by, got, tt.want)
+		}
 	}
 }

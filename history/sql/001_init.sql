@@ -69,6 +69,7 @@ CREATE TABLE lifecycle (
     run_id         BIGINT NOT NULL,
     id             VARCHAR NOT NULL,
     issuer_hios_id VARCHAR NOT NULL,
+    category       VARCHAR NOT NULL,
     status         VARCHAR NOT NULL,
     first_seen     DATE NOT NULL,
     last_seen      DATE NOT NULL,
