@@ -363,14 +363,9 @@ func lifecycleOf(ctx context.Context, c *sql.Conn, runID int64) (*Lifecycle, err
 		}
 		l.Previous = ref
 	}
-	rows, err := c.QueryContext(ctx, `SELECT l.id, l.status, l.first_seen, l.last_seen, l.runs_seen, f.rule, f.category, l.issuer_hios_id,
-			f.exchange_policy_id, f.exchange_member_id
-		FROM lifecycle l
-		LEFT JOIN (SELECT f.*, o.as_of FROM finding f
-			JOIN observation o ON o.run_id = f.run_id AND o.issuer_hios_id = f.issuer_hios_id) f
-			ON l.status = 'resolved' AND f.id = l.id AND f.issuer_hios_id = l.issuer_hios_id AND f.as_of = l.last_seen
-		WHERE l.run_id = ?
-		ORDER BY l.id`, runID)
+	rows, err := c.QueryContext(ctx, `SELECT id, status, first_seen, last_seen, runs_seen, rule, category, issuer_hios_id,
+			exchange_policy_id, exchange_member_id
+		FROM lifecycle WHERE run_id = ? ORDER BY id, issuer_hios_id`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("history: lifecycle: %w", err)
 	}
@@ -380,7 +375,7 @@ func lifecycleOf(ctx context.Context, c *sql.Conn, runID int64) (*Lifecycle, err
 			id, status     string
 			first, last    time.Time
 			runs           int
-			rule, cat      sql.NullString
+			rule, cat      string
 			issuer         string
 			policy, member sql.NullString
 		)
@@ -393,7 +388,7 @@ func lifecycleOf(ctx context.Context, c *sql.Conn, runID int64) (*Lifecycle, err
 		case st.Open():
 			l.Findings[id] = FindingLifecycle{Status: st, FirstSeen: first, RunsSeen: runs}
 		case st == Resolved:
-			l.Resolved = append(l.Resolved, ResolvedFinding{ID: id, Rule: rule.String, Category: cat.String, IssuerHIOSID: issuer,
+			l.Resolved = append(l.Resolved, ResolvedFinding{ID: id, Rule: rule, Category: cat, IssuerHIOSID: issuer,
 				ExchangePolicyID: policy.String, ExchangeMemberID: member.String, FirstSeen: first, LastSeen: last})
 		case st == NotEvaluated:
 			l.NotEvaluated++

@@ -246,7 +246,7 @@ func TestMigratesFromVersion1(t *testing.T) {
 		"INSERT INTO run VALUES (1, DATE '2026-01-05', now(), 'run', 'v1', 'r', 10, 10, 0, 0, 9, 5, 1, 1, 1, 2500)",
 		"INSERT INTO run_scope VALUES (1, ''), (1, 'A')",
 		"INSERT INTO finding VALUES (1, 'f1', 'aptc-mismatch', 'wrong_subsidy', 'high', 'A', 'p1', NULL, 2500, 'h')",
-		"INSERT INTO lifecycle VALUES (1, 'f1', 'A', 'wrong_subsidy', 'new', DATE '2026-01-05', DATE '2026-01-05', 1)",
+		"INSERT INTO lifecycle VALUES (1, 'f1', 'A', 'aptc-mismatch', 'wrong_subsidy', 'p1', NULL, 'new', DATE '2026-01-05', DATE '2026-01-05', 1)",
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)

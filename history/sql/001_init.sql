@@ -66,14 +66,17 @@ CREATE TABLE finding (
 -- the runs a change affects: the status of each finding in each run,
 -- including the resolved and not_evaluated ones that the run did not see.
 CREATE TABLE lifecycle (
-    run_id         BIGINT NOT NULL,
-    id             VARCHAR NOT NULL,
-    issuer_hios_id VARCHAR NOT NULL,
-    category       VARCHAR NOT NULL,
-    status         VARCHAR NOT NULL,
-    first_seen     DATE NOT NULL,
-    last_seen      DATE NOT NULL,
-    runs_seen      INTEGER NOT NULL
+    run_id             BIGINT NOT NULL,
+    id                 VARCHAR NOT NULL,
+    issuer_hios_id     VARCHAR NOT NULL,
+    rule               VARCHAR NOT NULL,
+    category           VARCHAR NOT NULL,
+    exchange_policy_id VARCHAR,
+    exchange_member_id VARCHAR,
+    status             VARCHAR NOT NULL,
+    first_seen         DATE NOT NULL,
+    last_seen          DATE NOT NULL,
+    runs_seen          INTEGER NOT NULL
 );
 
 -- The run that describes each issuer at each as-of date: the latest one
