@@ -318,3 +318,34 @@ func TestTrend(t *testing.T) {
 		}
 	}
 }
+
+func TestTrendIntegrity(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	rec, err := s.Begin(ctx, Run{AsOf: date(t, "2026-01-05"), Scope: []string{"A", "B"}, Integrity: []Integrity{
+		{Grouping: "total", Policies: 100, PoliciesIntact: 90, People: 200, PeopleIntact: 170, DollarsAtStakeCents: 123456},
+		{Grouping: "issuer", Key: "A", Policies: 60, PoliciesIntact: 55, People: 120, PeopleIntact: 110, DollarsAtStakeCents: 100000},
+		{Grouping: "state", Key: "VA", Policies: 100, PoliciesIntact: 90, People: 200, PeopleIntact: 170, DollarsAtStakeCents: 123456},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total, err := s.Trend(ctx, ByNone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(total) != 1 || total[0].Integrity == nil || total[0].Integrity.PoliciesIntact != 90 || total[0].Integrity.DollarsAtStakeCents != 123456 {
+		t.Errorf("total trend: %+v", total)
+	}
+	byIssuer, err := s.Trend(ctx, ByIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byIssuer) != 2 || byIssuer[0].Group != "A" || byIssuer[0].Integrity == nil || byIssuer[0].Integrity.Policies != 60 ||
+		byIssuer[1].Group != "B" || byIssuer[1].Integrity != nil {
+		t.Errorf("trend by issuer: %+v", byIssuer)
+	}
+}

@@ -159,8 +159,8 @@ func (s *Store) Forget(ctx context.Context, asOf time.Time) (removed []RunInfo, 
 type Sighting struct {
 	AsOf               time.Time
 	Status             Status
-	Rule, Category     string // empty for resolved and not_evaluated
-	Severity           string
+	Rule, Category     string
+	Severity           string // empty for resolved and not_evaluated
 	IssuerHIOSID       string
 	ExchangePolicyID   string
 	ExchangeMemberID   string
@@ -174,8 +174,8 @@ type Sighting struct {
 // none when the history never saw it.
 func (s *Store) FindingLife(ctx context.Context, id string) ([]Sighting, error) {
 	var out []Sighting
-	err := s.each(ctx, `SELECT r.as_of, l.status, coalesce(f.rule, ''), coalesce(f.category, ''), coalesce(f.severity, ''), l.issuer_hios_id,
-			coalesce(f.exchange_policy_id, ''), coalesce(f.exchange_member_id, ''), f.monthly_amount_cents, coalesce(f.values_hash, ''),
+	err := s.each(ctx, `SELECT r.as_of, l.status, l.rule, l.category, coalesce(f.severity, ''), l.issuer_hios_id,
+			coalesce(l.exchange_policy_id, ''), coalesce(l.exchange_member_id, ''), f.monthly_amount_cents, coalesce(f.values_hash, ''),
 			l.runs_seen, l.first_seen
 		FROM lifecycle l JOIN run r USING (run_id)
 		LEFT JOIN finding f ON f.run_id = l.run_id AND f.id = l.id AND f.issuer_hios_id = l.issuer_hios_id

@@ -226,6 +226,31 @@ func TestKilledRunLeavesHistoryIntact(t *testing.T) {
 	}
 }
 
+// A writer killed after it made the (empty, private) write-ahead log and
+// before DuckDB wrote to it leaves an empty log beside the file.
+func TestEmptyLogLeftBehind(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.duckdb")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, step{asOf: "2026-01-05", scope: []string{"A"}, findings: []string{"f1@A"}})
+	s.Close()
+	if err := os.WriteFile(path+".wal", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	record(t, s, step{asOf: "2026-01-12", scope: []string{"A"}, findings: []string{"f1@A"}})
+	if got := state(t, s); len(got) != 2 || strings.Join(got[1].statuses, " ") != "f1=persisting" {
+		t.Errorf("history: %+v", got)
+	}
+}
+
 func TestMigratesFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v1.duckdb")

@@ -314,13 +314,7 @@ func newHistoryShowCmd(e *env, opts *historyOptions) *cobra.Command {
 }
 
 func writeFindingLife(w io.Writer, id string, life []history.Sighting) error {
-	var first history.Sighting
-	for _, sg := range life {
-		if sg.Rule != "" {
-			first = sg
-			break
-		}
-	}
+	first := life[0]
 	fmt.Fprintf(w, "finding %s: rule %s, %s, issuer %s, policy %s, member %s\n", id, first.Rule, first.Category,
 		orDash(first.IssuerHIOSID), orDash(first.ExchangePolicyID), orDash(first.ExchangeMemberID))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
