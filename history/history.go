@@ -110,6 +110,9 @@ func open(ctx context.Context, path string, create bool) (*Store, error) {
 		if db != nil {
 			db.Close()
 		}
+		if !exists {
+			return nil, fmt.Errorf("create history %s: %w", path, err)
+		}
 		return nil, openError(path, err)
 	}
 	s := &Store{path: path, db: db, conn: conn}

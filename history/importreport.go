@@ -17,17 +17,13 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 )
 
-// ImportReport records an earlier report.json (schema_version 1) as the run
-// of asOf, so a history can start from reports written before it existed.
-// Findings kept in a findings file (--findings-format ndjson) are read from
-// beside the report. The scope is the report's summary.scope when it has
-// one, else scope when given, else every issuer of its findings and of the
-// history: reports without a scope audited everything they were given.
-func (s *Store) ImportReport(ctx context.Context, asOf time.Time, path string, scope []string) (*Lifecycle, error) {
-	rep, err := readReport(path)
-	if err != nil {
-		return nil, err
-	}
+// Import records an earlier report.json (read by ReadReport) as the run of
+// asOf, so a history can start from reports written before it existed. The
+// scope is the report's summary.scope when it has one, else scope when
+// given, else every issuer of its findings and of the history: reports
+// without a scope audited everything they were given.
+func (s *Store) Import(ctx context.Context, asOf time.Time, rep *Report, scope []string) (*Lifecycle, error) {
+	var err error
 	if rep.Summary.Scope != nil {
 		scope = rep.Summary.Scope.Issuers
 	}
@@ -63,7 +59,7 @@ func (s *Store) ImportReport(ctx context.Context, asOf time.Time, path string, s
 	}
 	lc, err := rec.Lifecycle(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
+		return nil, fmt.Errorf("import %s: %w", rep.path, err)
 	}
 	return lc, rec.Commit(ctx)
 }
@@ -85,8 +81,8 @@ func (s *Store) issuers(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// report is what an import reads of report.json.
-type report struct {
+// Report is what an import reads of a report.json.
+type Report struct {
 	SchemaVersion int       `json:"schema_version"`
 	GeneratedAt   time.Time `json:"generated_at"`
 	Tool          struct {
@@ -132,12 +128,13 @@ type report struct {
 	} `json:"summary"`
 	FindingsFile string `json:"findings_file"`
 
+	path           string
 	findings       []Finding
 	monthlyCents   int64
 	integrityCents int64
 }
 
-func (r *report) summary() Summary {
+func (r *Report) summary() Summary {
 	sm := r.Summary
 	return Summary{MarketplaceRows: sm.MarketplaceRows, InsurerRows: sm.InsurerRows,
 		MarketplaceRejected: sm.MarketplaceRejected, InsurerRejected: sm.InsurerRejected,
@@ -159,8 +156,9 @@ type reportFinding struct {
 	MonthlyAmountDifference json.Number        `json:"monthly_amount_difference"`
 }
 
-// readReport reads and checks report.json at path (and its findings file).
-func readReport(path string) (*report, error) {
+// ReadReport reads and checks the report.json at path (and its findings
+// file, for reports written with --findings-format ndjson).
+func ReadReport(path string) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
@@ -170,6 +168,7 @@ func readReport(path string) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	rep.path = path
 	if rep.FindingsFile != "" {
 		name := filepath.Join(filepath.Dir(path), filepath.Base(rep.FindingsFile))
 		nd, err := os.Open(name)
@@ -203,14 +202,14 @@ func readReport(path string) (*report, error) {
 }
 
 // parseReport reads report.json from r, streaming the findings.
-func parseReport(r io.Reader, name string) (*report, error) {
+func parseReport(r io.Reader, name string) (*Report, error) {
 	lines := &lineReader{r: bufio.NewReaderSize(r, 1<<16)}
 	dec := json.NewDecoder(lines)
 	dec.UseNumber()
 	bad := func(err error) error {
 		return &fileerr.Error{File: name, Line: lines.line(dec.InputOffset()), Msg: "not a report.json: " + err.Error()}
 	}
-	rep := &report{}
+	rep := &Report{}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, &fileerr.Error{File: name, Line: 1, Msg: "not a report.json: not a JSON object"}
 	}
@@ -298,7 +297,7 @@ func parseReport(r io.Reader, name string) (*report, error) {
 }
 
 // add checks one finding and keeps what the history stores of it.
-func (rep *report) add(rf reportFinding, name string, line int, errs *fileerr.List) {
+func (rep *Report) add(rf reportFinding, name string, line int, errs *fileerr.List) {
 	for _, req := range []struct{ field, v string }{{"id", rf.ID}, {"rule", rf.Rule}, {"category", rf.Category}, {"severity", rf.Severity}} {
 		if req.v == "" {
 			*errs = append(*errs, &fileerr.Error{File: name, Line: line, Field: req.field, Msg: "missing in finding " + strconvQuote(rf.ID)})

@@ -57,7 +57,7 @@ func TestImportGoldenReports(t *testing.T) {
 	for name, path := range goldenReports(t) {
 		t.Run(name, func(t *testing.T) {
 			s := openTemp(t)
-			lc, err := s.ImportReport(ctx, date(t, "2026-01-05"), path, nil)
+			lc, err := importFile(t, s, "2026-01-05", path)
 			if name == "aggregate-only" {
 				if err == nil || !strings.Contains(err.Error(), "aggregate-only") {
 					t.Fatalf("import of an aggregate-only report: %v", err)
@@ -99,6 +99,15 @@ func TestImportGoldenReports(t *testing.T) {
 	}
 }
 
+func importFile(t *testing.T, s *Store, asOf, path string) (*Lifecycle, error) {
+	t.Helper()
+	rep, err := ReadReport(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.Import(context.Background(), date(t, asOf), rep, nil)
+}
+
 func copysign(v, sign float64) float64 {
 	if sign < 0 {
 		return -v
@@ -134,7 +143,7 @@ func TestImportWeeks(t *testing.T) {
 	g := goldenReports(t)
 	s := openTemp(t)
 	for _, asOf := range []string{"2026-01-05", "2026-01-12"} {
-		if _, err := s.ImportReport(ctx, date(t, asOf), g["fixtures-basic"], nil); err != nil {
+		if _, err := importFile(t, s, asOf, g["fixtures-basic"]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +159,7 @@ func TestImportWeeks(t *testing.T) {
 		t.Errorf("first week's run: %+v", runs[0])
 	}
 
-	lc, err := s.ImportReport(ctx, date(t, "2026-01-19"), g["minimal-columns"], nil)
+	lc, err := importFile(t, s, "2026-01-19", g["minimal-columns"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +206,7 @@ func TestImportRejectsBadReports(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "report.json")
 			os.WriteFile(path, []byte(tt.content), 0o600)
 			s := openTemp(t)
-			_, err := s.ImportReport(ctx, date(t, "2026-01-05"), path, nil)
+			_, err := importFile(t, s, "2026-01-05", path)
 			var fe *fileerr.Error
 			var fl fileerr.List
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !(errors.As(err, &fe) || errors.As(err, &fl)) {

@@ -416,11 +416,15 @@ func runHistoryImport(ctx context.Context, e *env, hopts *historyOptions, opts h
 	if err != nil {
 		return err
 	}
+	rep, err := history.ReadReport(report)
+	if err != nil {
+		return err
+	}
 	s, err := history.Open(ctx, hopts.path)
 	if err != nil {
 		return err
 	}
-	lc, err := s.ImportReport(ctx, asOf, report, opts.issuers)
+	lc, err := s.Import(ctx, asOf, rep, opts.issuers)
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
