@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -242,4 +243,76 @@ func FuzzParseReport(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestImportOutsideScope(t *testing.T) {
+	g := goldenReports(t)
+	rep, err := ReadReport(g["minimal-columns"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openTemp(t)
+	_, err = s.Import(context.Background(), date(t, "2026-01-05"), rep, []string{"99999"})
+	if err == nil || !strings.Contains(err.Error(), "outside the run's scope") {
+		t.Fatalf("import with a scope that leaves its findings out: %v", err)
+	}
+	if runs, _ := s.Runs(context.Background()); len(runs) != 0 {
+		t.Errorf("recorded %+v", runs)
+	}
+}
+
+// The store keeps no SSN, name or birth date: none of the personal values
+// of the fixture's findings is in any text column of any table.
+// (Dates are stored as DATE: the as-of dates and first/last seen.)
+func TestNoPersonalData(t *testing.T) {
+	ctx := context.Background()
+	g := goldenReports(t)
+	personal := map[string]bool{}
+	for _, f := range plainFindings(t, g["fixtures-basic"]) {
+		for _, side := range []string{"marketplace", "insurer"} {
+			for k, v := range values(f[side]) {
+				if (k == "first_name" || k == "last_name" || k == "birth_date" || k == "ssn") && v != nil {
+					personal[*v] = true
+				}
+			}
+		}
+	}
+	if len(personal) < 10 {
+		t.Fatalf("only %d personal values in the fixture's findings", len(personal))
+	}
+	s := openTemp(t)
+	if _, err := importFile(t, s, "2026-01-05", g["fixtures-basic"]); err != nil {
+		t.Fatal(err)
+	}
+	var cols [][2]string
+	err := s.each(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE data_type = 'VARCHAR' AND table_schema = 'main'`, func(rows *sql.Rows) error {
+		var c [2]string
+		if err := rows.Scan(&c[0], &c[1]); err != nil {
+			return err
+		}
+		cols = append(cols, c)
+		return nil
+	})
+	if err != nil || len(cols) < 10 {
+		t.Fatalf("columns %v: %v", cols, err)
+	}
+	for _, c := range cols {
+		err := s.each(ctx, "SELECT DISTINCT "+c[1]+" FROM "+c[0]+" WHERE "+c[1]+" IS NOT NULL", func(rows *sql.Rows) error {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			for p := range personal {
+				if strings.Contains(v, p) {
+					t.Errorf("%s.%s holds a personal value", c[0], c[1])
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -221,6 +221,15 @@ func (r *Recorder) Lifecycle(ctx context.Context) (*Lifecycle, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("history: %w", err)
 	}
+	var outside string
+	err = c.QueryRowContext(ctx, `SELECT id || ' (issuer ' || issuer_hios_id || ')' FROM finding f WHERE run_id = ?
+		AND issuer_hios_id NOT IN (SELECT issuer_hios_id FROM run_scope WHERE run_id = ?) LIMIT 1`, r.id, r.id).Scan(&outside)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("history: finding %s is outside the run's scope", outside)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("history: %w", err)
+	}
 	// Earlier runs of this date whose every issuer this run covers.
 	_, err = c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE replaced AS
 		SELECT run_id FROM run o WHERE o.as_of = ? AND o.run_id <> ?
