@@ -195,8 +195,12 @@ func orNil(s string) driver.Value {
 	return s
 }
 
-//go:embed sql/lifecycle.sql
-var lifecycleSQL string
+var (
+	//go:embed sql/lifecycle.sql
+	lifecycleSQL string
+	//go:embed sql/not_evaluated.sql
+	notEvaluatedSQL string
+)
 
 // Lifecycle ends the run's findings and works out their lifecycle against
 // the history (still inside the transaction): an earlier run of the same
@@ -265,8 +269,10 @@ func recompute(ctx context.Context, c *sql.Conn, from time.Time) error {
 	if _, err := c.ExecContext(ctx, "DELETE FROM lifecycle WHERE run_id IN (SELECT run_id FROM run WHERE as_of >= ?)", from); err != nil {
 		return fmt.Errorf("history: lifecycle: %w", err)
 	}
-	if _, err := c.ExecContext(ctx, lifecycleSQL, from); err != nil {
-		return fmt.Errorf("history: lifecycle: %w", err)
+	for _, q := range []string{lifecycleSQL, notEvaluatedSQL} {
+		if _, err := c.ExecContext(ctx, q, from); err != nil {
+			return fmt.Errorf("history: lifecycle: %w", err)
+		}
 	}
 	return nil
 }
