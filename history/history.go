@@ -192,7 +192,10 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-var lockRE = regexp.MustCompile(`Could not set lock on file|Conflicting lock is held`)
+var (
+	lockRE = regexp.MustCompile(`Could not set lock on file|Conflicting lock is held`)
+	pidRE  = regexp.MustCompile(`\(PID (\d+)\)`)
+)
 
 // openError turns DuckDB's open failures into what a user can act on.
 func openError(name string, err error) error {
@@ -200,14 +203,14 @@ func openError(name string, err error) error {
 	switch {
 	case lockRE.MatchString(msg):
 		pid := ""
-		if m := regexp.MustCompile(`\(PID (\d+)\)`).FindStringSubmatch(msg); m != nil {
+		if m := pidRE.FindStringSubmatch(msg); m != nil {
 			pid = " (process " + m[1] + ")"
 		}
 		return fmt.Errorf("%w: %s is being written by another enrollaudit%s; try again when it has finished", ErrInUse, name, pid)
 	case strings.Contains(msg, "not a valid DuckDB database"):
 		return fmt.Errorf("%w: %s is not a DuckDB database", ErrNotHistory, name)
-	case strings.Contains(msg, "older") || strings.Contains(msg, "newer") || strings.Contains(msg, "version"):
-		return fmt.Errorf("%w: %s: %v", ErrNewerVersion, name, err)
+	case strings.Contains(msg, "version number"): // "a database file with version number N, ... only read version M"
+		return fmt.Errorf("%w: %s was written by another DuckDB version: %v", ErrNewerVersion, name, err)
 	}
 	return fmt.Errorf("%w: %s cannot be read (corrupt?): %v", ErrNotHistory, name, err)
 }
