@@ -1,12 +1,14 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -314,5 +316,72 @@ func TestNoPersonalData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A report written with --findings-format ndjson keeps its findings in
+// findings.ndjson beside it.
+func TestImportNDJSONFindings(t *testing.T) {
+	g := goldenReports(t)
+	b, err := os.ReadFile(g["minimal-columns"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var findings []json.RawMessage
+	if err := json.Unmarshal(doc["findings"], &findings); err != nil || len(findings) == 0 {
+		t.Fatalf("findings: %v", err)
+	}
+	dir := t.TempDir()
+	var nd bytes.Buffer
+	for _, f := range findings {
+		nd.Write(f)
+		nd.WriteByte('\n')
+	}
+	delete(doc, "findings")
+	doc["findings_file"] = json.RawMessage(`"findings.ndjson"`)
+	head, _ := json.Marshal(doc)
+	os.WriteFile(filepath.Join(dir, "report.json"), head, 0o600)
+	os.WriteFile(filepath.Join(dir, "findings.ndjson"), nd.Bytes(), 0o600)
+
+	s := openTemp(t)
+	lc, err := importFile(t, s, "2026-01-05", filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lc.Findings) != len(findings) {
+		t.Errorf("%d findings imported from findings.ndjson, want %d", len(lc.Findings), len(findings))
+	}
+	// A finding file cut short no longer matches the summary's count.
+	os.WriteFile(filepath.Join(dir, "findings.ndjson"), nd.Bytes()[:bytes.IndexByte(nd.Bytes(), '\n')+1], 0o600)
+	if _, err := ReadReport(filepath.Join(dir, "report.json")); err == nil || !strings.Contains(err.Error(), "holds 1 findings") {
+		t.Errorf("truncated findings.ndjson: %v", err)
+	}
+}
+
+func TestRollbackLeavesHistory(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	record(t, s, step{asOf: "2026-01-05", scope: []string{"A"}, findings: []string{"f1@A"}})
+	before := snapshot(t, s)
+	rec, err := s.Begin(ctx, Run{AsOf: date(t, "2026-01-05"), Scope: []string{"A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Add(ctx, Finding{ID: "f2", Rule: "r", Category: "wrong_plan", Severity: "high", IssuerHIOSID: "A", ValuesHash: "h"})
+	if _, err := rec.Lifecycle(ctx); err != nil { // replaces the first run inside the transaction
+		t.Fatal(err)
+	}
+	if err := rec.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t, s); !slices.Equal(before, after) {
+		t.Errorf("after a rollback:\n%v\nwant\n%v", after, before)
+	}
+	if runs, _ := s.Runs(ctx); len(runs) != 1 {
+		t.Errorf("runs after a rollback: %+v", runs)
 	}
 }
