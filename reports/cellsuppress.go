@@ -109,20 +109,19 @@ func exposedIdentity(cells []suppressCell, ids []identity, hidden []bool, needsC
 }
 
 // hideComplement hides the smallest shown positive cell of id (a zero one if
-// there is none) and reports whether it hid anything.
+// there is none: it still breaks the identity) and reports whether it hid
+// anything.
 func hideComplement(cells []suppressCell, id identity, hidden []bool) bool {
 	best := -1
+	better := func(c int) bool {
+		v, b := cells[c].value, cells[best].value
+		if (v > 0) != (b > 0) {
+			return v > 0
+		}
+		return (v > 0 && v < b) || (v <= 0 && v > b)
+	}
 	for _, t := range id {
-		if hidden[t.cell] {
-			continue
-		}
-		v := cells[t.cell].value
-		if best < 0 {
-			best = t.cell
-			continue
-		}
-		b := cells[best].value
-		if (v > 0 && (b <= 0 || v < b)) || (v <= 0 && b <= 0 && v > b) {
+		if !hidden[t.cell] && (best < 0 || better(t.cell)) {
 			best = t.cell
 		}
 	}

@@ -287,7 +287,11 @@ func PageFiguresFromReport(r *Report) PageFigures {
 		f.ByCategory = append(f.ByCategory, RowFigures{Key: c.Category, Label: label, Findings: c.Findings, People: c.People, Policies: c.Policies, Monthly: c.MonthlyAmount})
 	}
 	for _, is := range s.Issuers {
-		f.ByIssuer = append(f.ByIssuer, RowFigures{Key: is.IssuerHIOSID, Label: is.IssuerHIOSID, Findings: is.Findings, People: is.People, Policies: is.Policies, Monthly: is.MonthlyAmount})
+		label := is.IssuerHIOSID
+		if label == "" {
+			label = "(no issuer ID)"
+		}
+		f.ByIssuer = append(f.ByIssuer, RowFigures{Key: is.IssuerHIOSID, Label: label, Findings: is.Findings, People: is.People, Policies: is.Policies, Monthly: is.MonthlyAmount})
 	}
 	for _, in := range r.Inputs {
 		f.Method.Inputs = append(f.Method.Inputs, PageInput{Side: in.Side, File: filepath.Base(in.Path), Format: in.Format,

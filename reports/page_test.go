@@ -3,9 +3,11 @@ package reports
 import (
 	"bytes"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +230,101 @@ func TestPageTexts(t *testing.T) {
 	for _, c := range cases {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestNewPageProperty: on random figures, every small count of the page is
+// suppressed, and no total, identity or rate gives one back.
+func TestNewPageProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 11))
+	n := func() int64 {
+		if rng.IntN(3) == 0 {
+			return 1 + rng.Int64N(10)
+		}
+		return rng.Int64N(200)
+	}
+	for k := range 300 {
+		f := smallPage()
+		people := 11 + rng.Int64N(3000)
+		f.Integrity.People, f.Integrity.PeopleIntact = people, people-n()
+		var tables [3][]RowFigures
+		for i := range tables {
+			for j := range rng.IntN(6) {
+				p := n()
+				tables[i] = append(tables[i], RowFigures{Key: strconv.Itoa(j), Label: strconv.Itoa(j), Findings: p + 2, People: p, Policies: p, Monthly: Money(p * 1000)})
+			}
+		}
+		f.ByCategory, f.ByIssuer, f.ByState = tables[0], tables[1], tables[2]
+		f.Overview.PeopleAffected = 11 + rng.Int64N(500)
+		f.Trend = nil
+		var open int64
+		for w := range rng.IntN(6) {
+			r := RunFigures{AsOf: f.GeneratedAt.AddDate(0, 0, 7*w), New: n(), Resolved: min(open, n()), People: people, PeopleIntact: people - n()}
+			open += r.New - r.Resolved
+			r.Open = open
+			f.Trend = append(f.Trend, r)
+		}
+		p := NewPage(f)
+		fail := func(format string, args ...any) { t.Fatalf("case %d: "+format, append([]any{k}, args...)...) }
+
+		in := p.Integrity
+		if broken := f.Integrity.People - f.Integrity.PeopleIntact; smallCount(broken) && (!in.PeopleIntact.Suppressed || !in.PeopleRate.Suppressed || !in.PolicyRate.Suppressed || !in.PoliciesIntact.Suppressed) {
+			fail("%d people not intact, derivable from %+v", broken, in)
+		}
+		ti := 0
+		for i, rows := range tables {
+			if len(rows) == 0 {
+				continue
+			}
+			pt := p.Tables[ti]
+			ti++
+			var hidden, sum int64
+			small := false
+			for j, r := range rows {
+				shown := pt.Rows[j]
+				if smallCount(r.People) && !shown.Suppressed {
+					fail("table %d row %d: %d people shown", i, j, r.People)
+				}
+				if shown.Suppressed {
+					hidden++
+					sum += r.People
+					small = small || smallCount(r.People)
+					if shown.People.N != 0 || shown.Findings.N != 0 || shown.Policies.N != 0 || shown.Monthly.M != 0 {
+						fail("suppressed row keeps a value: %+v", shown)
+					}
+				}
+			}
+			if small && !pt.Total.People.Suppressed && (hidden < 2 || sum < SmallCellThreshold) {
+				fail("table %d: %d hidden rows of %d people beside a shown total", i, hidden, sum)
+			}
+		}
+		for w, r := range f.Trend {
+			pr := p.Trend[w]
+			fig := []struct {
+				raw   int64
+				shown Count
+			}{{r.New, pr.New}, {r.Resolved, pr.Resolved}, {r.Open, pr.Open}}
+			hidden, smallHidden := 0, false
+			for _, x := range fig {
+				if smallCount(x.raw) && !x.shown.Suppressed {
+					fail("run %d: %d shown", w, x.raw)
+				}
+				if x.shown.Suppressed {
+					hidden++
+					smallHidden = smallHidden || smallCount(x.raw)
+				}
+			}
+			if w > 0 && p.Trend[w-1].Open.Suppressed {
+				hidden++
+				smallHidden = smallHidden || smallCount(f.Trend[w-1].Open)
+			}
+			if hidden == 1 && smallHidden {
+				fail("run %d: a small count is the one hidden figure among last open, new, resolved and open: %+v", w, pr)
+			}
+			if broken := r.People - r.PeopleIntact; smallCount(broken) && !pr.Rate.Suppressed {
+				fail("run %d: %d people not intact and the rate shown", w, broken)
+			}
 		}
 	}
 }
