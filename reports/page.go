@@ -252,8 +252,11 @@ func (p *Page) Suppressed() bool {
 		}
 	}
 	for _, t := range p.Tables {
-		for _, r := range append(t.Rows, t.Total) {
-			if r.Suppressed || r.People.Suppressed {
+		if t.Total.Suppressed {
+			return true
+		}
+		for _, r := range t.Rows {
+			if r.Suppressed {
 				return true
 			}
 		}

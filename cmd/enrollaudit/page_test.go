@@ -41,6 +41,28 @@ func fixturePage(t *testing.T) string {
 	return out
 }
 
+// TestNoHTML: --no-html writes every report but the page.
+func TestNoHTML(t *testing.T) {
+	for _, noHTML := range []bool{false, true} {
+		out := t.TempDir()
+		in := filepath.Join("testdata", "cases", "minimal-columns")
+		args := []string{"run", "--marketplace", filepath.Join(in, "marketplace.csv"), "--insurer", filepath.Join(in, "insurer.csv"), "--out", out, "--quiet"}
+		if noHTML {
+			args = append(args, "--no-html")
+		}
+		var stdout, stderr strings.Builder
+		if code := Main(args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+			t.Fatalf("run exited %d: %s", code, stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(out, "report.json")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "report.html")); (err == nil) == noHTML {
+			t.Errorf("--no-html %v: report.html written: %v", noHTML, err == nil)
+		}
+	}
+}
+
 // TestPageHoldsNoPersonalData: no SSN, name, birth date, policy or member
 // ID of the fixture appears anywhere in its page.
 func TestPageHoldsNoPersonalData(t *testing.T) {
