@@ -328,3 +328,21 @@ func TestNewPageProperty(t *testing.T) {
 		}
 	}
 }
+
+func TestTrendChartDates(t *testing.T) {
+	for _, n := range []int{1, 3, 6, 7, 52} {
+		runs := make([]PageRun, n)
+		for i := range runs {
+			runs[i].AsOf = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
+		}
+		for _, c := range trendCharts(runs) {
+			ticks := c.XTicks
+			if len(ticks) == 0 || len(ticks) > maxDateTicks || len(ticks) < min(n, maxDateTicks/2) {
+				t.Fatalf("%d runs: %d dates under the axis", n, len(ticks))
+			}
+			if last := ticks[len(ticks)-1].Label; last != runs[n-1].AsOf.Format("2006-01-02") {
+				t.Errorf("%d runs: last date %s, not the last run's", n, last)
+			}
+		}
+	}
+}

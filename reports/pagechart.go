@@ -20,6 +20,8 @@ const (
 	linePadLeft = 48
 	linePadBot  = 40
 	linePadTop  = 12
+	// maxDateTicks dates of 10 characters fit under a line chart.
+	maxDateTicks = 6
 )
 
 // barChart is a horizontal bar chart of one table's findings.
@@ -121,8 +123,13 @@ func newLineChart(id, title, desc string, runs []PageRun, names []string, values
 		v := top * float64(k) / 4
 		c.YTicks = append(c.YTicks, tick{Pos: y(v), Label: strconv.FormatFloat(v, 'f', -1, 64) + unit})
 	}
+	// At most maxDateTicks dates fit under the axis; the last run always has
+	// its own.
+	step := (len(runs) + maxDateTicks - 1) / maxDateTicks
 	for i, r := range runs {
-		c.XTicks = append(c.XTicks, tick{Pos: x(i), Label: r.AsOf.Format("2006-01-02")})
+		if (len(runs)-1-i)%step == 0 {
+			c.XTicks = append(c.XTicks, tick{Pos: x(i), Label: r.AsOf.Format("2006-01-02")})
+		}
 	}
 	for s, name := range names {
 		sr := series{Name: name, Class: "s" + strconv.Itoa(s), LegendY: linePadTop + 8 + 18*s}
