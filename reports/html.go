@@ -11,7 +11,17 @@ import (
 //go:embed page.html.tmpl page.css
 var pageFiles embed.FS
 
-var pageTemplate = template.Must(template.New("page.html.tmpl").ParseFS(pageFiles, "page.html.tmpl"))
+var pageTemplate = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{"fig": figureHTML}).
+	ParseFS(pageFiles, "page.html.tmpl"))
+
+// figureHTML prints a figure; a suppressed one is a marker that links to the
+// note saying why, and that screen readers read as "suppressed".
+func figureHTML(text string) template.HTML {
+	if text == SuppressedMark {
+		return `<a class="suppressed" href="#suppression" aria-label="suppressed">` + SuppressedMark + `</a>`
+	}
+	return template.HTML(template.HTMLEscapeString(text))
+}
 
 // pageCSS is inlined into the page: a style sheet would be a request.
 var pageCSS = func() template.CSS {
