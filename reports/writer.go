@@ -26,8 +26,10 @@ func Lookup(name string) (Writer, error) {
 		return XLSX{}, nil
 	case "ndjson":
 		return NDJSON{}, nil
+	case "html":
+		return HTML{}, nil
 	}
-	return nil, fmt.Errorf("unknown report format %q (json, xlsx, ndjson)", name)
+	return nil, fmt.Errorf("unknown report format %q (json, xlsx, ndjson, html)", name)
 }
 
 // Publish writes every writer's file into dir under a temporary name, and

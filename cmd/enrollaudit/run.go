@@ -11,12 +11,14 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	var opts audit.Options
+	var noHTML bool
 	cmd := &cobra.Command{
 		Use:   "run --marketplace PATH --insurer PATH --out DIR",
 		Short: "Audit marketplace enrollments against insurer rosters",
 		Long: `Loads the marketplace's enrollment export and the insurer's roster, matches them on
-exchange policy and member ID, runs the rules and writes DIR/report.json, DIR/report.xlsx
-and DIR/rejects.csv. A short summary goes to stdout.
+exchange policy and member ID, runs the rules and writes DIR/report.json, DIR/report.xlsx,
+DIR/report.html (the public page; --no-html leaves it out) and DIR/rejects.csv. A short
+summary goes to stdout.
 
 Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .jsonl .xlsx
 .834 .edi .x12) or from a mapping file's format: key (format: rcni for CMS RCNI files).`,
@@ -31,6 +33,10 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Version = toolVersion()
+			opts.Formats = []string{"json", "xlsx", "html"}
+			if noHTML {
+				opts.Formats = opts.Formats[:2]
+			}
 			if !e.quiet {
 				opts.Progress = newProgress(e.stderr)
 			}
@@ -77,6 +83,7 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 	f.IntVar(&opts.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
+	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
 	_ = cmd.MarkFlagRequired("marketplace")
 	_ = cmd.MarkFlagRequired("insurer")
 	_ = cmd.MarkFlagRequired("out")
