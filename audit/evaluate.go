@@ -147,7 +147,7 @@ func batchStatements(opts rules.SQLOptions, rel string, items []rules.Item) ([]s
 		q, err := rules.BatchQuery(opts, items, "findings_raw", "SELECT * FROM "+rel)
 		return []string{q}, err
 	}
-	conds, all, err := rules.Reads(opts, items)
+	conds, all, err := rules.Reads(items)
 	if err != nil {
 		return nil, err
 	}

@@ -3,25 +3,30 @@ package rules
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 )
 
 // Queryer is what Check needs of a DuckDB handle (*sql.DB or *sql.Conn).
 type Queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // forbiddenFunctions reach outside the data even inside an expression.
 var forbiddenFunctions = map[string]bool{"getenv": true, "current_setting": true, "query": true, "query_table": true}
 
 // Check compiles every rule against DuckDB: each expression must parse as
-// exactly one SQL expression (no statements, subqueries or table functions)
-// and the rule's whole query must bind against the relations the engine
-// creates (which must exist, empty, when Check runs). All problems are
+// exactly one SQL expression (no statements, subqueries or table functions),
+// the condition must be boolean, the amount numeric and free of personal
+// fields, and the rule's whole query must bind against the relations the
+// engine creates (which must exist, empty, when Check runs). It records
+// what each rule reads (from DuckDB's parser), fills in the side-by-side
+// fields of rules that name none, and sets the set's Hash. All problems are
 // returned together as file:line errors.
 func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 	var errs fileerr.List
@@ -32,27 +37,13 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 		// Each expression must parse alone, then bind alone against the
 		// rule's relation, so an error points at the key that has it; then
 		// the whole query binds (message template, fields).
+		if err := r.compile(ctx, db); err != nil {
+			bad(err.key, err.err)
+			continue
+		}
 		ok := true
 		for _, key := range []string{"when", "amount"} {
-			expr := r.When
-			if key == "amount" {
-				expr = r.Amount
-			}
-			if expr == "" {
-				continue
-			}
-			bound, err := bindParams(expr, r.Params)
-			if err == nil {
-				err = checkExpression(ctx, db, bound)
-			}
-			for _, it := range r.items(nil) {
-				if err != nil {
-					break
-				}
-				rel, alias, _ := it.from()
-				err = explain(ctx, db, "SELECT ("+bound+"\n) FROM "+rel+" AS "+alias)
-			}
-			if err != nil {
+			if err := r.checkType(ctx, db, key); err != nil {
 				bad(key, err)
 				ok = false
 			}
@@ -68,7 +59,100 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 			bad("message", err)
 		}
 	}
+	set.Hash = hashRules(set)
 	return errs.Err()
+}
+
+type keyError struct {
+	key string
+	err error
+}
+
+// compile parses the rule's expressions with DuckDB's parser and records
+// what they read. An amount is shown in every report, so it may not read
+// personal fields or whole rows.
+func (r *Rule) compile(ctx context.Context, db Queryer) *keyError {
+	c := &compiled{amount: newUses()}
+	for _, key := range []string{"when", "amount"} {
+		expr := r.expr(key)
+		if expr == "" {
+			continue
+		}
+		bound, err := bindParams(expr, r.Params)
+		var tree any
+		if err == nil {
+			tree, err = parseTree(ctx, db, bound)
+		}
+		if err != nil {
+			return &keyError{key, err}
+		}
+		uses, fields := usesOf(tree, r.AppliesTo.Paired())
+		if key == "when" {
+			c.when, c.whenFields = uses, fields
+			continue
+		}
+		c.amount = uses
+		for alias, whole := range uses.Whole {
+			if whole {
+				return &keyError{key, fmt.Errorf("an amount reads single fields, not the whole row %s", alias)}
+			}
+		}
+		for _, cols := range uses.Cols {
+			for _, col := range cols {
+				if f, ok := canonical.Lookup(col); ok && f.Personal {
+					return &keyError{key, fmt.Errorf("an amount may not read personal data (%s)", col)}
+				}
+			}
+		}
+	}
+	r.compiled = c
+	if len(r.Fields) == 0 {
+		r.Fields = c.whenFields
+	}
+	return nil
+}
+
+// expr returns the rule's when or amount expression.
+func (r *Rule) expr(key string) string {
+	if key == "amount" {
+		return r.Amount
+	}
+	return r.When
+}
+
+// checkType binds the rule's when or amount against each relation it reads
+// and checks its type: a condition is boolean, an amount a number.
+func (r *Rule) checkType(ctx context.Context, db Queryer, key string) error {
+	expr := r.expr(key)
+	if expr == "" {
+		return nil
+	}
+	bound, err := bindParams(expr, r.Params)
+	if err != nil {
+		return err
+	}
+	for _, it := range r.items(nil) {
+		rel, alias, _ := it.from()
+		var name, typ string
+		var null, keyCol, def, extra sql.NullString
+		row := db.QueryRowContext(ctx, "DESCRIBE SELECT ("+bound+"\n) AS v FROM "+rel+" AS "+alias)
+		if err := row.Scan(&name, &typ, &null, &keyCol, &def, &extra); err != nil {
+			return err
+		}
+		switch {
+		case key == "when" && typ != "BOOLEAN":
+			return fmt.Errorf("must be true or false (a SQL boolean expression), not %s", typ)
+		case key == "amount" && !numericType(typ):
+			return fmt.Errorf("must be a number of dollars, not %s", typ)
+		}
+	}
+	return nil
+}
+
+func numericType(typ string) bool {
+	base, _, _ := strings.Cut(typ, "(")
+	return slices.Contains([]string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+		"UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL"}, base)
 }
 
 // explain binds q without running it.
@@ -78,80 +162,6 @@ func explain(ctx context.Context, db Queryer, q string) error {
 		return err
 	}
 	return rows.Close()
-}
-
-// checkExpression asks DuckDB's parser whether expr is one plain expression.
-func checkExpression(ctx context.Context, db Queryer, expr string) error {
-	if strings.Contains(stripStrings(expr), ";") {
-		return fmt.Errorf("a rule is one SQL expression; ';' is not allowed")
-	}
-	rows, err := db.QueryContext(ctx, "SELECT CAST(json_serialize_sql("+quote("SELECT ("+expr+"\n)")+") AS VARCHAR)")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var doc string
-	if rows.Next() {
-		if err := rows.Scan(&doc); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var tree struct {
-		Error        bool   `json:"error"`
-		ErrorMessage string `json:"error_message"`
-		Statements   []struct {
-			Node struct {
-				Type       string            `json:"type"`
-				SelectList []json.RawMessage `json:"select_list"`
-				FromTable  struct {
-					Type string `json:"type"`
-				} `json:"from_table"`
-			} `json:"node"`
-		} `json:"statements"`
-	}
-	if err := json.Unmarshal([]byte(doc), &tree); err != nil {
-		return fmt.Errorf("parse expression: %w", err)
-	}
-	if tree.Error {
-		return fmt.Errorf("%s", tree.ErrorMessage)
-	}
-	if len(tree.Statements) != 1 || tree.Statements[0].Node.Type != "SELECT_NODE" ||
-		len(tree.Statements[0].Node.SelectList) != 1 || tree.Statements[0].Node.FromTable.Type != "EMPTY" {
-		return fmt.Errorf("must be a single SQL expression, not a statement or query")
-	}
-	var walk func(v any) error
-	walk = func(v any) error {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["class"] == "SUBQUERY" || x["type"] == "SUBQUERY" {
-				return fmt.Errorf("subqueries are not allowed in rules")
-			}
-			if x["type"] == "TABLE_FUNCTION" {
-				return fmt.Errorf("table functions are not allowed in rules")
-			}
-			if name, ok := x["function_name"].(string); ok && forbiddenFunctions[strings.ToLower(name)] {
-				return fmt.Errorf("function %s is not allowed in rules", name)
-			}
-			for _, c := range x {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		case []any:
-			for _, c := range x {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	var generic any
-	_ = json.Unmarshal([]byte(doc), &generic)
-	return walk(generic)
 }
 
 // duckMessage keeps the first paragraph of a DuckDB error: the rest repeats

@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/strictyaml"
 )
@@ -188,6 +189,17 @@ func validateRule(r *Rule) fileerr.List {
 			}
 		}
 	}
+	// Fields are shown in every report: only canonical fields, so masking
+	// applies to them whatever the rule says.
+	for _, f := range r.Fields {
+		if _, ok := canonical.Lookup(f); !ok {
+			msg := fmt.Sprintf("fields: %q is not a canonical field", f)
+			if _, ok := canonical.Lookup(strings.ToLower(strings.Trim(f, "\"' "))); ok {
+				msg += fmt.Sprintf(" (write %s)", strings.ToLower(strings.Trim(f, "\"' ")))
+			}
+			bad("fields", msg)
+		}
+	}
 	for _, ref := range templateRefs(r.Message) {
 		if !strings.Contains(ref, ".") {
 			if _, ok := r.Params[ref]; !ok && !slices.Contains(pairColumns, ref) {
@@ -312,12 +324,6 @@ func Load(opts LoadOptions) (*Set, error) {
 		disable(id, "--disable-rule", 0)
 	}
 	set.Rules = slices.DeleteFunc(set.Rules, func(r *Rule) bool { return disabled[r.ID] })
-	for _, r := range set.Rules {
-		if len(r.Fields) == 0 {
-			r.Fields = referencedFields(r.When)
-		}
-	}
-	set.Hash = hashRules(set)
 	return set, errs.Err()
 }
 

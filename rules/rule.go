@@ -81,6 +81,8 @@ type Rule struct {
 	Source string // file the rule came from; "default/<file>" for the embedded pack
 	Line   int    // line of the rule in Source
 	lines  map[string]int
+
+	compiled *compiled // what the expressions read, once Check has parsed them
 }
 
 // LineOf returns the line of the rule's key (when, amount, ...) in its file.
@@ -97,7 +99,7 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 type Set struct {
 	Rules    []*Rule
 	Disabled []string // ids turned off, in the order given
-	Hash     string   // SHA-256 of the effective rules, recorded in reports
+	Hash     string   // SHA-256 of the effective rules, recorded in reports; set by Check
 }
 
 // ByID returns the active rule with that id.

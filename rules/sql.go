@@ -173,42 +173,40 @@ func batch(opts SQLOptions, items []Item) (batchSQL, error) {
 	return b, nil
 }
 
-// Uses lists the columns read through each row alias (m, i or r); Whole
-// marks an alias used other than as alias.column (the whole row).
-type Uses struct {
-	Cols  map[string][]string
-	Whole map[string]bool
-}
-
 // Reads returns what the items' conditions read, and what their findings
-// read in all (conditions, amounts, messages, side-by-side fields).
-func Reads(opts SQLOptions, items []Item) (conds, all Uses, err error) {
-	conds = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
-	all = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
+// read in all (conditions, amounts, messages, side-by-side fields, file and
+// line), as DuckDB's parser found when Check compiled the rules.
+func Reads(items []Item) (conds, all Uses, err error) {
+	conds, all = newUses(), newUses()
 	for _, it := range items {
-		cond, val, err := it.finding(opts)
-		if err != nil {
-			return conds, all, err
+		r := it.Rule
+		if r.compiled == nil {
+			return conds, all, fmt.Errorf("rule %s was not compiled", r.ID)
 		}
-		conds.add(cond)
-		all.add(cond + " " + val)
+		conds.merge(r.compiled.when)
+		all.merge(r.compiled.when)
+		all.merge(r.compiled.amount)
+		aliases := []string{"r"}
+		if r.AppliesTo.Paired() {
+			aliases = []string{"m", "i"}
+		}
+		for _, a := range aliases {
+			if (a == "m" && r.AppliesTo != ScopeInsurerOnly) || (a == "i" && r.AppliesTo != ScopeMarketplaceOnly) || a == "r" {
+				for _, f := range r.Fields {
+					all.addCol(a, f)
+				}
+			}
+			all.addCol(a, "source_file")
+			all.addCol(a, "source_line")
+		}
+		for _, ref := range templateRefs(r.Message) {
+			if alias, col, ok := strings.Cut(ref, "."); ok {
+				all.addCol(alias, col)
+			}
+		}
 	}
 	return conds, all, nil
 }
-
-func (u Uses) add(sql string) {
-	for _, m := range aliasUseRE.FindAllStringSubmatch(stripStrings(sql), -1) {
-		switch {
-		case m[2] == "":
-			u.Whole[m[1]] = true
-		case !slices.Contains(u.Cols[m[1]], m[2]):
-			u.Cols[m[1]] = append(u.Cols[m[1]], m[2])
-		}
-	}
-}
-
-// aliasUseRE finds uses of a row alias: alias.column, or the alias alone.
-var aliasUseRE = regexp.MustCompile(`\b([mir])\b(?:\s*\.\s*([a-z_][a-z0-9_]*))?`)
 
 // finding returns the condition under which the item reports a row, and
 // the STRUCT of the finding it reports.
@@ -341,28 +339,20 @@ func (r *Rule) messageSQL(opts SQLOptions) (string, error) {
 	return "concat(" + strings.Join(parts, ", ") + ")", nil
 }
 
-var fieldRefRE = regexp.MustCompile(`\b([mir])\.([a-z_][a-z0-9_]*)`)
-
 // Needs lists the canonical fields the rule's condition reads, per alias
 // (m, i or r): a side that never provides one of them cannot be judged by a
 // comparison. (The amount is presentation: without its fields it is empty.)
+// It is known once Check has compiled the rule.
 func (r *Rule) Needs() map[string][]string {
 	out := map[string][]string{}
-	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(r.When), -1) {
-		if _, ok := canonical.Lookup(m[2]); ok && !slices.Contains(out[m[1]], m[2]) {
-			out[m[1]] = append(out[m[1]], m[2])
-		}
+	if r.compiled == nil {
+		return out
 	}
-	return out
-}
-
-// referencedFields lists the canonical fields an expression reads, in order:
-// the default side-by-side columns of a rule.
-func referencedFields(expr string) []string {
-	var out []string
-	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(expr), -1) {
-		if _, ok := canonical.Lookup(m[2]); ok && !slices.Contains(out, m[2]) {
-			out = append(out, m[2])
+	for alias, cols := range r.compiled.when.Cols {
+		for _, c := range cols {
+			if _, ok := canonical.Lookup(c); ok {
+				out[alias] = append(out[alias], c)
+			}
 		}
 	}
 	return out
