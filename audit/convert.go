@@ -38,7 +38,7 @@ type ConvertResult struct {
 func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	ext := strings.ToLower(filepath.Ext(opts.Output))
 	if ext != ".csv" && ext != ".parquet" {
-		return nil, fmt.Errorf("%w: --to %q must end in .csv or .parquet", ErrUsage, opts.Output)
+		return nil, Usagef("--to %q must end in .csv or .parquet", opts.Output)
 	}
 	src := load.Source{Path: opts.Input, Side: "marketplace", Format: opts.Format}
 	if opts.Mapping != "" {

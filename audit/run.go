@@ -77,11 +77,20 @@ type Result struct {
 	FailOnHit   bool   // a finding at or above Options.FailOn
 }
 
-// Sentinel errors the command maps to exit codes.
-var (
-	// ErrUsage: the options themselves are wrong.
-	ErrUsage = errors.New("usage")
-)
+// UsageError: the command line itself is wrong (a missing or bad flag). It
+// is the one usage error: the command adds "run --help for usage" to it.
+// Failures of the machine (a full disk, an unwritable --temp-dir) are not
+// usage errors.
+type UsageError struct {
+	Problems []string
+}
+
+func (e *UsageError) Error() string { return strings.Join(e.Problems, "; ") }
+
+// Usagef returns a UsageError with one problem.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Problems: []string{fmt.Sprintf(format, args...)}}
+}
 
 // RejectsError: more rows were rejected than --max-rejects allows.
 type RejectsError struct {
@@ -123,6 +132,9 @@ func (o *Options) check() error {
 	if o.FailOn != "" && reports.SeverityRank(o.FailOn) < 0 {
 		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(reports.Severities, ", ")))
 	}
+	if o.Threads < 0 {
+		probs = append(probs, "--threads must be 0 (all cores) or more")
+	}
 	if o.MaxRejects < 0 {
 		probs = append(probs, "--max-rejects must be 0 or more")
 	}
@@ -135,7 +147,7 @@ func (o *Options) check() error {
 		}
 	}
 	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s", ErrUsage, strings.Join(probs, "; "))
+		return &UsageError{Problems: probs}
 	}
 	return nil
 }
@@ -485,7 +497,7 @@ const workFile = "work.duckdb"
 func openDB(ctx context.Context, opts Options) (*duck, error) {
 	dir, err := os.MkdirTemp(opts.TempDir, "enrollaudit-")
 	if err != nil {
-		return nil, fmt.Errorf("%w: create working directory: %v", ErrUsage, err)
+		return nil, fmt.Errorf("create working directory: %w", err)
 	}
 	d := &duck{dir: dir}
 	if d.db, err = sql.Open("duckdb", filepath.Join(dir, workFile)); err == nil {
@@ -506,16 +518,19 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 	if limit == "" {
 		limit = DefaultMemoryLimit
 	}
+	if _, err := d.conn.ExecContext(ctx, "SET memory_limit = "+quoteSQL(limit)); err != nil {
+		d.close()
+		return nil, Usagef("--memory-limit %q is not a size such as 2GB or 512MB", limit)
+	}
 	for _, s := range []string{
 		fmt.Sprintf("SET threads = %d", threads),
 		"SET preserve_insertion_order = true",
-		"SET memory_limit = " + quoteSQL(limit),
 		"SET temp_directory = " + quoteSQL(dir),
 		"SET disabled_compression_methods = 'fsst,dict_fsst,dictionary,chimp,patas,alp,alprd,zstd,bitpacking,roaring'",
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
 			d.close()
-			return nil, fmt.Errorf("%w: %s: %v", ErrUsage, s, err)
+			return nil, fmt.Errorf("configure duckdb: %s: %w", s, err)
 		}
 	}
 	return d, nil

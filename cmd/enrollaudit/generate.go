@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/enrollaudit/enrollaudit/audit"
 	"github.com/enrollaudit/enrollaudit/audit/synth"
 )
 
@@ -34,10 +35,10 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Policies < 1 {
-				return fmt.Errorf("%w: --policies must be at least 1", errUsage)
+				return audit.Usagef("--policies must be at least 1")
 			}
 			if opts.Rate < 0 || opts.Rate > 1 {
-				return fmt.Errorf("%w: --rate must be between 0 and 1", errUsage)
+				return audit.Usagef("--rate must be between 0 and 1")
 			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
