@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -127,7 +127,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 		p.Add(int64(len(items)))
 	}
 	var order []string
-	for i, c := range reports.Categories {
+	for i, c := range canonical.Categories {
 		order = append(order, fmt.Sprintf("WHEN '%s' THEN %d", c, i))
 	}
 	q := `CREATE OR REPLACE TABLE ` + findingsTable + ` AS

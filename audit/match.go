@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 

@@ -21,9 +21,10 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -129,8 +130,8 @@ func (o *Options) check() error {
 	if o.OutDir == "" {
 		probs = append(probs, "--out is required")
 	}
-	if o.FailOn != "" && reports.SeverityRank(o.FailOn) < 0 {
-		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(reports.Severities, ", ")))
+	if o.FailOn != "" && canonical.SeverityRank(o.FailOn) < 0 {
+		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(canonical.Severities, ", ")))
 	}
 	if o.Threads < 0 {
 		probs = append(probs, "--threads must be 0 (all cores) or more")
@@ -284,14 +285,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
-	for i := len(reports.Severities) - 1; i >= 0; i-- {
-		if rep.Summary.BySeverity[reports.Severities[i]] > 0 {
-			res.MaxSeverity = reports.Severities[i]
+	for i := len(canonical.Severities) - 1; i >= 0; i-- {
+		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
+			res.MaxSeverity = canonical.Severities[i]
 			break
 		}
 	}
 	if opts.FailOn != "" && res.MaxSeverity != "" {
-		res.FailOnHit = reports.SeverityRank(res.MaxSeverity) >= reports.SeverityRank(opts.FailOn)
+		res.FailOnHit = canonical.SeverityRank(res.MaxSeverity) >= canonical.SeverityRank(opts.FailOn)
 	}
 	return res, nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // XLSX writes report.xlsx.
@@ -289,7 +289,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Findings by category")
 	header := []string{"Category"}
-	for _, sev := range Severities {
+	for _, sev := range canonical.Severities {
 		header = append(header, xlsxSeverityTitle(sev))
 	}
 	b.header(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
@@ -297,16 +297,16 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	for _, cs := range s.Categories {
 		byCat[cs.Category] = cs
 	}
-	people := make([]int64, len(Categories))
-	for i, c := range Categories {
+	people := make([]int64, len(canonical.Categories))
+	for i, c := range canonical.Categories {
 		people[i] = byCat[c].People
 	}
 	catHide := hideRows(agg, people)
 	total := CategorySummary{BySeverity: map[string]int64{}}
-	for i, c := range Categories {
+	for i, c := range canonical.Categories {
 		cs, h := byCat[c], catHide[i]
 		row := []any{CategoryTitles[c]}
-		for _, sev := range Severities {
+		for _, sev := range canonical.Severities {
 			row = append(row, b.count(h, cs.BySeverity[sev], st.count))
 			total.BySeverity[sev] += cs.BySeverity[sev]
 		}
@@ -320,7 +320,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	// The total row sums the rows above, so the table adds up, except for
 	// people and policies, which are distinct counts.
 	row := []any{excelize.Cell{StyleID: st.totalLabel, Value: "Total"}}
-	for _, sev := range Severities {
+	for _, sev := range canonical.Severities {
 		row = append(row, b.count(affected, total.BySeverity[sev], st.totalCount))
 	}
 	b.line(true, append(row, b.count(affected, total.Findings, st.totalCount), b.people(affected, s.PeopleAffected, st.totalCount),
@@ -330,7 +330,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Findings by issuer")
 	header = []string{"Issuer HIOS ID", "Findings", "People", "Policies"}
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		header = append(header, CategoryTitles[c])
 	}
 	b.header(append(header, "Monthly $")...)
@@ -342,7 +342,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		is := s.Issuers[i]
 		row := []any{xlsxText(is.IssuerHIOSID), b.count(h, is.Findings, st.count), b.people(h, is.People, st.count),
 			b.count(h, is.Policies, st.count)}
-		for j, c := range Categories {
+		for j, c := range canonical.Categories {
 			// A category hidden above stays hidden here: its column would
 			// add up to the hidden count.
 			row = append(row, b.count(max(h, catHide[j]), is.ByCategory[c], st.count))
@@ -352,8 +352,8 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Monthly dollar impact")
 	b.header("Measure", "Monthly $")
-	b.line(true, "Subsidy differences (APTC, CSR)", b.money(catHide[slices.Index(Categories, "wrong_subsidy")], s.MonthlySubsidyDifference, st.money))
-	b.line(true, "Premium differences", b.money(catHide[slices.Index(Categories, "wrong_premium")], s.MonthlyPremiumDifference, st.money))
+	b.line(true, "Subsidy differences (APTC, CSR)", b.money(catHide[slices.Index(canonical.Categories, "wrong_subsidy")], s.MonthlySubsidyDifference, st.money))
+	b.line(true, "Premium differences", b.money(catHide[slices.Index(canonical.Categories, "wrong_premium")], s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
 
 	// What limits the audit (a rule that could not run, a file read as
@@ -531,7 +531,7 @@ func xlsxSheetName(title string, part int) string {
 
 func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r *Report) error {
 	fields := r.CategoryFields()
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		if r.Summary.ByCategory[c] == 0 {
 			continue
 		}

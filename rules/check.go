@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // Queryer is what Check needs of a DuckDB handle (*sql.DB or *sql.Conn).

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Uses lists the columns read through each row alias (m, i or r); Whole

@@ -54,15 +54,6 @@ func (s Scope) Sides() []string {
 	return nil
 }
 
-// Categories and severities of CONTRACT.md section 4; kept here rather than
-// imported so the rule format stands on its own.
-var (
-	Categories = []string{"missing_enrollment", "unknown_enrollment", "wrong_plan", "wrong_subsidy",
-		"wrong_premium", "wrong_coverage_dates", "wrong_status", "wrong_demographics",
-		"duplicate_enrollment", "invalid_record"}
-	Severities = []string{"info", "low", "medium", "high", "critical"}
-)
-
 // Rule is one compiled-ready rule.
 type Rule struct {
 	ID          string

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 func TestDefaultPackCoversEveryCategory(t *testing.T) {
@@ -13,7 +15,7 @@ func TestDefaultPackCoversEveryCategory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		if !slices.ContainsFunc(set.Rules, func(r *Rule) bool { return r.Category == c }) {
 			t.Errorf("no default rule for category %s", c)
 		}

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Relations the engine creates and rules are evaluated over.
@@ -284,7 +284,7 @@ func valuesSQL(alias string, fields []string, opts SQLOptions) string {
 // two decimals, SSNs masked to the last four digits unless revealed.
 func renderSQL(ref, field string, opts SQLOptions) string {
 	if field == "ssn" && !opts.RevealPII {
-		return "CASE WHEN " + ref + " IS NULL THEN NULL ELSE '*****' || right(" + ref + ", 4) END"
+		return canonical.MaskSSNSQL(ref)
 	}
 	if f, ok := canonical.Lookup(field); ok && f.Kind == canonical.Date {
 		return "strftime(" + ref + ", '%Y-%m-%d')"

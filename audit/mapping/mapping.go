@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
-	"github.com/enrollaudit/enrollaudit/audit/strictyaml"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/strictyaml"
 )
 
 // Version is the mapping-file version this build reads.

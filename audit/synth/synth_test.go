@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/audit/synth"
-	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 var files = []string{synth.MarketplaceFile, synth.InsurerFile, synth.InsurerMappingFile, synth.TruthFile}
@@ -113,12 +113,12 @@ func TestCounts(t *testing.T) {
 	for _, p := range truth.Planted {
 		seen[p.Category]++
 	}
-	for _, c := range reports.Categories {
+	for _, c := range canonical.Categories {
 		if seen[c] == 0 {
 			t.Errorf("no %s planted", c)
 		}
 	}
-	if len(seen) != len(reports.Categories) {
+	if len(seen) != len(canonical.Categories) {
 		t.Errorf("planted categories %v, want those of the contract", seen)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/enrollaudit/enrollaudit/audit"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // Exit codes (README "Exit codes"; CONTRACT.md section 1).
