@@ -23,6 +23,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
 	"github.com/enrollaudit/enrollaudit/reports"
@@ -181,11 +182,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	defer d.close()
 	conn := d.conn
 	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
-	if err := prepareRelations(ctx, conn); err != nil {
+	if err := relations.Create(ctx, conn); err != nil {
 		return nil, err
 	}
 	if set != nil {
-		cfgErrs.Collect("", rules.Check(ctx, conn, set, sqlOpts))
+		cfgErrs.Collect("", rules.Check(ctx, conn, set, sqlOpts, relations.Schema))
 	}
 	if err := cfgErrs.Err(); err != nil {
 		return nil, err
@@ -231,20 +232,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := lockDown(ctx, conn); err != nil {
 		return nil, err
 	}
-	if err := createRowsViews(ctx, conn); err != nil {
+	if err := relations.RefreshRows(ctx, conn); err != nil {
 		return nil, err
 	}
 	opts.Progress.Stage("matching", 0)
-	if err := buildRelations(ctx, conn); err != nil {
+	if err := relations.Match(ctx, conn); err != nil {
 		return nil, err
 	}
-	crowded, err := crowdedMembers(ctx, conn)
+	crowded, err := relations.CrowdedMembers(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
 	rep.Warnings = append(rep.Warnings, crowded...)
 	opts.Progress.Stage("rules", int64(len(set.Rules)))
-	provided, err := providedFields(ctx, conn)
+	provided, err := relations.ProvidedFields(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -564,25 +565,13 @@ func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
 	}
 	defer d.close()
 	conn := d.conn
-	if err := prepareRelations(ctx, conn); err != nil {
+	if err := relations.Create(ctx, conn); err != nil {
 		return nil, err
 	}
 	if set != nil {
-		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}))
+		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}, relations.Schema))
 	}
 	return set, errs.Err()
-}
-
-// prepareRelations creates the (empty) tables and relations rules read, so
-// rules compile against them before any data is loaded.
-func prepareRelations(ctx context.Context, conn *sql.Conn) error {
-	if err := load.CreateTables(ctx, conn); err != nil {
-		return err
-	}
-	if err := addFlagColumns(ctx, conn); err != nil {
-		return err
-	}
-	return buildRelations(ctx, conn)
 }
 
 // counted advances the progress by one when its writer is done.

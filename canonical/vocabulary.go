@@ -38,3 +38,19 @@ func MaskSSN(v string) string {
 func MaskSSNSQL(ref string) string {
 	return "CASE WHEN " + ref + " IS NULL THEN NULL ELSE '*****' || right(" + ref + ", 4) END"
 }
+
+// FindingColumn is one column of a finding as the engine stores it.
+type FindingColumn struct{ Name, Type string }
+
+// FindingColumns are a finding's stored columns, in order: the findings
+// table, each rule's projection and the read-back of findings are all made
+// from this list. marketplace and insurer hold each side's compared values
+// by field; m_/i_ file and line say where each side's row came from.
+var FindingColumns = []FindingColumn{
+	{"rule", "VARCHAR"}, {"category", "VARCHAR"}, {"severity", "VARCHAR"},
+	{"issuer_hios_id", "VARCHAR"}, {"exchange_policy_id", "VARCHAR"}, {"exchange_member_id", "VARCHAR"},
+	{"segment", "BIGINT"}, {"side", "VARCHAR"},
+	{"marketplace", "MAP(VARCHAR, VARCHAR)"}, {"insurer", "MAP(VARCHAR, VARCHAR)"},
+	{"amount", "DECIMAL(18,2)"}, {"message", "VARCHAR"},
+	{"m_file", "VARCHAR"}, {"m_line", "BIGINT"}, {"i_file", "VARCHAR"}, {"i_line", "BIGINT"},
+}

@@ -28,7 +28,7 @@ var forbiddenFunctions = map[string]bool{"getenv": true, "current_setting": true
 // what each rule reads (from DuckDB's parser), fills in the side-by-side
 // fields of rules that name none, and sets the set's Hash. All problems are
 // returned together as file:line errors.
-func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
+func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Schema) error {
 	var errs fileerr.List
 	for _, r := range set.Rules {
 		bad := func(key string, err error) {
@@ -43,7 +43,7 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 		}
 		ok := true
 		for _, key := range []string{"when", "amount"} {
-			if err := r.checkType(ctx, db, key); err != nil {
+			if err := r.checkType(ctx, db, schema, key); err != nil {
 				bad(key, err)
 				ok = false
 			}
@@ -51,7 +51,7 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions) error {
 		if !ok {
 			continue
 		}
-		q, err := r.Query(opts, nil)
+		q, err := r.Query(opts, schema, nil)
 		if err == nil {
 			err = explain(ctx, db, q)
 		}
@@ -122,7 +122,7 @@ func (r *Rule) expr(key string) string {
 
 // checkType binds the rule's when or amount against each relation it reads
 // and checks its type: a condition is boolean, an amount a number.
-func (r *Rule) checkType(ctx context.Context, db Queryer, key string) error {
+func (r *Rule) checkType(ctx context.Context, db Queryer, schema Schema, key string) error {
 	expr := r.expr(key)
 	if expr == "" {
 		return nil
@@ -131,11 +131,10 @@ func (r *Rule) checkType(ctx context.Context, db Queryer, key string) error {
 	if err != nil {
 		return err
 	}
-	for _, it := range r.items(nil) {
-		rel, alias, _ := it.from()
+	for _, it := range r.Items(schema, nil) {
 		var name, typ string
 		var null, keyCol, def, extra sql.NullString
-		row := db.QueryRowContext(ctx, "DESCRIBE SELECT ("+bound+"\n) AS v FROM "+rel+" AS "+alias)
+		row := db.QueryRowContext(ctx, "DESCRIBE SELECT ("+bound+"\n) AS v FROM "+it.Rel.Name+" AS "+it.Rel.Alias)
 		if err := row.Scan(&name, &typ, &null, &keyCol, &def, &extra); err != nil {
 			return err
 		}

@@ -30,6 +30,14 @@ func TestDefaultPackCoversEveryCategory(t *testing.T) {
 	}
 }
 
+// testSchema stands for the engine's relations.
+var testSchema = Schema{
+	MemberPairs:     Relation{Name: "member_pairs", Alias: "p", ID: "pair_id", Paired: true},
+	PolicyPairs:     Relation{Name: "policy_pairs", Alias: "p", ID: "pair_id", Paired: true},
+	MarketplaceRows: Relation{Name: "marketplace_rows", Alias: "r", ID: "row_id"},
+	InsurerRows:     Relation{Name: "insurer_rows", Alias: "r", ID: "row_id"},
+}
+
 func writeRules(t *testing.T, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "r.yaml")
@@ -105,7 +113,7 @@ func TestOverrideAndDisable(t *testing.T) {
 	if r.Severity != "critical" {
 		t.Errorf("severity = %s", r.Severity)
 	}
-	q, err := r.Query(SQLOptions{}, nil)
+	q, err := r.Query(SQLOptions{}, testSchema, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,16 +131,16 @@ func TestQueryRendering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, _ := set.ByID("ssn-mismatch").Query(SQLOptions{}, nil)
+	q, _ := set.ByID("ssn-mismatch").Query(SQLOptions{}, testSchema, nil)
 	if !strings.Contains(q, "'*****' || right(m.ssn, 4)") {
 		t.Errorf("SSN not masked by default: %s", q)
 	}
-	q, _ = set.ByID("ssn-mismatch").Query(SQLOptions{RevealPII: true}, nil)
+	q, _ = set.ByID("ssn-mismatch").Query(SQLOptions{RevealPII: true}, testSchema, nil)
 	if strings.Contains(q, "*****") {
 		t.Errorf("SSN masked with RevealPII: %s", q)
 	}
-	q, _ = set.ByID("plan-id-malformed").Query(SQLOptions{}, []string{"insurer"})
-	if strings.Contains(q, MarketplaceRows) || !strings.Contains(q, InsurerRows) {
+	q, _ = set.ByID("plan-id-malformed").Query(SQLOptions{}, testSchema, []string{"insurer"})
+	if strings.Contains(q, testSchema.MarketplaceRows.Name) || !strings.Contains(q, testSchema.InsurerRows.Name) {
 		t.Errorf("sides not limited: %s", q)
 	}
 }
@@ -165,7 +173,7 @@ func FuzzLoad(f *testing.F) {
 		set, err := Load(LoadOptions{Paths: []string{p}, NoDefaults: true})
 		if err == nil {
 			for _, r := range set.Rules {
-				if _, err := r.Query(SQLOptions{}, nil); err != nil {
+				if _, err := r.Query(SQLOptions{}, testSchema, nil); err != nil {
 					t.Fatalf("valid rule %s does not render: %v", r.ID, err)
 				}
 			}
