@@ -16,8 +16,9 @@ import (
 // findingStream reads findings back from DuckDB in the report's stable
 // order, one at a time, so writers never hold them all.
 type findingStream struct {
-	db    execer
-	rules *rules.Set
+	db     execer
+	rules  *rules.Set
+	issuer string // only this issuer's findings, when set
 }
 
 const findingOrder = "category_order, rule, issuer_hios_id NULLS FIRST, exchange_policy_id NULLS FIRST, exchange_member_id NULLS FIRST, segment, side NULLS FIRST"
@@ -79,9 +80,17 @@ func (s *findingStream) Each(ctx context.Context, category string, fn func(*repo
 func (s *findingStream) read(ctx context.Context, category string, emit func([]*reports.Finding) error) error {
 	q := "SELECT " + findingSelect + " FROM " + relations.FindingsTable
 	var args []any
+	var where []string
 	if category != "" {
-		q += " WHERE category = ?"
+		where = append(where, "category = ?")
 		args = append(args, category)
+	}
+	if s.issuer != "" {
+		where = append(where, "issuer_hios_id = ?")
+		args = append(args, s.issuer)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	rows, err := s.db.QueryContext(ctx, q+" ORDER BY "+findingOrder, args...)
 	if err != nil {

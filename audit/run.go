@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -148,121 +149,38 @@ func (o *Options) check() error {
 			probs = append(probs, err.Error())
 		}
 	}
+	probs = append(probs, o.inputsInOut()...)
 	if len(probs) > 0 {
 		return &UsageError{Problems: probs}
 	}
 	return nil
 }
 
-// Run performs one audit and writes its reports into opts.OutDir.
+// Run performs one audit with an Engine and publishes its reports into
+// opts.OutDir: what `enrollaudit run` does. Reports are published all or
+// nothing; with too many rejects, rejects.csv alone.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Progress == nil {
-		opts.Progress = noProgress{}
-	}
-	started := opts.Now()
-
-	// Configuration first: every problem with rules, mappings and input
-	// paths is reported together, before any data is read.
-	var cfgErrs fileerr.List
-	set, err := rules.Load(rules.LoadOptions{Paths: opts.Rules, Disable: opts.DisableRules, NoDefaults: opts.NoDefaultRules})
-	cfgErrs.Collect("", err)
-	sources, err := opts.sources()
-	cfgErrs.Collect("", err)
-
-	d, err := openDB(ctx, opts)
+	e, err := Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer d.close()
-	conn := d.conn
-	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
-	if err := relations.Create(ctx, conn); err != nil {
-		return nil, err
-	}
-	if set != nil {
-		cfgErrs.Collect("", rules.Check(ctx, conn, set, sqlOpts, relations.Schema))
-	}
-	if err := cfgErrs.Err(); err != nil {
-		return nil, err
-	}
-
-	rep := &reports.Report{
-		SchemaVersion: reports.SchemaVersion,
-		Tool:          reports.Tool{Name: "enrollaudit", Version: opts.Version},
-		Options:       reports.Options{RevealPII: opts.RevealPII, AggregateOnly: opts.AggregateOnly},
-		Rules:         reports.Rules{ContentHash: set.Hash, Disabled: set.Disabled},
-	}
-	for _, r := range set.Rules {
-		rep.Rules.Active = append(rep.Rules.Active, reports.RuleInfo{ID: r.ID, Title: r.Title, Category: r.Category,
-			Severity: r.Severity, Grain: string(r.Grain), Fields: r.Fields, Source: r.Source})
-	}
-
-	var rejected int64
-	for _, src := range sources {
-		in, warnings, err := loadSource(ctx, conn, src, opts.Progress)
-		if err != nil {
-			return nil, err
+	defer e.Close()
+	opts = e.opts
+	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
+	if err := e.Load(ctx); err != nil {
+		var rj *RejectsError
+		if errors.As(err, &rj) {
+			return nil, publishRejects(ctx, opts, e.Report(), rejects, rj)
 		}
-		rep.Inputs = append(rep.Inputs, in)
-		rep.Warnings = append(rep.Warnings, warnings...)
-		rejected += in.RowsRejected
-		if src.Side == "marketplace" {
-			rep.Summary.MarketplaceRows += in.RowsLoaded
-			rep.Summary.MarketplaceRejected += in.RowsRejected
-		} else {
-			rep.Summary.InsurerRows += in.RowsLoaded
-			rep.Summary.InsurerRejected += in.RowsRejected
-		}
-	}
-	// Report writers read through the pool (d.db), one connection each, as
-	// they run concurrently.
-	rejects := reports.RejectsCSV{Source: &rejectStream{db: d.db}, RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
-	if rejected > opts.MaxRejects {
-		return nil, rejectsFailure(ctx, conn, opts, rep, rejects, rejected)
-	}
-
-	// The inputs are in: from here on DuckDB may not touch the file system
-	// or network, and rules cannot change that.
-	if err := lockDown(ctx, conn); err != nil {
 		return nil, err
 	}
-	if err := relations.RefreshRows(ctx, conn); err != nil {
+	if err := e.Match(ctx); err != nil {
 		return nil, err
 	}
-	opts.Progress.Stage("matching", 0)
-	if err := relations.Match(ctx, conn); err != nil {
+	if err := e.Evaluate(ctx); err != nil {
 		return nil, err
 	}
-	crowded, err := relations.CrowdedMembers(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	rep.Warnings = append(rep.Warnings, crowded...)
-	opts.Progress.Stage("rules", int64(len(set.Rules)))
-	provided, err := relations.ProvidedFields(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	skipped, err := evaluateRules(ctx, conn, set, sqlOpts, provided, opts.Progress)
-	if err != nil {
-		return nil, err
-	}
-	rep.Rules.Skipped = skipped
-	for _, s := range skipped {
-		rep.Warnings = append(rep.Warnings, "rule "+s.ID+" skipped: "+s.Reason)
-	}
-	if err := summarise(ctx, conn, &rep.Summary); err != nil {
-		return nil, err
-	}
-	rep.Findings = &findingStream{db: d.db, rules: set}
-	rep.GeneratedAt = started.UTC().Truncate(time.Second)
-
+	rep := e.Report()
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
 	if len(formats) == 0 {
@@ -296,6 +214,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.FailOnHit = canonical.SeverityRank(res.MaxSeverity) >= canonical.SeverityRank(opts.FailOn)
 	}
 	return res, nil
+}
+
+// OutputNames are the files a run may write into --out.
+var OutputNames = []string{reports.RejectsCSV{}.FileName(), reports.JSON{}.FileName(), reports.XLSX{}.FileName(), reports.NDJSON{}.FileName()}
+
+// inputsInOut refuses an input that a report would overwrite: a file in
+// --out named like an output.
+func (o *Options) inputsInOut() []string {
+	var probs []string
+	for _, in := range append(append([]string{o.MarketplaceMapping, o.InsurerMapping}, o.Marketplace...), o.Insurer...) {
+		if in == "" || !slices.Contains(OutputNames, filepath.Base(in)) {
+			continue
+		}
+		inDir, err1 := os.Stat(filepath.Dir(in))
+		outDir, err2 := os.Stat(o.OutDir)
+		if err1 == nil && err2 == nil && os.SameFile(inDir, outDir) {
+			probs = append(probs, fmt.Sprintf("input %s is in --out %s, where the run writes %s: move it or choose another --out", in, o.OutDir, filepath.Base(in)))
+		}
+	}
+	return probs
 }
 
 // sources resolves the input files with their mappings. Every unreadable
@@ -440,10 +378,9 @@ func fileSHA256(path string, counted *atomic.Int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// rejectsFailure writes rejects.csv (and nothing else) and returns the
+// publishRejects writes rejects.csv (and nothing else) and returns the
 // error listing the first rejects.
-func rejectsFailure(ctx context.Context, conn *sql.Conn, opts Options, rep *reports.Report, w reports.RejectsCSV, n int64) error {
-	e := &RejectsError{Rejected: n, Max: opts.MaxRejects}
+func publishRejects(ctx context.Context, opts Options, rep *reports.Report, w reports.RejectsCSV, e *RejectsError) error {
 	_ = w.Source.EachReject(ctx, func(r *reports.Reject) error {
 		if len(e.First) == 10 {
 			return errStop
