@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of the end-to-end cases")
@@ -75,6 +77,11 @@ func runCase(t *testing.T, dir string) {
 		}
 		if strings.HasSuffix(name, ".xlsx") {
 			content = []byte("(workbook present)\n")
+		}
+		if name == "report.json" {
+			if err := reportcheck.Validate(content); err != nil {
+				t.Errorf("report.json does not follow docs/report.schema.json: %v", err)
+			}
 		}
 		golden(t, filepath.Join(abs, "out", name+".golden"), clean(content))
 	}
