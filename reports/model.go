@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// SchemaVersion of report.json (CONTRACT.md section 5).
+// SchemaVersion of report.json (docs/report.schema.json).
 const SchemaVersion = 1
 
 // CategoryTitles are the human names used for sheet titles and tables.

@@ -17,7 +17,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
-// Exit codes (README "Exit codes"; CONTRACT.md section 1).
+// Exit codes (README "Exit codes").
 const (
 	exitOK          = 0   // the audit ran, findings or not
 	exitFindings    = 1   // findings at or above --fail-on
