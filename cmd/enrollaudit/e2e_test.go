@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
@@ -115,6 +117,7 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("missing golden file %s (run go test ./cmd/enrollaudit -update): %v", path, err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the run's output (go test ./cmd/enrollaudit -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+		t.Errorf("%s differs from the run's output (go test ./cmd/enrollaudit -update rewrites it); -want +got:\n%s",
+			path, cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
 	}
 }
