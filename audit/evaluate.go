@@ -126,8 +126,8 @@ func blameRule(ctx context.Context, db execer, opts rules.SQLOptions, items []ru
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("evaluate rule %s (%s:%d): %w", it.Rule.ID, it.Rule.Source, it.Rule.Line, err)
+			return redact(fmt.Sprintf("rule %s (%s:%d) fails on the data", it.Rule.ID, it.Rule.Source, it.Rule.Line), err)
 		}
 	}
-	return fmt.Errorf("evaluate rules: %w", batchErr)
+	return redact("evaluate rules", batchErr)
 }

@@ -246,3 +246,37 @@ func TestReads(t *testing.T) {
 		})
 	}
 }
+
+// TestRuleFailureRedacted: a rule that fails on the data is named, and the
+// value it failed on (a name here) stays out of the error.
+func TestRuleFailureRedacted(t *testing.T) {
+	// It fails on one of the fixture's names only, so it compiles.
+	name := fixtureFirstNames(t)[0]
+	p := writeRule(t, "matched", "CASE WHEN m.first_name = '"+name+"' THEN CAST(m.first_name AS INTEGER) > 0 ELSE false END", "")
+	opts := fixtureOptions(t.TempDir())
+	opts.Rules, opts.NoDefaultRules = []string{p}, true
+	_, err := Run(context.Background(), opts)
+	if err == nil {
+		t.Fatal("the rule ran")
+	}
+	if !strings.Contains(err.Error(), "rule probe ("+p+":3) fails on the data: Conversion Error") {
+		t.Errorf("error does not name the rule: %v", err)
+	}
+	for _, name := range fixtureFirstNames(t) {
+		if strings.Contains(err.Error(), "'"+name+"'") {
+			t.Fatalf("error shows a first name: %v", err)
+		}
+	}
+}
+
+// fixtureFirstNames returns the first names of the fixture's marketplace file.
+func fixtureFirstNames(t *testing.T) []string {
+	t.Helper()
+	rows := readCSV(t, filepath.Join("..", "fixtures", "basic", "marketplace.csv"))
+	col := slices.Index(rows[0], "first_name")
+	var out []string
+	for _, r := range rows[1:] {
+		out = append(out, r[col])
+	}
+	return out
+}
