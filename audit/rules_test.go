@@ -280,3 +280,27 @@ func fixtureFirstNames(t *testing.T) []string {
 	}
 	return out
 }
+
+// TestRulesRunOnASampleRow: a rule that cannot run on ordinary data fails
+// when it is compiled, at the key at fault, not halfway through an audit.
+func TestRulesRunOnASampleRow(t *testing.T) {
+	tests := []struct{ scope, when, extra, want string }{
+		{"matched", "error('no') IS NULL", "", ":9: rule probe: when: fails on a sample row: Invalid Input Error: no"},
+		{"matched", "CAST(m.first_name AS INTEGER) > 0", "", ":9: rule probe: when: fails on a sample row: Conversion Error"},
+		{"each_file", "r.state = 'VA'", "    amount: CAST(r.state AS INTEGER)\n", ":11: rule probe: amount: fails on a sample row: Conversion Error"},
+		{"each_file", "CAST(r.zip AS INTEGER) > 20000 AND r.effectuation_status = 'effectuated'", "", ""},
+	}
+	for _, tt := range tests {
+		p := writeRule(t, tt.scope, tt.when, tt.extra)
+		_, err := CheckRules(context.Background(), rules.LoadOptions{Paths: []string{p}, NoDefaults: true})
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("when %q: %v", tt.when, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), p+tt.want) {
+			t.Errorf("when %q: error = %v, want %q", tt.when, err, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -30,6 +31,7 @@ var forbiddenFunctions = map[string]bool{"getenv": true, "current_setting": true
 // returned together as file:line errors.
 func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Schema) error {
 	var errs fileerr.List
+	samples := map[Relation]string{}
 	for _, r := range set.Rules {
 		bad := func(key string, err error) {
 			errs.Add(r.Source, r.LineOf(key), fmt.Sprintf("rule %s: %s: %s", r.ID, key, duckMessage(err)))
@@ -49,6 +51,10 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Sc
 			}
 		}
 		if !ok {
+			continue
+		}
+		if key, err := r.trySample(ctx, db, schema, samples, opts); err != nil {
+			bad(key, err)
 			continue
 		}
 		q, err := r.Query(opts, schema, nil)
@@ -174,4 +180,126 @@ func duckMessage(err error) string {
 		msg = msg[:i]
 	}
 	return strings.TrimSpace(msg)
+}
+
+// trySample evaluates the rule's condition, amount and finding on a typical
+// row of each relation it reads, so a rule that cannot run (error(), a cast
+// that fails on ordinary values) fails here, before any data is read,
+// rather than halfway through an audit. It returns the key at fault.
+func (r *Rule) trySample(ctx context.Context, db Queryer, schema Schema, samples map[Relation]string, opts SQLOptions) (string, error) {
+	for _, it := range r.Items(schema, nil) {
+		sample, ok := samples[it.Rel]
+		if !ok {
+			var err error
+			if sample, err = sampleSQL(ctx, db, it.Rel, schema); err != nil {
+				return "when", fmt.Errorf("build a sample row: %w", err)
+			}
+			samples[it.Rel] = sample
+		}
+		for _, key := range []string{"when", "amount"} {
+			if r.expr(key) == "" {
+				continue
+			}
+			bound, err := bindParams(r.expr(key), r.Params)
+			if err == nil {
+				err = run(ctx, db, "SELECT ("+bound+"\n) FROM ("+sample+") AS "+it.Rel.Alias)
+			}
+			if err != nil {
+				return key, fmt.Errorf("fails on a sample row: %s", duckMessage(err))
+			}
+		}
+		_, val, err := it.finding(opts)
+		if err == nil {
+			err = run(ctx, db, "SELECT "+val+" FROM ("+sample+") AS "+it.Rel.Alias)
+		}
+		if err != nil {
+			return "message", fmt.Errorf("fails on a sample row: %s", duckMessage(err))
+		}
+	}
+	return "", nil
+}
+
+// run executes q and reads its rows, so errors in evaluation surface.
+func run(ctx context.Context, db Queryer, q string) error {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+// sampleText holds typical values of the text fields, so that a rule doing
+// ordinary things with them (a zip code cast to a number) runs on a sample.
+var sampleText = map[string]string{
+	"issuer_hios_id": "12345", "exchange_policy_id": "1000000001", "exchange_subscriber_id": "2000000001",
+	"exchange_member_id": "2000000001", "issuer_policy_id": "P1000001", "issuer_member_id": "M1000001",
+	"relationship_code": "18", "first_name": "Ann", "last_name": "Doe", "ssn": "123456789", "state": "VA",
+	"zip": "22030", "rating_area": "R-VA001", "qhp_id": "12345VA001000101", "source_file": "sample.csv",
+	"birth_date": "1980-05-05", "coverage_year": "2026",
+}
+
+var enumFirst = regexp.MustCompile(`^ENUM\('((?:[^']|'')*)'`)
+
+// sampleSQL returns a SELECT of one typical row with rel's columns and
+// types: a pair relation's sides are both the same typical row of the
+// marketplace's rows.
+func sampleSQL(ctx context.Context, db Queryer, rel Relation, schema Schema) (string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+rel.Name+")")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return "", err
+		}
+		if rel.Paired && (name == "m" || name == "i") {
+			parts = append(parts, "s AS "+name)
+			continue
+		}
+		v, ok := sampleText[name]
+		switch {
+		case ok:
+		case name == "duplicate_of" || name == "overlapping_policy_id":
+			parts = append(parts, "CAST(NULL AS "+typ+") AS "+name)
+			continue
+		case typ == "DATE":
+			v = "2026-01-01"
+		case strings.HasPrefix(typ, "DECIMAL"), typ == "DOUBLE":
+			v = "100.00"
+		case typ == "BOOLEAN":
+			v = "true"
+		case strings.HasPrefix(typ, "ENUM("):
+			m := enumFirst.FindStringSubmatch(typ)
+			if m == nil {
+				return "", fmt.Errorf("column %s: type %s", name, typ)
+			}
+			v = strings.ReplaceAll(m[1], "''", "'")
+			if name == "effectuation_status" {
+				v = "effectuated"
+			}
+		case strings.Contains(typ, "INT"):
+			v = "1"
+		default:
+			v = "x"
+		}
+		parts = append(parts, "CAST("+quote(v)+" AS "+typ+") AS "+name)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	q := "SELECT " + strings.Join(parts, ", ")
+	if rel.Paired {
+		side, err := sampleSQL(ctx, db, schema.MarketplaceRows, schema)
+		if err != nil {
+			return "", err
+		}
+		q += " FROM (" + side + ") AS s"
+	}
+	return q, nil
 }
