@@ -33,6 +33,9 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Sc
 	var errs fileerr.List
 	samples := map[Relation]string{}
 	for _, r := range set.Rules {
+		if err := ctx.Err(); err != nil {
+			return err // not one error per rule
+		}
 		bad := func(key string, err error) {
 			errs.Add(r.Source, r.LineOf(key), fmt.Sprintf("rule %s: %s: %s", r.ID, key, duckMessage(err)))
 		}

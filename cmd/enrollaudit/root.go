@@ -50,6 +50,11 @@ type env struct {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return mainContext(ctx, args, stdin, stdout, stderr)
+}
+
+// mainContext is Main under a context that an interrupt cancels.
+func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
 		log: zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: true, PartsExclude: []string{zerolog.TimestampFieldName}}).With().Logger()}
 	root := newRootCmd(e)
@@ -59,6 +64,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
+	if err != nil && ctx.Err() != nil {
+		// Interrupted: whatever failed after that (a rule check, a load)
+		// failed because of it, and is no news to the user.
+		code = exitInterrupted
+	}
 	if err != nil && !errors.Is(err, errFindings) {
 		switch {
 		case code == exitInterrupted:
