@@ -76,7 +76,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			return nil, err
 		}
 		items := batches[rel]
-		stmts, err := batchStatements(opts, rel, items)
+		stmts, err := relations.Statements(opts, items)
 		for _, q := range stmts {
 			if err != nil {
 				break
@@ -92,20 +92,6 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 		return nil, err
 	}
 	return skipped, nil
-}
-
-// batchStatements evaluates the items of one relation: the rows views in
-// one scan, the pair relations in two passes (relations.PairScan).
-func batchStatements(opts rules.SQLOptions, rel rules.Relation, items []rules.Item) ([]string, error) {
-	if !rel.Paired {
-		q, err := rules.BatchQuery(opts, items, relations.RawFindingsTable, "SELECT * FROM "+rel.Name)
-		return []string{q}, err
-	}
-	conds, all, err := rules.Reads(items)
-	if err != nil {
-		return nil, err
-	}
-	return rules.BatchQueries(opts, items, relations.RawFindingsTable, relations.PairScan(rel, conds, all))
 }
 
 // blameRule finds which rule of a failed batch fails on its own, so the

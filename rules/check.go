@@ -60,11 +60,7 @@ func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Sc
 			bad(key, err)
 			continue
 		}
-		q, err := r.Query(opts, schema, nil)
-		if err == nil {
-			err = explain(ctx, db, q)
-		}
-		if err != nil {
+		if err := r.bind(ctx, db, schema, opts); err != nil {
 			bad("message", err)
 		}
 	}
@@ -161,6 +157,33 @@ func numericType(typ string) bool {
 	base, _, _ := strings.Cut(typ, "(")
 	return slices.Contains([]string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
 		"UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL"}, base)
+}
+
+// bind binds the statements that will evaluate the rule, without running
+// them: its query alone, and its batch as the engine runs it.
+func (r *Rule) bind(ctx context.Context, db Queryer, schema Schema, opts SQLOptions) error {
+	q, err := r.Query(opts, schema, nil)
+	if err != nil {
+		return err
+	}
+	if err := explain(ctx, db, q); err != nil {
+		return err
+	}
+	if schema.Statements == nil {
+		return nil
+	}
+	for _, it := range r.Items(schema, nil) {
+		stmts, err := schema.Statements(opts, []Item{it})
+		if err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			if err := explain(ctx, db, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // explain binds q without running it.

@@ -24,6 +24,10 @@ type Relation struct {
 // paired scopes, one per side for the single-file scopes.
 type Schema struct {
 	MemberPairs, PolicyPairs, MarketplaceRows, InsurerRows Relation
+	// Statements are what the engine runs to evaluate items of one
+	// relation; Check binds them for each rule, so a rule compiles exactly
+	// as it will run.
+	Statements func(opts SQLOptions, items []Item) ([]string, error)
 }
 
 // pairColumns are the key columns of the pair relations, usable unqualified in

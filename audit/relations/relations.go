@@ -43,7 +43,7 @@ var (
 
 	// Schema is what rules compile against.
 	Schema = rules.Schema{MemberPairs: MemberPairs, PolicyPairs: PolicyPairs,
-		MarketplaceRows: MarketplaceRows, InsurerRows: InsurerRows}
+		MarketplaceRows: MarketplaceRows, InsurerRows: InsurerRows, Statements: Statements}
 )
 
 // Sides are the two sides of an audit.
@@ -142,7 +142,33 @@ func Create(ctx context.Context, conn *sql.Conn) error {
 	if err := RefreshRows(ctx, conn); err != nil {
 		return err
 	}
-	return Match(ctx, conn)
+	if err := Match(ctx, conn); err != nil {
+		return err
+	}
+	// Empty, so the rules' statements bind when they are compiled.
+	if err := CreateFindings(ctx, conn); err != nil {
+		return err
+	}
+	return exec(ctx, conn, "prepare relations", []string{"CREATE OR REPLACE TEMP TABLE " + HitsTable + " (id BIGINT, item INTEGER)"})
+}
+
+// Statements evaluates items, which all read one relation, into the raw
+// findings table: the rows relations in one scan, the pair relations in
+// two passes (PairScan).
+func Statements(opts rules.SQLOptions, items []rules.Item) ([]string, error) {
+	if len(items) == 0 {
+		return nil, fmt.Errorf("no rules to evaluate")
+	}
+	rel := items[0].Rel
+	if !rel.Paired {
+		q, err := rules.BatchQuery(opts, items, RawFindingsTable, "SELECT * FROM "+rel.Name)
+		return []string{q}, err
+	}
+	conds, all, err := rules.Reads(items)
+	if err != nil {
+		return nil, err
+	}
+	return rules.BatchQueries(opts, items, RawFindingsTable, PairScan(rel, conds, all))
 }
 
 // RefreshRows (re)creates both sides' rows views for the files loaded so
