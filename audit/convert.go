@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -38,7 +38,7 @@ type ConvertResult struct {
 func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	ext := strings.ToLower(filepath.Ext(opts.Output))
 	if ext != ".csv" && ext != ".parquet" {
-		return nil, fmt.Errorf("%w: --to %q must end in .csv or .parquet", ErrUsage, opts.Output)
+		return nil, Usagef("--to %q must end in .csv or .parquet", opts.Output)
 	}
 	src := load.Source{Path: opts.Input, Side: "marketplace", Format: opts.Format}
 	if opts.Mapping != "" {
@@ -86,7 +86,7 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	for _, f := range canonical.Fields {
 		col := f.Name
 		if f.Name == "ssn" && !opts.RevealPII {
-			col = "CASE WHEN ssn IS NULL THEN NULL ELSE '*****' || right(ssn, 4) END"
+			col = canonical.MaskSSNSQL("ssn")
 		}
 		// Text a spreadsheet would run as a formula gets a leading quote in
 		// CSV, as in every CSV this tool writes (reports.InertText).

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
+	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -13,11 +16,29 @@ import (
 // findingStream reads findings back from DuckDB in the report's stable
 // order, one at a time, so writers never hold them all.
 type findingStream struct {
-	db    execer
-	rules *rules.Set
+	db     execer
+	rules  *rules.Set
+	issuer string // only this issuer's findings, when set
 }
 
 const findingOrder = "category_order, rule, issuer_hios_id NULLS FIRST, exchange_policy_id NULLS FIRST, exchange_member_id NULLS FIRST, segment, side NULLS FIRST"
+
+// findingSelect reads a finding's columns (canonical.FindingColumns) after
+// its id: value maps as JSON, amounts in cents.
+var findingSelect = func() string {
+	cols := []string{"id"}
+	for _, c := range canonical.FindingColumns {
+		switch {
+		case strings.HasPrefix(c.Type, "MAP"):
+			cols = append(cols, "CAST(to_json("+c.Name+") AS VARCHAR)")
+		case strings.HasPrefix(c.Type, "DECIMAL"):
+			cols = append(cols, "CAST("+c.Name+" * 100 AS BIGINT)")
+		default:
+			cols = append(cols, c.Name)
+		}
+	}
+	return strings.Join(cols, ", ")
+}()
 
 // findingBatch is how many findings the reader hands over at once.
 const findingBatch = 256
@@ -57,13 +78,19 @@ func (s *findingStream) Each(ctx context.Context, category string, fn func(*repo
 
 // read passes the findings of category ("" for all) to emit in batches.
 func (s *findingStream) read(ctx context.Context, category string, emit func([]*reports.Finding) error) error {
-	q := `SELECT id, rule, category, severity, issuer_hios_id, exchange_policy_id, exchange_member_id, segment, side,
-		CAST(to_json(marketplace) AS VARCHAR), CAST(to_json(insurer) AS VARCHAR), CAST(amount * 100 AS BIGINT), message, m_file, m_line, i_file, i_line
-		FROM ` + findingsTable
+	q := "SELECT " + findingSelect + " FROM " + relations.FindingsTable
 	var args []any
+	var where []string
 	if category != "" {
-		q += " WHERE category = ?"
+		where = append(where, "category = ?")
 		args = append(args, category)
+	}
+	if s.issuer != "" {
+		where = append(where, "issuer_hios_id = ?")
+		args = append(args, s.issuer)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	rows, err := s.db.QueryContext(ctx, q+" ORDER BY "+findingOrder, args...)
 	if err != nil {
@@ -80,8 +107,15 @@ func (s *findingStream) read(ctx context.Context, category string, emit func([]*
 			mLine, iLine, amount sql.NullInt64
 			mVals, iVals         sql.NullString
 		)
-		if err = rows.Scan(&f.ID, &f.Rule, &f.Category, &f.Severity, &issuer, &pol, &mem, &f.Segment, &side,
-			&mVals, &iVals, &amount, &f.Message, &mFile, &mLine, &iFile, &iLine); err != nil {
+		dest := map[string]any{"rule": &f.Rule, "category": &f.Category, "severity": &f.Severity,
+			"issuer_hios_id": &issuer, "exchange_policy_id": &pol, "exchange_member_id": &mem, "segment": &f.Segment, "side": &side,
+			"marketplace": &mVals, "insurer": &iVals, "amount": &amount, "message": &f.Message,
+			"m_file": &mFile, "m_line": &mLine, "i_file": &iFile, "i_line": &iLine}
+		dests := []any{&f.ID}
+		for _, c := range canonical.FindingColumns {
+			dests = append(dests, dest[c.Name])
+		}
+		if err = rows.Scan(dests...); err != nil {
 			return fmt.Errorf("read findings: %w", err)
 		}
 		f.IssuerHIOSID, f.ExchangePolicyID, f.ExchangeMemberID = ptr(issuer), ptr(pol), ptr(mem)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
 // TestFixturesProduceExpectedFindings: the shipped fixture yields exactly
@@ -27,6 +29,9 @@ func TestFixturesProduceExpectedFindings(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(out, "report.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := reportcheck.Validate(raw); err != nil {
+		t.Errorf("report.json does not follow docs/report.schema.json: %v", err)
 	}
 	var rep struct {
 		Findings []struct {

@@ -14,7 +14,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -49,6 +50,9 @@ func reportFindings(t *testing.T, dir string) []reports.Finding {
 	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := reportcheck.Validate(raw); err != nil {
+		t.Errorf("report.json does not follow docs/report.schema.json: %v", err)
 	}
 	var rep struct{ Findings []reports.Finding }
 	if err := json.Unmarshal(raw, &rep); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/audit/relations"
 )
 
 // TestPolicyRowChoice checks the row that speaks for each policy, on the
@@ -36,7 +37,7 @@ func TestPolicyRowChoice(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer d.close()
-			if err := prepareRelations(ctx, d.conn); err != nil {
+			if err := relations.Create(ctx, d.conn); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "m.csv")
@@ -46,10 +47,10 @@ func TestPolicyRowChoice(t *testing.T) {
 			if _, _, err := loadSource(ctx, d.conn, load.Source{Path: path, Side: "marketplace"}, noProgress{}); err != nil {
 				t.Fatal(err)
 			}
-			if err := createRowsViews(ctx, d.conn); err != nil {
+			if err := relations.RefreshRows(ctx, d.conn); err != nil {
 				t.Fatal(err)
 			}
-			if err := buildRelations(ctx, d.conn); err != nil {
+			if err := relations.Match(ctx, d.conn); err != nil {
 				t.Fatal(err)
 			}
 			rows, err := d.conn.QueryContext(ctx, `SELECT exchange_member_id || ':' || strftime(benefit_start, '%Y-%m-%d') FROM marketplace_rows WHERE is_policy_row`)
@@ -79,7 +80,7 @@ func TestCrowdedMemberIDs(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("exchange_policy_id,exchange_member_id,subscriber_indicator,benefit_start,benefit_end,effectuation_status,qhp_id\n")
-	for p := range maxMemberRows + 1 {
+	for p := range relations.MaxMemberRows + 1 {
 		fmt.Fprintf(&b, "P%d,01,Y,2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n", p)
 	}
 	// A real person on two overlapping policies is still found.

@@ -228,3 +228,44 @@ func TestWorkingFilesRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishingIsAllOrNothing: when one report cannot be written (here
+// report.json is a directory), no other report is published either.
+func TestPublishingIsAllOrNothing(t *testing.T) {
+	out := t.TempDir()
+	if err := os.Mkdir(filepath.Join(out, "report.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := fixtureOptions(out)
+	if _, err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Fatalf("error = %v, want report.json refused", err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("output directory holds %d entries, want only the report.json directory", len(entries))
+	}
+}
+
+// TestInputInOutIsRefused: an input in --out named like a report would be
+// overwritten by the run; it is refused before anything is read.
+func TestInputInOutIsRefused(t *testing.T) {
+	out := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("..", "fixtures", "basic", "insurer.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(out, "rejects.csv")
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := fixtureOptions(out)
+	opts.Insurer = []string{in}
+	_, err = Run(context.Background(), opts)
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "is in --out") {
+		t.Fatalf("error = %v, want a usage error naming the input", err)
+	}
+	if after, _ := os.ReadFile(in); string(after) != string(b) {
+		t.Error("the input was changed")
+	}
+}

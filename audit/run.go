@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,9 +22,11 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -77,11 +80,20 @@ type Result struct {
 	FailOnHit   bool   // a finding at or above Options.FailOn
 }
 
-// Sentinel errors the command maps to exit codes.
-var (
-	// ErrUsage: the options themselves are wrong.
-	ErrUsage = errors.New("usage")
-)
+// UsageError: the command line itself is wrong (a missing or bad flag). It
+// is the one usage error: the command adds "run --help for usage" to it.
+// Failures of the machine (a full disk, an unwritable --temp-dir) are not
+// usage errors.
+type UsageError struct {
+	Problems []string
+}
+
+func (e *UsageError) Error() string { return strings.Join(e.Problems, "; ") }
+
+// Usagef returns a UsageError with one problem.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Problems: []string{fmt.Sprintf(format, args...)}}
+}
 
 // RejectsError: more rows were rejected than --max-rejects allows.
 type RejectsError struct {
@@ -120,8 +132,11 @@ func (o *Options) check() error {
 	if o.OutDir == "" {
 		probs = append(probs, "--out is required")
 	}
-	if o.FailOn != "" && reports.SeverityRank(o.FailOn) < 0 {
-		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(reports.Severities, ", ")))
+	if o.FailOn != "" && canonical.SeverityRank(o.FailOn) < 0 {
+		probs = append(probs, fmt.Sprintf("--fail-on %q is not one of %s", o.FailOn, strings.Join(canonical.Severities, ", ")))
+	}
+	if o.Threads < 0 {
+		probs = append(probs, "--threads must be 0 (all cores) or more")
 	}
 	if o.MaxRejects < 0 {
 		probs = append(probs, "--max-rejects must be 0 or more")
@@ -134,121 +149,38 @@ func (o *Options) check() error {
 			probs = append(probs, err.Error())
 		}
 	}
+	probs = append(probs, o.inputsInOut()...)
 	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s", ErrUsage, strings.Join(probs, "; "))
+		return &UsageError{Problems: probs}
 	}
 	return nil
 }
 
-// Run performs one audit and writes its reports into opts.OutDir.
+// Run performs one audit with an Engine and publishes its reports into
+// opts.OutDir: what `enrollaudit run` does. Reports are published all or
+// nothing; with too many rejects, rejects.csv alone.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Progress == nil {
-		opts.Progress = noProgress{}
-	}
-	started := opts.Now()
-
-	// Configuration first: every problem with rules, mappings and input
-	// paths is reported together, before any data is read.
-	var cfgErrs fileerr.List
-	set, err := rules.Load(rules.LoadOptions{Paths: opts.Rules, Disable: opts.DisableRules, NoDefaults: opts.NoDefaultRules})
-	cfgErrs.Collect("", err)
-	sources, err := opts.sources()
-	cfgErrs.Collect("", err)
-
-	d, err := openDB(ctx, opts)
+	e, err := Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer d.close()
-	conn := d.conn
-	sqlOpts := rules.SQLOptions{RevealPII: opts.RevealPII}
-	if err := prepareRelations(ctx, conn); err != nil {
-		return nil, err
-	}
-	if set != nil {
-		cfgErrs.Collect("", rules.Check(ctx, conn, set, sqlOpts))
-	}
-	if err := cfgErrs.Err(); err != nil {
-		return nil, err
-	}
-
-	rep := &reports.Report{
-		SchemaVersion: reports.SchemaVersion,
-		Tool:          reports.Tool{Name: "enrollaudit", Version: opts.Version},
-		Options:       reports.Options{RevealPII: opts.RevealPII, AggregateOnly: opts.AggregateOnly},
-		Rules:         reports.Rules{ContentHash: set.Hash, Disabled: set.Disabled},
-	}
-	for _, r := range set.Rules {
-		rep.Rules.Active = append(rep.Rules.Active, reports.RuleInfo{ID: r.ID, Title: r.Title, Category: r.Category,
-			Severity: r.Severity, Grain: string(r.Grain), Fields: r.Fields, Source: r.Source})
-	}
-
-	var rejected int64
-	for _, src := range sources {
-		in, warnings, err := loadSource(ctx, conn, src, opts.Progress)
-		if err != nil {
-			return nil, err
+	defer e.Close()
+	opts = e.opts
+	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
+	if err := e.Load(ctx); err != nil {
+		var rj *RejectsError
+		if errors.As(err, &rj) {
+			return nil, publishRejects(ctx, opts, e.Report(), rejects, rj)
 		}
-		rep.Inputs = append(rep.Inputs, in)
-		rep.Warnings = append(rep.Warnings, warnings...)
-		rejected += in.RowsRejected
-		if src.Side == "marketplace" {
-			rep.Summary.MarketplaceRows += in.RowsLoaded
-			rep.Summary.MarketplaceRejected += in.RowsRejected
-		} else {
-			rep.Summary.InsurerRows += in.RowsLoaded
-			rep.Summary.InsurerRejected += in.RowsRejected
-		}
-	}
-	// Report writers read through the pool (d.db), one connection each, as
-	// they run concurrently.
-	rejects := reports.RejectsCSV{Source: &rejectStream{db: d.db}, RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
-	if rejected > opts.MaxRejects {
-		return nil, rejectsFailure(ctx, conn, opts, rep, rejects, rejected)
-	}
-
-	// The inputs are in: from here on DuckDB may not touch the file system
-	// or network, and rules cannot change that.
-	if err := lockDown(ctx, conn); err != nil {
 		return nil, err
 	}
-	if err := createRowsViews(ctx, conn); err != nil {
+	if err := e.Match(ctx); err != nil {
 		return nil, err
 	}
-	opts.Progress.Stage("matching", 0)
-	if err := buildRelations(ctx, conn); err != nil {
+	if err := e.Evaluate(ctx); err != nil {
 		return nil, err
 	}
-	crowded, err := crowdedMembers(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	rep.Warnings = append(rep.Warnings, crowded...)
-	opts.Progress.Stage("rules", int64(len(set.Rules)))
-	provided, err := providedFields(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	skipped, err := evaluateRules(ctx, conn, set, sqlOpts, provided, opts.Progress)
-	if err != nil {
-		return nil, err
-	}
-	rep.Rules.Skipped = skipped
-	for _, s := range skipped {
-		rep.Warnings = append(rep.Warnings, "rule "+s.ID+" skipped: "+s.Reason)
-	}
-	if err := summarise(ctx, conn, &rep.Summary); err != nil {
-		return nil, err
-	}
-	rep.Findings = &findingStream{db: d.db, rules: set}
-	rep.GeneratedAt = started.UTC().Truncate(time.Second)
-
+	rep := e.Report()
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
 	if len(formats) == 0 {
@@ -272,16 +204,36 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
-	for i := len(reports.Severities) - 1; i >= 0; i-- {
-		if rep.Summary.BySeverity[reports.Severities[i]] > 0 {
-			res.MaxSeverity = reports.Severities[i]
+	for i := len(canonical.Severities) - 1; i >= 0; i-- {
+		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
+			res.MaxSeverity = canonical.Severities[i]
 			break
 		}
 	}
 	if opts.FailOn != "" && res.MaxSeverity != "" {
-		res.FailOnHit = reports.SeverityRank(res.MaxSeverity) >= reports.SeverityRank(opts.FailOn)
+		res.FailOnHit = canonical.SeverityRank(res.MaxSeverity) >= canonical.SeverityRank(opts.FailOn)
 	}
 	return res, nil
+}
+
+// OutputNames are the files a run may write into --out.
+var OutputNames = []string{reports.RejectsCSV{}.FileName(), reports.JSON{}.FileName(), reports.XLSX{}.FileName(), reports.NDJSON{}.FileName()}
+
+// inputsInOut refuses an input that a report would overwrite: a file in
+// --out named like an output.
+func (o *Options) inputsInOut() []string {
+	var probs []string
+	for _, in := range append(append([]string{o.MarketplaceMapping, o.InsurerMapping}, o.Marketplace...), o.Insurer...) {
+		if in == "" || !slices.Contains(OutputNames, filepath.Base(in)) {
+			continue
+		}
+		inDir, err1 := os.Stat(filepath.Dir(in))
+		outDir, err2 := os.Stat(o.OutDir)
+		if err1 == nil && err2 == nil && os.SameFile(inDir, outDir) {
+			probs = append(probs, fmt.Sprintf("input %s is in --out %s, where the run writes %s: move it or choose another --out", in, o.OutDir, filepath.Base(in)))
+		}
+	}
+	return probs
 }
 
 // sources resolves the input files with their mappings. Every unreadable
@@ -426,10 +378,9 @@ func fileSHA256(path string, counted *atomic.Int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// rejectsFailure writes rejects.csv (and nothing else) and returns the
+// publishRejects writes rejects.csv (and nothing else) and returns the
 // error listing the first rejects.
-func rejectsFailure(ctx context.Context, conn *sql.Conn, opts Options, rep *reports.Report, w reports.RejectsCSV, n int64) error {
-	e := &RejectsError{Rejected: n, Max: opts.MaxRejects}
+func publishRejects(ctx context.Context, opts Options, rep *reports.Report, w reports.RejectsCSV, e *RejectsError) error {
 	_ = w.Source.EachReject(ctx, func(r *reports.Reject) error {
 		if len(e.First) == 10 {
 			return errStop
@@ -485,7 +436,7 @@ const workFile = "work.duckdb"
 func openDB(ctx context.Context, opts Options) (*duck, error) {
 	dir, err := os.MkdirTemp(opts.TempDir, "enrollaudit-")
 	if err != nil {
-		return nil, fmt.Errorf("%w: create working directory: %v", ErrUsage, err)
+		return nil, fmt.Errorf("create working directory: %w", err)
 	}
 	d := &duck{dir: dir}
 	if d.db, err = sql.Open("duckdb", filepath.Join(dir, workFile)); err == nil {
@@ -506,16 +457,19 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 	if limit == "" {
 		limit = DefaultMemoryLimit
 	}
+	if _, err := d.conn.ExecContext(ctx, "SET memory_limit = "+quoteSQL(limit)); err != nil {
+		d.close()
+		return nil, Usagef("--memory-limit %q is not a size such as 2GB or 512MB", limit)
+	}
 	for _, s := range []string{
 		fmt.Sprintf("SET threads = %d", threads),
 		"SET preserve_insertion_order = true",
-		"SET memory_limit = " + quoteSQL(limit),
 		"SET temp_directory = " + quoteSQL(dir),
 		"SET disabled_compression_methods = 'fsst,dict_fsst,dictionary,chimp,patas,alp,alprd,zstd,bitpacking,roaring'",
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
 			d.close()
-			return nil, fmt.Errorf("%w: %s: %v", ErrUsage, s, err)
+			return nil, fmt.Errorf("configure duckdb: %s: %w", s, err)
 		}
 	}
 	return d, nil
@@ -548,25 +502,13 @@ func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
 	}
 	defer d.close()
 	conn := d.conn
-	if err := prepareRelations(ctx, conn); err != nil {
+	if err := relations.Create(ctx, conn); err != nil {
 		return nil, err
 	}
 	if set != nil {
-		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}))
+		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}, relations.Schema))
 	}
 	return set, errs.Err()
-}
-
-// prepareRelations creates the (empty) tables and relations rules read, so
-// rules compile against them before any data is loaded.
-func prepareRelations(ctx context.Context, conn *sql.Conn) error {
-	if err := load.CreateTables(ctx, conn); err != nil {
-		return err
-	}
-	if err := addFlagColumns(ctx, conn); err != nil {
-		return err
-	}
-	return buildRelations(ctx, conn)
 }
 
 // counted advances the progress by one when its writer is done.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -55,15 +56,15 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	s.ByCategory = map[string]int64{}
 	s.BySeverity = map[string]int64{}
 	byCat := map[string]*reports.CategorySummary{}
-	for _, c := range reports.Categories {
+	for _, c := range canonical.Categories {
 		s.ByCategory[c] = 0
 		cs := &reports.CategorySummary{Category: c, BySeverity: map[string]int64{}}
-		for _, sev := range reports.Severities {
+		for _, sev := range canonical.Severities {
 			cs.BySeverity[sev] = 0
 		}
 		byCat[c] = cs
 	}
-	for _, sev := range reports.Severities {
+	for _, sev := range canonical.Severities {
 		s.BySeverity[sev] = 0
 	}
 	err := eachRow(ctx, db, `SELECT category, severity, count(*) FROM findings GROUP BY ALL`, func(r *sql.Rows) error {
@@ -100,7 +101,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range reports.Categories {
+	for _, c := range canonical.Categories {
 		s.Categories = append(s.Categories, *byCat[c])
 	}
 
@@ -119,7 +120,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 				return err
 			}
 			is.MonthlyAmount = reports.Money(cents)
-			for _, c := range reports.Categories {
+			for _, c := range canonical.Categories {
 				is.ByCategory[c] = 0
 			}
 			issuers[is.IssuerHIOSID] = is

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // Import records an earlier report.json (read by ReadReport) as the run of

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // goldenReports are copies of the report.json files the end-to-end cases

@@ -58,7 +58,7 @@ type aggregateView struct {
 	InsurerPolicies     int64             `json:"insurer_policies"`
 	MatchedMembers      *int64            `json:"matched_members"`
 	MatchedPolicies     int64             `json:"matched_policies"`
-	Findings            int64             `json:"findings"`
+	Findings            *int64            `json:"findings"`
 	ByCategory          map[string]*int64 `json:"by_category"`
 	Categories          []aggregateRow    `json:"categories"`
 	Issuers             []aggregateRow    `json:"issuers"`
@@ -87,43 +87,27 @@ func shown[T any](h rowHide, v T) *T {
 }
 
 func aggregateSummary(s Summary) aggregateView {
+	d := Disclose(s, true)
 	v := aggregateView{
 		MarketplaceRows: s.MarketplaceRows, InsurerRows: s.InsurerRows,
 		MarketplaceRejected: s.MarketplaceRejected, InsurerRejected: s.InsurerRejected,
 		MarketplacePolicies: s.MarketplacePolicies, InsurerPolicies: s.InsurerPolicies,
-		MatchedPolicies: s.MatchedPolicies, Findings: s.Findings, ByCategory: map[string]*int64{},
+		MatchedPolicies: s.MatchedPolicies, Findings: shown(d.Total.Findings, s.Findings), ByCategory: map[string]*int64{},
 		SuppressionRule: "counts of 1 to 10 people, and the figures that would reveal them, are null",
 	}
-	v.MatchedMembers = shown(hideRows(true, []int64{s.MatchedMembers})[0], s.MatchedMembers)
-	affected := hideRows(true, []int64{s.PeopleAffected})[0]
-	v.PeopleAffected, v.PoliciesAffected = shown(affected, s.PeopleAffected), shown(affected, s.PoliciesAffected)
-	people := make([]int64, len(s.Categories))
+	v.MatchedMembers = shown(d.MatchedMembers, s.MatchedMembers)
+	v.PeopleAffected, v.PoliciesAffected = shown(d.Total.People, s.PeopleAffected), shown(d.Total.Policies, s.PoliciesAffected)
 	for i, c := range s.Categories {
-		people[i] = c.People
-	}
-	hide := hideRows(true, people)
-	hidden := map[string]bool{}
-	for i, c := range s.Categories {
-		h := hide[i]
-		hidden[c.Category] = h != rowShown
+		h := d.Categories[i]
 		v.ByCategory[c.Category] = shown(h, c.Findings)
 		v.Categories = append(v.Categories, aggregateRow{Category: c.Category, Findings: shown(h, c.Findings),
 			People: shown(h, c.People), Policies: shown(h, c.Policies), MonthlyAmount: shown(h, c.MonthlyAmount), Suppressed: h != rowShown})
 	}
-	if !hidden["wrong_subsidy"] {
-		v.MonthlySubsidy = &s.MonthlySubsidyDifference
-	}
-	if !hidden["wrong_premium"] {
-		v.MonthlyPremium = &s.MonthlyPremiumDifference
-	}
-	people = people[:0]
-	for _, is := range s.Issuers {
-		people = append(people, is.People)
-	}
-	hide = hideRows(true, people)
+	v.MonthlySubsidy = shown(d.Subsidy, s.MonthlySubsidyDifference)
+	v.MonthlyPremium = shown(d.Premium, s.MonthlyPremiumDifference)
 	for i, is := range s.Issuers {
-		h := hide[i]
-		v.Issuers = append(v.Issuers, aggregateRow{IssuerHIOSID: is.IssuerHIOSID, Findings: shown(h, is.Findings),
+		h := d.Issuers[i]
+		v.Issuers = append(v.Issuers, aggregateRow{IssuerHIOSID: is.IssuerHIOSID, Findings: shown(d.IssuerFindings[i], is.Findings),
 			People: shown(h, is.People), Policies: shown(h, is.Policies), MonthlyAmount: shown(h, is.MonthlyAmount), Suppressed: h != rowShown})
 	}
 	return v

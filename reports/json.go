@@ -8,7 +8,7 @@ import (
 	"io"
 )
 
-// JSON writes report.json (CONTRACT.md section 5). Findings are streamed
+// JSON writes report.json (docs/report.schema.json). Findings are streamed
 // into the document one by one; with Report.FindingsFile set they are left
 // to that file instead (see NDJSON).
 type JSON struct{}

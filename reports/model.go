@@ -11,23 +11,8 @@ import (
 	"time"
 )
 
-// SchemaVersion of report.json (CONTRACT.md section 5).
+// SchemaVersion of report.json (docs/report.schema.json).
 const SchemaVersion = 1
-
-// Categories in contract order (CONTRACT.md section 4). Reports list them in
-// this order, zeros included, so readers can rely on every key being present.
-var Categories = []string{
-	"missing_enrollment",
-	"unknown_enrollment",
-	"wrong_plan",
-	"wrong_subsidy",
-	"wrong_premium",
-	"wrong_coverage_dates",
-	"wrong_status",
-	"wrong_demographics",
-	"duplicate_enrollment",
-	"invalid_record",
-}
 
 // CategoryTitles are the human names used for sheet titles and tables.
 var CategoryTitles = map[string]string{
@@ -41,19 +26,6 @@ var CategoryTitles = map[string]string{
 	"wrong_demographics":   "Wrong demographics",
 	"duplicate_enrollment": "Duplicate enrollment",
 	"invalid_record":       "Invalid record",
-}
-
-// Severities from least to most severe.
-var Severities = []string{"info", "low", "medium", "high", "critical"}
-
-// SeverityRank returns the position of s in Severities, or -1.
-func SeverityRank(s string) int {
-	for i, v := range Severities {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // SmallCellThreshold: in aggregate-only reports, counts of people from 1 to

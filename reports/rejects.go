@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Reject is an input row (or one bad field of it) that was not loaded.
@@ -82,10 +84,7 @@ func MaskValue(field, v string, reveal bool) string {
 	if reveal || !ssnFields[field] {
 		return v
 	}
-	if len(v) <= 4 {
-		return "****"
-	}
-	return "*****" + v[len(v)-4:]
+	return canonical.MaskSSN(v)
 }
 
 // InertText makes a value that a spreadsheet would take for a formula

@@ -77,6 +77,15 @@ func Publish(ctx context.Context, dir string, r *Report, writers ...Writer) ([]s
 		cleanup()
 		return nil, err
 	}
+	// All or nothing: a target that cannot be replaced (a directory, say)
+	// fails the publication before any file is renamed into place.
+	for _, w := range writers {
+		final := filepath.Join(dir, w.FileName())
+		if st, err := os.Lstat(final); err == nil && !st.Mode().IsRegular() {
+			cleanup()
+			return nil, fmt.Errorf("write %s: %s exists and is not a regular file", w.FileName(), final)
+		}
+	}
 	var done []string
 	for i, w := range writers {
 		final := filepath.Join(dir, w.FileName())

@@ -14,7 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // XLSX writes report.xlsx.
@@ -268,7 +268,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Matching")
 	b.header("Measure", "Count")
-	affected := hideRows(agg, []int64{s.PeopleAffected})[0]
+	d := Disclose(s, agg)
 	for _, m := range []struct {
 		label string
 		cell  any
@@ -279,34 +279,31 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		{"Insurer rows rejected", b.count(rowShown, s.InsurerRejected, st.count)},
 		{"Marketplace policies", b.count(rowShown, s.MarketplacePolicies, st.count)},
 		{"Insurer policies", b.count(rowShown, s.InsurerPolicies, st.count)},
-		{"Matched members", b.people(hideRows(agg, []int64{s.MatchedMembers})[0], s.MatchedMembers, st.count)},
+		{"Matched members", b.people(d.MatchedMembers, s.MatchedMembers, st.count)},
 		{"Matched policies", b.count(rowShown, s.MatchedPolicies, st.count)},
-		{"People affected", b.people(affected, s.PeopleAffected, st.count)},
-		{"Policies affected", b.count(affected, s.PoliciesAffected, st.count)},
+		{"People affected", b.people(d.Total.People, s.PeopleAffected, st.count)},
+		{"Policies affected", b.count(d.Total.Policies, s.PoliciesAffected, st.count)},
 	} {
 		b.line(true, m.label, m.cell)
 	}
 
 	b.section("Findings by category")
 	header := []string{"Category"}
-	for _, sev := range Severities {
+	for _, sev := range canonical.Severities {
 		header = append(header, xlsxSeverityTitle(sev))
 	}
 	b.header(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
 	byCat := make(map[string]CategorySummary, len(s.Categories))
-	for _, cs := range s.Categories {
+	catHide := make([]rowHide, len(canonical.Categories))
+	for i, cs := range s.Categories {
 		byCat[cs.Category] = cs
+		catHide[slices.Index(canonical.Categories, cs.Category)] = d.Categories[i]
 	}
-	people := make([]int64, len(Categories))
-	for i, c := range Categories {
-		people[i] = byCat[c].People
-	}
-	catHide := hideRows(agg, people)
 	total := CategorySummary{BySeverity: map[string]int64{}}
-	for i, c := range Categories {
+	for i, c := range canonical.Categories {
 		cs, h := byCat[c], catHide[i]
 		row := []any{CategoryTitles[c]}
-		for _, sev := range Severities {
+		for _, sev := range canonical.Severities {
 			row = append(row, b.count(h, cs.BySeverity[sev], st.count))
 			total.BySeverity[sev] += cs.BySeverity[sev]
 		}
@@ -320,40 +317,34 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	// The total row sums the rows above, so the table adds up, except for
 	// people and policies, which are distinct counts.
 	row := []any{excelize.Cell{StyleID: st.totalLabel, Value: "Total"}}
-	for _, sev := range Severities {
-		row = append(row, b.count(affected, total.BySeverity[sev], st.totalCount))
+	for _, sev := range canonical.Severities {
+		row = append(row, b.count(d.Total.BySeverity[sev], total.BySeverity[sev], st.totalCount))
 	}
-	b.line(true, append(row, b.count(affected, total.Findings, st.totalCount), b.people(affected, s.PeopleAffected, st.totalCount),
-		b.count(affected, s.PoliciesAffected, st.totalCount), b.money(affected, total.MonthlyAmount, st.totalMoney),
-		b.money(affected, total.MonthlyAmountNet, st.totalMoney))...)
+	b.line(true, append(row, b.count(d.Total.Findings, total.Findings, st.totalCount), b.people(d.Total.People, s.PeopleAffected, st.totalCount),
+		b.count(d.Total.Policies, s.PoliciesAffected, st.totalCount), b.money(d.Total.Amount, total.MonthlyAmount, st.totalMoney),
+		b.money(d.Total.AmountNet, total.MonthlyAmountNet, st.totalMoney))...)
 	b.line(false, "People and policies are counted once in the total even when they appear in several categories. Net $ is marketplace minus insurer.")
 
 	b.section("Findings by issuer")
 	header = []string{"Issuer HIOS ID", "Findings", "People", "Policies"}
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		header = append(header, CategoryTitles[c])
 	}
 	b.header(append(header, "Monthly $")...)
-	people = make([]int64, len(s.Issuers))
-	for i, is := range s.Issuers {
-		people[i] = is.People
-	}
-	for i, h := range hideRows(agg, people) {
+	for i, h := range d.Issuers {
 		is := s.Issuers[i]
-		row := []any{xlsxText(is.IssuerHIOSID), b.count(h, is.Findings, st.count), b.people(h, is.People, st.count),
+		row := []any{xlsxText(is.IssuerHIOSID), b.count(d.IssuerFindings[i], is.Findings, st.count), b.people(h, is.People, st.count),
 			b.count(h, is.Policies, st.count)}
-		for j, c := range Categories {
-			// A category hidden above stays hidden here: its column would
-			// add up to the hidden count.
-			row = append(row, b.count(max(h, catHide[j]), is.ByCategory[c], st.count))
+		for j, c := range canonical.Categories {
+			row = append(row, b.count(d.IssuerCategory[i][j], is.ByCategory[c], st.count))
 		}
 		b.line(true, append(row, b.money(h, is.MonthlyAmount, st.money))...)
 	}
 
 	b.section("Monthly dollar impact")
 	b.header("Measure", "Monthly $")
-	b.line(true, "Subsidy differences (APTC, CSR)", b.money(catHide[slices.Index(Categories, "wrong_subsidy")], s.MonthlySubsidyDifference, st.money))
-	b.line(true, "Premium differences", b.money(catHide[slices.Index(Categories, "wrong_premium")], s.MonthlyPremiumDifference, st.money))
+	b.line(true, "Subsidy differences (APTC, CSR)", b.money(d.Subsidy, s.MonthlySubsidyDifference, st.money))
+	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
 
 	// What limits the audit (a rule that could not run, a file read as
@@ -531,7 +522,7 @@ func xlsxSheetName(title string, part int) string {
 
 func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r *Report) error {
 	fields := r.CategoryFields()
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		if r.Summary.ByCategory[c] == 0 {
 			continue
 		}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // xlsxSliceSource is a FindingSource over findings held in memory.
@@ -86,7 +88,7 @@ func xlsxTestReport(findings []*Finding) *Report {
 		cs.Policies++
 		cs.BySeverity[f.Severity]++
 	}
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		if cs := byCat[c]; cs != nil {
 			s.Categories = append(s.Categories, *cs)
 		}
@@ -439,7 +441,7 @@ func TestXLSXSummary(t *testing.T) {
 		}
 	}
 	var wantTitles []string
-	for _, c := range Categories {
+	for _, c := range canonical.Categories {
 		wantTitles = append(wantTitles, CategoryTitles[c])
 	}
 	if !slices.Equal(titles, wantTitles) {

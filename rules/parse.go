@@ -17,8 +17,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
-	"github.com/enrollaudit/enrollaudit/audit/strictyaml"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/strictyaml"
 )
 
 //go:embed default/*.yaml
@@ -113,8 +114,8 @@ func parseFile(file string, data []byte) (*parsed, error) {
 		if overNodes != nil && i < len(overNodes.Content) {
 			line = overNodes.Content[i].Line
 		}
-		if o.Severity != "" && !slices.Contains(Severities, o.Severity) {
-			errs.Add(file, line, fmt.Sprintf("override %s: severity %q is not one of %s", o.ID, o.Severity, strings.Join(Severities, ", ")))
+		if o.Severity != "" && !slices.Contains(canonical.Severities, o.Severity) {
+			errs.Add(file, line, fmt.Sprintf("override %s: severity %q is not one of %s", o.ID, o.Severity, strings.Join(canonical.Severities, ", ")))
 		}
 		out.overrides = append(out.overrides, override{overrideYAML: o, file: file, line: line})
 	}
@@ -147,11 +148,11 @@ func validateRule(r *Rule) fileerr.List {
 	if strings.TrimSpace(r.Title) == "" {
 		bad("title", "title is required")
 	}
-	if !slices.Contains(Categories, r.Category) {
-		bad("category", fmt.Sprintf("category %q is not one of %s", r.Category, strings.Join(Categories, ", ")))
+	if !slices.Contains(canonical.Categories, r.Category) {
+		bad("category", fmt.Sprintf("category %q is not one of %s", r.Category, strings.Join(canonical.Categories, ", ")))
 	}
-	if !slices.Contains(Severities, r.Severity) {
-		bad("severity", fmt.Sprintf("severity %q is not one of %s", r.Severity, strings.Join(Severities, ", ")))
+	if !slices.Contains(canonical.Severities, r.Severity) {
+		bad("severity", fmt.Sprintf("severity %q is not one of %s", r.Severity, strings.Join(canonical.Severities, ", ")))
 	}
 	if r.Grain != GrainMember && r.Grain != GrainPolicy {
 		bad("grain", fmt.Sprintf("grain %q is not member or policy", r.Grain))
@@ -186,6 +187,17 @@ func validateRule(r *Rule) fileerr.List {
 			if _, ok := r.Params[p]; !ok {
 				bad(key, fmt.Sprintf("$%s is not a parameter of this rule", p))
 			}
+		}
+	}
+	// Fields are shown in every report: only canonical fields, so masking
+	// applies to them whatever the rule says.
+	for _, f := range r.Fields {
+		if _, ok := canonical.Lookup(f); !ok {
+			msg := fmt.Sprintf("fields: %q is not a canonical field", f)
+			if _, ok := canonical.Lookup(strings.ToLower(strings.Trim(f, "\"' "))); ok {
+				msg += fmt.Sprintf(" (write %s)", strings.ToLower(strings.Trim(f, "\"' ")))
+			}
+			bad("fields", msg)
 		}
 	}
 	for _, ref := range templateRefs(r.Message) {
@@ -312,12 +324,6 @@ func Load(opts LoadOptions) (*Set, error) {
 		disable(id, "--disable-rule", 0)
 	}
 	set.Rules = slices.DeleteFunc(set.Rules, func(r *Rule) bool { return disabled[r.ID] })
-	for _, r := range set.Rules {
-		if len(r.Fields) == 0 {
-			r.Fields = referencedFields(r.When)
-		}
-	}
-	set.Hash = hashRules(set)
 	return set, errs.Err()
 }
 

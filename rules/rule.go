@@ -54,15 +54,6 @@ func (s Scope) Sides() []string {
 	return nil
 }
 
-// Categories and severities of CONTRACT.md section 4; kept here rather than
-// imported so the rule format stands on its own.
-var (
-	Categories = []string{"missing_enrollment", "unknown_enrollment", "wrong_plan", "wrong_subsidy",
-		"wrong_premium", "wrong_coverage_dates", "wrong_status", "wrong_demographics",
-		"duplicate_enrollment", "invalid_record"}
-	Severities = []string{"info", "low", "medium", "high", "critical"}
-)
-
 // Rule is one compiled-ready rule.
 type Rule struct {
 	ID          string
@@ -81,6 +72,8 @@ type Rule struct {
 	Source string // file the rule came from; "default/<file>" for the embedded pack
 	Line   int    // line of the rule in Source
 	lines  map[string]int
+
+	compiled *compiled // what the expressions read, once Check has parsed them
 }
 
 // LineOf returns the line of the rule's key (when, amount, ...) in its file.
@@ -97,7 +90,7 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 type Set struct {
 	Rules    []*Rule
 	Disabled []string // ids turned off, in the order given
-	Hash     string   // SHA-256 of the effective rules, recorded in reports
+	Hash     string   // SHA-256 of the effective rules, recorded in reports; set by Check
 }
 
 // ByID returns the active rule with that id.

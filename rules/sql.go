@@ -8,16 +8,27 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
-// Relations the engine creates and rules are evaluated over.
-const (
-	MemberPairs     = "member_pairs"     // one row per member coverage segment, either side or both
-	PolicyPairs     = "policy_pairs"     // one row per policy, each side's subscriber row
-	MarketplaceRows = "marketplace_rows" // the marketplace file's canonical rows
-	InsurerRows     = "insurer_rows"     // the insurer file's canonical rows
-)
+// Relation is a relation rules are evaluated over, as the engine names it:
+// its name, the alias rule expressions use for it (p for pairs, whose
+// sides are m and i; r for one file's rows), the column that identifies a
+// row, and whether it pairs the two sides.
+type Relation struct {
+	Name, Alias, ID string
+	Paired          bool
+}
+
+// Schema is the relations the engine gives rules: one per grain for the
+// paired scopes, one per side for the single-file scopes.
+type Schema struct {
+	MemberPairs, PolicyPairs, MarketplaceRows, InsurerRows Relation
+	// Statements are what the engine runs to evaluate items of one
+	// relation; Check binds them for each rule, so a rule compiles exactly
+	// as it will run.
+	Statements func(opts SQLOptions, items []Item) ([]string, error)
+}
 
 // pairColumns are the key columns of the pair relations, usable unqualified in
 // expressions and as {name} in messages.
@@ -35,31 +46,39 @@ type SQLOptions struct {
 // compiled with it. For single-file rules, sides limits the files read
 // (nil: all the scope's). The engine evaluates many rules at once with
 // BatchQuery.
-func (r *Rule) Query(opts SQLOptions, sides []string) (string, error) {
+func (r *Rule) Query(opts SQLOptions, schema Schema, sides []string) (string, error) {
 	var parts []string
-	for _, it := range r.items(sides) {
+	for _, it := range r.Items(schema, sides) {
 		cond, val, err := it.finding(opts)
 		if err != nil {
 			return "", err
 		}
-		rel, alias, _ := it.from()
-		parts = append(parts, fmt.Sprintf("SELECT unnest(%s) FROM %s AS %s WHERE %s", val, rel, alias, cond))
+		parts = append(parts, fmt.Sprintf("SELECT unnest(%s) FROM %s AS %s WHERE %s", val, it.Rel.Name, it.Rel.Alias, cond))
 	}
 	return strings.Join(parts, " UNION ALL "), nil
 }
 
-// items applies the rule to its relation: once for a paired rule, once per
-// side (of sides, or of its scope when nil) for a single-file rule.
-func (r *Rule) items(sides []string) []Item {
+// Items applies the rule to the relations of schema it reads: once for a
+// paired rule, once per side (of sides, or of its scope when nil) for a
+// single-file rule.
+func (r *Rule) Items(schema Schema, sides []string) []Item {
 	if r.AppliesTo.Paired() {
-		return []Item{{Rule: r}}
+		rel := schema.MemberPairs
+		if r.Grain == GrainPolicy {
+			rel = schema.PolicyPairs
+		}
+		return []Item{{Rule: r, Rel: rel}}
 	}
 	if sides == nil {
 		sides = r.AppliesTo.Sides()
 	}
 	items := make([]Item, len(sides))
 	for i, side := range sides {
-		items[i] = Item{Rule: r, Side: side}
+		rel := schema.MarketplaceRows
+		if side == "insurer" {
+			rel = schema.InsurerRows
+		}
+		items[i] = Item{Rule: r, Side: side, Rel: rel}
 	}
 	return items
 }
@@ -69,26 +88,7 @@ func (r *Rule) items(sides []string) []Item {
 type Item struct {
 	Rule *Rule
 	Side string
-}
-
-// Relation returns the relation the item reads.
-func (it Item) Relation() string {
-	rel, _, _ := it.from()
-	return rel
-}
-
-// from returns the item's relation, its alias in rule expressions, and the
-// column that identifies a row of it.
-func (it Item) from() (rel, alias, id string) {
-	switch {
-	case it.Rule.AppliesTo.Paired() && it.Rule.Grain == GrainPolicy:
-		return PolicyPairs, "p", "pair_id"
-	case it.Rule.AppliesTo.Paired():
-		return MemberPairs, "p", "pair_id"
-	case it.Side == "insurer":
-		return InsurerRows, "r", "row_id"
-	}
-	return MarketplaceRows, "r", "row_id"
+	Rel  Relation
 }
 
 // BatchQuery returns the statement that evaluates every item (all reading
@@ -110,23 +110,20 @@ func BatchQuery(opts SQLOptions, items []Item, table, scan string) (string, erro
 		table, strings.Join(picks, ", "), scan, b.alias, strings.Join(b.conds, " OR ")), nil
 }
 
-// HitsTable holds the rows a batch of rules reports, between the two
-// statements of BatchQueries.
-const HitsTable = "rule_hits"
-
 // Scan says where a two-pass batch reads: All is the SELECT of every row of
 // the batch's relation (it may carry only the fields the conditions read);
-// Hits is the SELECT of the rows recorded in HitsTable, each with its item
+// HitsTable is where the first pass records (row id, item number) of each
+// hit; Hits is the SELECT of the rows recorded there, each with its item
 // number as column "item" and the fields the findings read. Both keep the
 // relation's column names and its id column.
 type Scan struct {
-	All, Hits string
+	All, Hits, HitsTable string
 }
 
 // BatchQueries returns the statements that evaluate every item (all reading
 // the same relation) and insert their findings into table: the first scans
 // All once, evaluating only the conditions, and keeps (row, rule) for each
-// hit in HitsTable; the second builds finding structs for the Hits rows
+// hit in scan.HitsTable; the second builds finding structs for the Hits rows
 // alone. Discrepancies are few, so the costly part runs on a small fraction.
 func BatchQueries(opts SQLOptions, items []Item, table string, scan Scan) ([]string, error) {
 	b, err := batch(opts, items)
@@ -141,7 +138,7 @@ func BatchQueries(opts SQLOptions, items []Item, table string, scan Scan) ([]str
 	}
 	return []string{
 		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM (%s) AS %s WHERE %s",
-			HitsTable, b.alias, b.id, strings.Join(marks, ", "), scan.All, b.alias, strings.Join(b.conds, " OR ")),
+			scan.HitsTable, b.alias, b.id, strings.Join(marks, ", "), scan.All, b.alias, strings.Join(b.conds, " OR ")),
 		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE %s.item %s END) FROM (%s) AS %s",
 			table, b.alias, strings.Join(builds, " "), scan.Hits, b.alias),
 	}, nil
@@ -158,11 +155,11 @@ func batch(opts SQLOptions, items []Item) (batchSQL, error) {
 	if len(items) == 0 {
 		return batchSQL{}, fmt.Errorf("no rules to evaluate")
 	}
-	rel, alias, id := items[0].from()
-	b := batchSQL{alias: alias, id: id, conds: make([]string, len(items)), values: make([]string, len(items))}
+	rel := items[0].Rel
+	b := batchSQL{alias: rel.Alias, id: rel.ID, conds: make([]string, len(items)), values: make([]string, len(items))}
 	for n, it := range items {
-		if it.Relation() != rel {
-			return b, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Relation(), rel)
+		if it.Rel != rel {
+			return b, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Rel.Name, rel.Name)
 		}
 		cond, val, err := it.finding(opts)
 		if err != nil {
@@ -173,42 +170,40 @@ func batch(opts SQLOptions, items []Item) (batchSQL, error) {
 	return b, nil
 }
 
-// Uses lists the columns read through each row alias (m, i or r); Whole
-// marks an alias used other than as alias.column (the whole row).
-type Uses struct {
-	Cols  map[string][]string
-	Whole map[string]bool
-}
-
 // Reads returns what the items' conditions read, and what their findings
-// read in all (conditions, amounts, messages, side-by-side fields).
-func Reads(opts SQLOptions, items []Item) (conds, all Uses, err error) {
-	conds = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
-	all = Uses{Cols: map[string][]string{}, Whole: map[string]bool{}}
+// read in all (conditions, amounts, messages, side-by-side fields, file and
+// line), as DuckDB's parser found when Check compiled the rules.
+func Reads(items []Item) (conds, all Uses, err error) {
+	conds, all = newUses(), newUses()
 	for _, it := range items {
-		cond, val, err := it.finding(opts)
-		if err != nil {
-			return conds, all, err
+		r := it.Rule
+		if r.compiled == nil {
+			return conds, all, fmt.Errorf("rule %s was not compiled", r.ID)
 		}
-		conds.add(cond)
-		all.add(cond + " " + val)
+		conds.merge(r.compiled.when)
+		all.merge(r.compiled.when)
+		all.merge(r.compiled.amount)
+		aliases := []string{"r"}
+		if r.AppliesTo.Paired() {
+			aliases = []string{"m", "i"}
+		}
+		for _, a := range aliases {
+			if (a == "m" && r.AppliesTo != ScopeInsurerOnly) || (a == "i" && r.AppliesTo != ScopeMarketplaceOnly) || a == "r" {
+				for _, f := range r.Fields {
+					all.addCol(a, f)
+				}
+			}
+			all.addCol(a, "source_file")
+			all.addCol(a, "source_line")
+		}
+		for _, ref := range templateRefs(r.Message) {
+			if alias, col, ok := strings.Cut(ref, "."); ok {
+				all.addCol(alias, col)
+			}
+		}
 	}
 	return conds, all, nil
 }
-
-func (u Uses) add(sql string) {
-	for _, m := range aliasUseRE.FindAllStringSubmatch(stripStrings(sql), -1) {
-		switch {
-		case m[2] == "":
-			u.Whole[m[1]] = true
-		case !slices.Contains(u.Cols[m[1]], m[2]):
-			u.Cols[m[1]] = append(u.Cols[m[1]], m[2])
-		}
-	}
-}
-
-// aliasUseRE finds uses of a row alias: alias.column, or the alias alone.
-var aliasUseRE = regexp.MustCompile(`\b([mir])\b(?:\s*\.\s*([a-z_][a-z0-9_]*))?`)
 
 // finding returns the condition under which the item reports a row, and
 // the STRUCT of the finding it reports.
@@ -255,20 +250,24 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 	if r.Grain == GrainPolicy {
 		f.member, f.segment = "NULL", "0"
 	}
-	value = fmt.Sprintf("{'rule': %s, 'category': %s, 'severity': %s, "+
-		"'issuer_hios_id': CAST(%s AS VARCHAR), 'exchange_policy_id': CAST(%s AS VARCHAR), 'exchange_member_id': CAST(%s AS VARCHAR), "+
-		"'segment': CAST(%s AS BIGINT), 'side': CAST(%s AS VARCHAR), "+
-		"'marketplace': CAST(%s AS MAP(VARCHAR, VARCHAR)), 'insurer': CAST(%s AS MAP(VARCHAR, VARCHAR)), "+
-		"'amount': CAST((%s) AS DECIMAL(18,2)), 'message': CAST(%s AS VARCHAR), "+
-		"'m_file': CAST(%s AS VARCHAR), 'm_line': CAST(%s AS BIGINT), 'i_file': CAST(%s AS VARCHAR), 'i_line': CAST(%s AS BIGINT)}",
-		sqlString(r.ID), sqlString(r.Category), sqlString(r.Severity), f.issuer, f.policy, f.member, f.segment, f.side,
-		f.mk, f.ins, amount, msg, f.mFile, f.mLine, f.iFile, f.iLine)
+	exprs := map[string]string{"rule": quote(r.ID), "category": quote(r.Category), "severity": quote(r.Severity),
+		"issuer_hios_id": f.issuer, "exchange_policy_id": f.policy, "exchange_member_id": f.member,
+		"segment": f.segment, "side": f.side, "marketplace": f.mk, "insurer": f.ins, "amount": amount, "message": msg,
+		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine}
+	// Every value is cast to its column's type: a bare literal would be
+	// typed STRING_LITERAL and could not share a list with other rules'
+	// structs.
+	parts := make([]string, len(canonical.FindingColumns))
+	for i, c := range canonical.FindingColumns {
+		e, ok := exprs[c.Name]
+		if !ok {
+			return "", "", fmt.Errorf("finding column %s has no value", c.Name)
+		}
+		parts[i] = fmt.Sprintf("'%s': CAST((%s) AS %s)", c.Name, e, c.Type)
+	}
+	value = "{" + strings.Join(parts, ", ") + "}"
 	return cond + " AND (" + when + ")", value, nil
 }
-
-// sqlString is a VARCHAR literal (a bare literal would be typed STRING_LITERAL
-// and could not share a list with other rules' structs).
-func sqlString(s string) string { return "CAST(" + quote(s) + " AS VARCHAR)" }
 
 // valuesSQL builds the MAP of compared field values shown for one side.
 func valuesSQL(alias string, fields []string, opts SQLOptions) string {
@@ -286,7 +285,7 @@ func valuesSQL(alias string, fields []string, opts SQLOptions) string {
 // two decimals, SSNs masked to the last four digits unless revealed.
 func renderSQL(ref, field string, opts SQLOptions) string {
 	if field == "ssn" && !opts.RevealPII {
-		return "CASE WHEN " + ref + " IS NULL THEN NULL ELSE '*****' || right(" + ref + ", 4) END"
+		return canonical.MaskSSNSQL(ref)
 	}
 	if f, ok := canonical.Lookup(field); ok && f.Kind == canonical.Date {
 		return "strftime(" + ref + ", '%Y-%m-%d')"
@@ -341,28 +340,20 @@ func (r *Rule) messageSQL(opts SQLOptions) (string, error) {
 	return "concat(" + strings.Join(parts, ", ") + ")", nil
 }
 
-var fieldRefRE = regexp.MustCompile(`\b([mir])\.([a-z_][a-z0-9_]*)`)
-
 // Needs lists the canonical fields the rule's condition reads, per alias
 // (m, i or r): a side that never provides one of them cannot be judged by a
 // comparison. (The amount is presentation: without its fields it is empty.)
+// It is known once Check has compiled the rule.
 func (r *Rule) Needs() map[string][]string {
 	out := map[string][]string{}
-	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(r.When), -1) {
-		if _, ok := canonical.Lookup(m[2]); ok && !slices.Contains(out[m[1]], m[2]) {
-			out[m[1]] = append(out[m[1]], m[2])
-		}
+	if r.compiled == nil {
+		return out
 	}
-	return out
-}
-
-// referencedFields lists the canonical fields an expression reads, in order:
-// the default side-by-side columns of a rule.
-func referencedFields(expr string) []string {
-	var out []string
-	for _, m := range fieldRefRE.FindAllStringSubmatch(stripStrings(expr), -1) {
-		if _, ok := canonical.Lookup(m[2]); ok && !slices.Contains(out, m[2]) {
-			out = append(out, m[2])
+	for alias, cols := range r.compiled.when.Cols {
+		for _, c := range cols {
+			if _, ok := canonical.Lookup(c); ok {
+				out[alias] = append(out[alias], c)
+			}
 		}
 	}
 	return out

@@ -6,7 +6,7 @@ import (
 
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // parquetReader and jsonReader let DuckDB read the file; values of any type

@@ -14,9 +14,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // ErrUnknownFormat is returned for a file whose format cannot be told from

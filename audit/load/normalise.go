@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Relation is a reader's view of its file for the normaliser: a FROM-able

@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
 	"github.com/enrollaudit/enrollaudit/audit/rcni"
 	"github.com/enrollaudit/enrollaudit/audit/x12"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // parsedReader adapts a Go parser that emits canonical records (X12 834,

@@ -7,8 +7,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // xlsxReader streams a worksheet row by row through excelize. Cells are read

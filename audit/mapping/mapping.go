@@ -1,4 +1,4 @@
-// Package mapping reads mapping files (CONTRACT.md section 3): how one source
+// Package mapping reads mapping files (docs/mapping.md): how one source
 // file's headers, date format and values translate to canonical fields.
 package mapping
 
@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
-	"github.com/enrollaudit/enrollaudit/audit/strictyaml"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/strictyaml"
 )
 
 // Version is the mapping-file version this build reads.
@@ -97,7 +97,7 @@ func Parse(path string, data []byte) (*Mapping, error) {
 	headers := map[string]string{}
 	for _, field := range sortedKeys(m.Columns) {
 		if _, ok := canonical.Lookup(field); !ok {
-			errs.Add(path, m.lines["columns."+field], fmt.Sprintf("columns: %q is not a canonical field (see CONTRACT.md section 2)", field))
+			errs.Add(path, m.lines["columns."+field], fmt.Sprintf("columns: %q is not a canonical field (see docs/mapping.md)", field))
 		}
 		h := m.Columns[field]
 		if strings.TrimSpace(h) == "" {

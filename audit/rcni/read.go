@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // maxLine bounds one line, so that a file without newlines is refused line

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical/canonicaltest"
 )
 
 const sample = "../../../shared/samples/rcni/RCNI_33653.txt"

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/audit/synth"
-	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 var files = []string{synth.MarketplaceFile, synth.InsurerFile, synth.InsurerMappingFile, synth.TruthFile}
@@ -121,7 +121,7 @@ func TestCounts(t *testing.T) {
 		seen[p.Category]++
 	}
 	// Only messy plants (TestMessyPlants) give wrong_identifiers findings.
-	want := slices.DeleteFunc(slices.Clone(reports.Categories), func(c string) bool { return c == "wrong_identifiers" })
+	want := slices.DeleteFunc(slices.Clone(canonical.Categories), func(c string) bool { return c == "wrong_identifiers" })
 	for _, c := range want {
 		if seen[c] == 0 {
 			t.Errorf("no %s planted", c)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit"
 	"github.com/enrollaudit/enrollaudit/audit/synth"
-	"github.com/enrollaudit/enrollaudit/reports"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // TestTruthMatchesAudit is the generator's contract: auditing the generated
@@ -52,7 +52,7 @@ func TestTruthMatchesAudit(t *testing.T) {
 // and every other difference planted on those people. Each part is skipped
 // until the audit has what it needs.
 func TestMessyTruthMatchesAudit(t *testing.T) {
-	identity := slices.Contains(reports.Categories, "wrong_identifiers")
+	identity := slices.Contains(canonical.Categories, "wrong_identifiers")
 	for _, o := range []synth.Options{
 		{Policies: 700, Seed: 21, Rate: 0.25, Noise: true, Unreadable: true},
 		{Policies: 700, Seed: 22, Rate: 0.25, Noise: true, MistypedIDs: true},

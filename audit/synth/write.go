@@ -34,7 +34,7 @@ values:
 `,
 }
 
-// The marketplace file uses the canonical headers (README "Mapping files").
+// The marketplace file uses the canonical headers (docs/mapping.md).
 const marketplaceHeader = "coverage_year,issuer_hios_id,exchange_policy_id,exchange_subscriber_id,exchange_member_id," +
 	"subscriber_indicator,relationship_code,first_name,last_name,birth_date,gender,ssn,state,zip,rating_area,qhp_id," +
 	"benefit_start,benefit_end,aptc_amount,csr_amount,total_premium,member_premium,effectuation_status\n"
@@ -276,7 +276,7 @@ func (g *generator) appendSSN(b []byte, ssn int32) []byte {
 }
 
 // subCent are offsets in tenths of a cent that round back to the same cent
-// (half away from zero, as README says money is compared); the first four keep zero
+// (half away from zero, docs/mapping.md); the first four keep zero
 // from going negative.
 var subCent = [...]int64{1, 2, 3, 4, -1, -2, -3, -4, -5}
 

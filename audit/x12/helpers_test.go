@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
+	"github.com/enrollaudit/enrollaudit/canonical/canonicaltest"
 )
 
 func read(t *testing.T, name, data string) *canonicaltest.Collector {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Read reads the X12 834 file r, called name in messages, and passes each

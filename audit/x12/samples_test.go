@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical/canonicaltest"
 )
 
 const sampleDir = "../../../shared/samples/834"

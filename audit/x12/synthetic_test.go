@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
-	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
+	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical/canonicaltest"
 )
 
 // family is one transaction body: a subscriber who carries the policy's

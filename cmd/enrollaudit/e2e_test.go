@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of the end-to-end cases")
@@ -80,6 +84,11 @@ func runCase(t *testing.T, dir string) {
 		case name == "report.html":
 			content = []byte("(page present)\n")
 		}
+		if name == "report.json" {
+			if err := reportcheck.Validate(content); err != nil {
+				t.Errorf("report.json does not follow docs/report.schema.json: %v", err)
+			}
+		}
 		golden(t, filepath.Join(abs, "out", name+".golden"), clean(content))
 	}
 	for _, w := range want {
@@ -112,6 +121,7 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("missing golden file %s (run go test ./cmd/enrollaudit -update): %v", path, err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the run's output (go test ./cmd/enrollaudit -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+		t.Errorf("%s differs from the run's output (go test ./cmd/enrollaudit -update rewrites it); -want +got:\n%s",
+			path, cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
 	}
 }

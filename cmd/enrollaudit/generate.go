@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/enrollaudit/enrollaudit/audit"
 	"github.com/enrollaudit/enrollaudit/audit/synth"
 )
 
@@ -52,13 +53,13 @@ resolved). See docs/synthetic-data.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Policies < 1 {
-				return fmt.Errorf("%w: --policies must be at least 1", errUsage)
+				return audit.Usagef("--policies must be at least 1")
 			}
 			if opts.Rate < 0 || opts.Rate > 1 {
-				return fmt.Errorf("%w: --rate must be between 0 and 1", errUsage)
+				return audit.Usagef("--rate must be between 0 and 1")
 			}
 			if !slices.Contains(synth.Profiles, opts.Profile) {
-				return fmt.Errorf("%w: --profile must be one of %s", errUsage, strings.Join(synth.Profiles, ", "))
+				return audit.Usagef("--profile must be one of %s", strings.Join(synth.Profiles, ", "))
 			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
@@ -66,7 +67,7 @@ resolved). See docs/synthetic-data.md.`,
 			opts.Noise = !noNoise
 			opts.Unreadable, opts.MistypedIDs = messy, messy
 			if opts.Weeks < 1 || opts.Weeks > 2 {
-				return fmt.Errorf("%w: --weeks must be 1 or 2", errUsage)
+				return audit.Usagef("--weeks must be 1 or 2")
 			}
 			sum, err := synth.Generate(cmd.Context(), out, opts)
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/enrollaudit/enrollaudit/audit"
 	"github.com/enrollaudit/enrollaudit/history"
 )
 
@@ -43,7 +44,7 @@ new, persisting, changed, reopened, resolved or not_evaluated. See docs/history.
 func parseAsOf(s string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: --as-of %q is not a date (YYYY-MM-DD)", errUsage, s)
+		return time.Time{}, audit.Usagef("--as-of %q is not a date (YYYY-MM-DD)", s)
 	}
 	return d, nil
 }
@@ -135,10 +136,10 @@ resolved within 30 (60) days; then the integrity figures recorded with the run, 
 
 func runHistoryTrend(ctx context.Context, e *env, hopts *historyOptions, opts historyTrendOptions) error {
 	if opts.by != history.ByNone && opts.by != history.ByCategory && opts.by != history.ByIssuer {
-		return fmt.Errorf("%w: --by %q: use category or issuer", errUsage, opts.by)
+		return audit.Usagef("--by %q: use category or issuer", opts.by)
 	}
 	if opts.format != "table" && opts.format != "csv" && opts.format != "json" {
-		return fmt.Errorf("%w: --format %q: use table, csv or json", errUsage, opts.format)
+		return audit.Usagef("--format %q: use table, csv or json", opts.format)
 	}
 	return withHistory(ctx, hopts, func(s *history.Store) error {
 		rows, err := s.Trend(ctx, opts.by)

@@ -14,10 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/enrollaudit/enrollaudit/audit"
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
-// Exit codes (README "Exit codes"; CONTRACT.md section 1).
+// Exit codes (README "Exit codes").
 const (
 	exitOK          = 0   // the audit ran, findings or not
 	exitFindings    = 1   // findings at or above --fail-on
@@ -50,6 +50,11 @@ type env struct {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return mainContext(ctx, args, stdin, stdout, stderr)
+}
+
+// mainContext is Main under a context that an interrupt cancels.
+func mainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
 		log: zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: true, PartsExclude: []string{zerolog.TimestampFieldName}}).With().Logger()}
 	root := newRootCmd(e)
@@ -59,12 +64,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
+	if err != nil && ctx.Err() != nil {
+		// Interrupted: whatever failed after that (a rule check, a load)
+		// failed because of it, and is no news to the user.
+		code = exitInterrupted
+	}
 	if err != nil && !errors.Is(err, errFindings) {
 		switch {
 		case code == exitInterrupted:
 			fmt.Fprintln(stderr, "enrollaudit: interrupted; no report was written (earlier reports are as they were)")
-		case errors.Is(err, errUsage) || errors.Is(err, audit.ErrUsage):
-			fmt.Fprintf(stderr, "enrollaudit: %v\nrun '%s --help' for usage\n", err, cmd.CommandPath())
+		case errors.As(err, new(*audit.UsageError)):
+			fmt.Fprintf(stderr, "enrollaudit: usage: %v\nrun '%s --help' for usage\n", err, cmd.CommandPath())
 		default:
 			fmt.Fprintf(stderr, "enrollaudit: %v\n", err)
 		}
@@ -72,11 +82,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-var (
-	// errFindings: the audit ran and found problems at or above --fail-on.
-	errFindings = errors.New("findings at or above --fail-on")
-	errUsage    = errors.New("usage")
-)
+// errFindings: the audit ran and found problems at or above --fail-on.
+var errFindings = errors.New("findings at or above --fail-on")
 
 // exitCode maps an error to the process exit code; the one place that does.
 func exitCode(err error) int {
@@ -90,7 +97,7 @@ func exitCode(err error) int {
 		return exitFindings
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.Is(err, errUsage), errors.Is(err, audit.ErrUsage), errors.As(err, &fe), errors.As(err, &fl), errors.As(err, &rj):
+	case errors.As(err, new(*audit.UsageError)), errors.As(err, &fe), errors.As(err, &fl), errors.As(err, &rj):
 		return exitError
 	}
 	return exitError
@@ -108,7 +115,7 @@ wrong subsidy, premium, date, status or demographic, in people and in dollars.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress bars or informational messages on stderr (warnings and errors still show)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w: %v", errUsage, err) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return audit.Usagef("%v", err) })
 	root.AddCommand(newRunCmd(e), newRulesCmd(e), newConvertCmd(e), newGenerateCmd(e))
 	root.AddCommand(newHistoryCmd(e))
 	return root

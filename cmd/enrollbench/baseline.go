@@ -11,8 +11,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // baselineSQL is what an analyst would write by hand in DuckDB for the same

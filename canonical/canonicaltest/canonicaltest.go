@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/enrollaudit/enrollaudit/audit/canonical"
+	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
 // Collector is a canonical.Handler that keeps everything it is given.

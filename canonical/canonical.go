@@ -1,6 +1,8 @@
-// Package canonical defines the one row shape every input is normalised to
-// (CONTRACT.md section 2). Readers, mappings, the normaliser and the rule
-// compiler all take their field list from here.
+// Package canonical is the vocabulary audit, rules and reports share: the
+// one row shape every input is normalised to (docs/mapping.md), the finding
+// categories and severities (docs/categories.md), a finding's stored
+// columns and SSN masking. Readers, mappings, the normaliser, the rule
+// compiler and the writers all take them from here.
 package canonical
 
 // Kind is how a field's text is parsed and typed.

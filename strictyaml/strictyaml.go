@@ -13,7 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/enrollaudit/enrollaudit/audit/fileerr"
+	"github.com/enrollaudit/enrollaudit/fileerr"
 )
 
 // Decode parses data (read from file) into v, which must be a pointer to a

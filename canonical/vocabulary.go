@@ -1,0 +1,56 @@
+package canonical
+
+import "slices"
+
+// Categories of findings, in the order reports list them (zeros included, so
+// readers can rely on every key being present). docs/categories.md says what
+// each one means.
+var Categories = []string{
+	"missing_enrollment",
+	"unknown_enrollment",
+	"wrong_plan",
+	"wrong_subsidy",
+	"wrong_premium",
+	"wrong_coverage_dates",
+	"wrong_status",
+	"wrong_demographics",
+	"duplicate_enrollment",
+	"invalid_record",
+}
+
+// Severities of findings, from least to most severe.
+var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// SeverityRank returns the position of s in Severities, or -1.
+func SeverityRank(s string) int { return slices.Index(Severities, s) }
+
+// MaskSSN hides an SSN but for its last four characters: the one form an SSN
+// takes in any output without --reveal-pii.
+func MaskSSN(v string) string {
+	if len(v) <= 4 {
+		return "****"
+	}
+	return "*****" + v[len(v)-4:]
+}
+
+// MaskSSNSQL is MaskSSN as a SQL expression over ref (NULL stays NULL), for
+// values masked inside DuckDB.
+func MaskSSNSQL(ref string) string {
+	return "CASE WHEN " + ref + " IS NULL THEN NULL ELSE '*****' || right(" + ref + ", 4) END"
+}
+
+// FindingColumn is one column of a finding as the engine stores it.
+type FindingColumn struct{ Name, Type string }
+
+// FindingColumns are a finding's stored columns, in order: the findings
+// table, each rule's projection and the read-back of findings are all made
+// from this list. marketplace and insurer hold each side's compared values
+// by field; m_/i_ file and line say where each side's row came from.
+var FindingColumns = []FindingColumn{
+	{"rule", "VARCHAR"}, {"category", "VARCHAR"}, {"severity", "VARCHAR"},
+	{"issuer_hios_id", "VARCHAR"}, {"exchange_policy_id", "VARCHAR"}, {"exchange_member_id", "VARCHAR"},
+	{"segment", "BIGINT"}, {"side", "VARCHAR"},
+	{"marketplace", "MAP(VARCHAR, VARCHAR)"}, {"insurer", "MAP(VARCHAR, VARCHAR)"},
+	{"amount", "DECIMAL(18,2)"}, {"message", "VARCHAR"},
+	{"m_file", "VARCHAR"}, {"m_line", "BIGINT"}, {"i_file", "VARCHAR"}, {"i_line", "BIGINT"},
+}
