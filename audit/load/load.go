@@ -172,7 +172,10 @@ func CreateTables(ctx context.Context, conn *sql.Conn) error {
 	// written to every row after the insert, cost more to store than the
 	// values themselves.
 	cols = append(cols, "file_id INTEGER", "source_line BIGINT",
-		"reject_reasons STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
+		"reject_reasons STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]",
+		// Values that could not be read in fields other than the keys: the
+		// field is NULL, the row loads (NULL when none).
+		"field_problems STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
 	stmts := []string{
 		fmt.Sprintf("CREATE TABLE %s (side VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR)", RejectsTable),
 		fmt.Sprintf("CREATE TABLE %s (id INTEGER, side VARCHAR, path VARCHAR, line_offset BIGINT)", FilesTable),

@@ -42,48 +42,82 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // TestNormalise: formatting that only differs in form is typed to the same
-// value; values that cannot be read are rejects naming the field.
+// value; a value that cannot be read in a field other than the keys is a
+// field problem: the field is empty, the row loads and is not rejected.
 func TestNormalise(t *testing.T) {
+	decimalComma := &mapping.Mapping{File: "m.yaml", Decimal: ","}
 	tests := []struct {
-		field, in, dateFmt string
-		want               string // typed value as text; "" = NULL
-		reject             string // reason substring when the row must be rejected
+		field, in string
+		m         *mapping.Mapping
+		want      string // typed value as text; "" = NULL
+		problem   string // reason substring when the value is a field problem
 	}{
 		{field: "birth_date", in: "1980-01-02", want: "1980-01-02"},
 		{field: "birth_date", in: "01/02/1980", want: "1980-01-02"},
 		{field: "birth_date", in: "1/2/1980", want: "1980-01-02"},
 		{field: "birth_date", in: "19800102", want: "1980-01-02"},
 		{field: "birth_date", in: "1980-01-02 00:00:00", want: "1980-01-02"},
-		{field: "birth_date", in: "02.01.1980", dateFmt: "%d.%m.%Y", want: "1980-01-02"},
-		{field: "birth_date", in: "02/30/2026", reject: "not a valid date"},
-		{field: "birth_date", in: "2026-13-01", reject: "not a valid date"},
-		{field: "birth_date", in: "01/02/1980", dateFmt: "%d.%m.%Y", reject: "expected %d.%m.%Y or YYYY-MM-DD"},
+		{field: "birth_date", in: "02.01.1980", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%d.%m.%Y"}, want: "1980-01-02"},
+		{field: "birth_date", in: "02/30/2026", problem: "not a valid date"},
+		{field: "birth_date", in: "2026-13-01", problem: "not a valid date"},
+		{field: "birth_date", in: "not a date", problem: "not a valid date"},
+		{field: "birth_date", in: "01/02/1980", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%d.%m.%Y"}, problem: "expected %d.%m.%Y or YYYY-MM-DD"},
+		// Two-digit years read with a four-digit pattern give year 26.
+		{field: "birth_date", in: "01/02/26", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%Y"}, problem: "the date pattern %m/%d/%Y does not fit this value (two-digit years need %y)"},
+		{field: "birth_date", in: "01/02/26", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%y"}, want: "2026-01-02"},
+		{field: "benefit_end", in: "01/02/26", problem: "implausible date"},
+		{field: "benefit_end", in: "1899-12-31", problem: "before 1900"},
+		{field: "benefit_end", in: "2099-12-31", problem: "more than 2 years ahead"},
+		{field: "benefit_end", in: "9999-12-31", want: "9999-12-31"},
+		// Excel serial days in a text file, with or without a time of day.
+		{field: "benefit_start", in: "46023", want: "2026-01-01"},
+		{field: "benefit_start", in: "46023.75", want: "2026-01-01"},
 		{field: "aptc_amount", in: "240.81", want: "240.81"},
 		{field: "aptc_amount", in: "$1,234.50", want: "1234.50"},
+		{field: "aptc_amount", in: "1,234", want: "1234.00"},
 		{field: "aptc_amount", in: "(12.00)", want: "-12.00"},
+		{field: "aptc_amount", in: "-$1,234.50", want: "-1234.50"},
+		{field: "aptc_amount", in: "($1,234.50)", want: "-1234.50"},
 		{field: "aptc_amount", in: "123.453", want: "123.45"},
 		{field: "aptc_amount", in: "123.455", want: "123.46"},
 		{field: "aptc_amount", in: "-0.005", want: "-0.01"},
 		{field: "aptc_amount", in: " 12 ", want: "12.00"},
-		{field: "aptc_amount", in: "twelve", reject: "not an amount of money"},
+		{field: "aptc_amount", in: "twelve", problem: "not an amount of money"},
+		{field: "aptc_amount", in: "abc", problem: "not an amount of money"},
+		{field: "aptc_amount", in: "12,50", problem: "ambiguous amount"},
+		{field: "aptc_amount", in: "1.234,50", problem: "ambiguous amount"},
+		{field: "aptc_amount", in: "12,50", m: decimalComma, want: "12.50"},
+		{field: "aptc_amount", in: "1.234,50", m: decimalComma, want: "1234.50"},
+		{field: "aptc_amount", in: "(1.234,50)", m: decimalComma, want: "-1234.50"},
+		{field: "aptc_amount", in: "1234", m: decimalComma, want: "1234.00"},
+		{field: "aptc_amount", in: "12.50", m: decimalComma, problem: "decimal comma"},
+		{field: "aptc_amount", in: "N/A", want: ""},
+		{field: "aptc_amount", in: "-", want: ""},
+		{field: "aptc_amount", in: " NULL ", want: ""},
+		{field: "aptc_amount", in: "n/a", want: ""},
+		{field: "aptc_amount", in: "none", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{"none"}}, want: ""},
+		{field: "aptc_amount", in: "N/A", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{}}, problem: "not an amount of money"},
+		{field: "aptc_amount", in: "N/A", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{}, Values: map[string]map[string]string{"aptc_amount": {"N/A": ""}}}, want: ""},
+		{field: "effectuation_status", in: "N/A", m: &mapping.Mapping{File: "m.yaml", Values: map[string]map[string]string{"effectuation_status": {"N/A": "pending"}}}, want: "pending"},
 		{field: "qhp_id", in: "12345va0010001-04", want: "12345VA001000104"},
 		{field: "ssn", in: "123-45-6789", want: "123456789"},
 		{field: "ssn", in: "23456789", want: "023456789"},
-		{field: "ssn", in: "12-34", reject: "SSN must have 9 digits"},
+		{field: "ssn", in: "12-34", problem: "SSN must have 9 digits"},
 		{field: "ssn", in: "XXX-XX-6789", want: ""},
 		{field: "ssn", in: "*****6789", want: ""},
 		{field: "zip", in: "2110", want: "02110"},
 		{field: "zip", in: "22030-1234", want: "22030-1234"},
 		{field: "gender", in: "female", want: "F"},
-		{field: "gender", in: "X", reject: "not M, F or U"},
+		{field: "gender", in: "X", problem: "not M, F or U"},
+		{field: "gender", in: "Q", problem: "not M, F or U"},
 		{field: "effectuation_status", in: "Canceled", want: "cancelled"},
-		{field: "effectuation_status", in: "active", reject: "translate it under values:"},
+		{field: "effectuation_status", in: "active", problem: "translate it under values:"},
 		{field: "subscriber_indicator", in: "yes", want: "Y"},
-		{field: "subscriber_indicator", in: "maybe", reject: "not Y or N"},
+		{field: "subscriber_indicator", in: "maybe", problem: "not Y or N"},
 		{field: "relationship_code", in: "1", want: "01"},
 		{field: "first_name", in: "  Ann   Marie ", want: "Ann Marie"},
 		{field: "coverage_year", in: "2026", want: "2026"},
-		{field: "coverage_year", in: "twenty", reject: "not a whole number"},
+		{field: "coverage_year", in: "twenty", problem: "not a whole number"},
 		{field: "state", in: "va", want: "VA"},
 	}
 	conn := newConn(t)
@@ -92,32 +126,27 @@ func TestNormalise(t *testing.T) {
 		t.Run(fmt.Sprintf("%s=%q", tt.field, tt.in), func(t *testing.T) {
 			csvText := "exchange_policy_id,exchange_member_id," + tt.field + "\nP,M," + csvQuote(tt.in) + "\n"
 			path := writeFile(t, fmt.Sprintf("case%d.csv", i), csvText)
-			src := Source{Path: path, Side: "marketplace"}
-			if tt.dateFmt != "" {
-				src.Mapping = &mapping.Mapping{File: "m.yaml", DateFormat: tt.dateFmt}
-			}
-			st, err := Load(ctx, conn, src)
+			st, err := Load(ctx, conn, Source{Path: path, Side: "marketplace", Mapping: tt.m})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.reject != "" {
-				var field, reason string
-				err := conn.QueryRowContext(ctx, "SELECT field, reason FROM rejects WHERE file = ?", path).Scan(&field, &reason)
-				if err != nil {
-					t.Fatalf("no reject recorded (loaded %d): %v", st.Loaded, err)
-				}
-				if field != tt.field || !strings.Contains(reason, tt.reject) || st.Rejected != 1 {
-					t.Fatalf("reject = %s %q (rejected %d), want %s %q", field, reason, st.Rejected, tt.field, tt.reject)
+			if st.Loaded != 1 || st.Rejected != 0 {
+				t.Fatalf("loaded %d rejected %d, want the row loaded", st.Loaded, st.Rejected)
+			}
+			var got, problems sql.NullString
+			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR), CAST(to_json(field_problems) AS VARCHAR) FROM %s WHERE source_file = ?", tt.field, sourceRows(t, conn, "marketplace"))
+			if err := conn.QueryRowContext(ctx, q, path).Scan(&got, &problems); err != nil {
+				t.Fatalf("row not loaded: %v", err)
+			}
+			if tt.problem != "" {
+				want := fmt.Sprintf(`[{"field":%q,"value":%q,"reason":`, tt.field, strings.TrimSpace(tt.in))
+				if got.Valid || !strings.HasPrefix(problems.String, want) || !strings.Contains(problems.String, tt.problem) {
+					t.Fatalf("%s = %v, problems %s; want NULL and %s...%q", tt.field, got, problems.String, want, tt.problem)
 				}
 				return
 			}
-			var got sql.NullString
-			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM %s WHERE source_file = ? AND reject_reasons IS NULL", tt.field, sourceRows(t, conn, "marketplace"))
-			if err := conn.QueryRowContext(ctx, q, path).Scan(&got); err != nil {
-				t.Fatalf("row not loaded: %v", err)
-			}
-			if got.String != tt.want {
-				t.Fatalf("%s = %q, want %q", tt.field, got.String, tt.want)
+			if got.String != tt.want || problems.Valid {
+				t.Fatalf("%s = %q (problems %s), want %q", tt.field, got.String, problems.String, tt.want)
 			}
 		})
 	}
