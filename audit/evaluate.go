@@ -137,6 +137,9 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		return nil, fmt.Errorf("collect findings: %w", err)
 	}
+	if err := emitFieldProblems(ctx, db, opts.RevealPII); err != nil {
+		return nil, err
+	}
 	return skipped, nil
 }
 

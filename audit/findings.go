@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
@@ -94,6 +96,10 @@ func (s *findingStream) read(ctx context.Context, category string, emit func([]*
 		}
 		if err != nil {
 			return fmt.Errorf("read finding %s: %w", f.ID, err)
+		}
+		if f.Fields == nil && f.Rule == fieldUnreadableRule {
+			f.Fields = slices.Sorted(maps.Keys(f.Marketplace))
+			f.Fields = append(f.Fields, slices.Sorted(maps.Keys(f.Insurer))...)
 		}
 		if amount.Valid {
 			m := reports.Money(amount.Int64)

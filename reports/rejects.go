@@ -55,8 +55,11 @@ func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
 		case r.Value != nil:
 			v = MaskValue(r.Field, *r.Value, w.RevealPII)
 		}
-		if !w.RevealPII && ssnFields[r.Field] {
-			reason = RedactReason(r.Field, reason)
+		if !w.RevealPII {
+			if ssnFields[r.Field] {
+				reason = RedactReason(r.Field, reason)
+			}
+			reason = MaskSSNs(reason)
 		}
 		return cw.Write([]string{r.Side, InertText(r.File), strconv.FormatInt(r.Line, 10), r.Field, InertText(v), InertText(reason)})
 	})
@@ -77,15 +80,45 @@ var personalFields = map[string]bool{"ssn": true, "NM109": true, "first_name": t
 	"NM103": true, "NM104": true, "birth_date": true, "DMG02": true}
 
 // MaskValue hides personal values written next to a field name: an SSN keeps
-// its last four characters at most.
+// its last four characters at most, and in any other field text shaped like
+// an SSN (typed into the wrong column) is masked the same way.
 func MaskValue(field, v string, reveal bool) string {
-	if reveal || !ssnFields[field] {
+	if reveal {
 		return v
+	}
+	if !ssnFields[field] {
+		return MaskSSNs(v)
 	}
 	if len(v) <= 4 {
 		return "****"
 	}
 	return "*****" + v[len(v)-4:]
+}
+
+// ssnShape is 9 digits (123456789, 123-45-6789, 123 45 6789) not inside a
+// longer run of digits. The same pattern serves Go and DuckDB (both RE2).
+const ssnShape = `(^|[^0-9])[0-9]{3}[- ]?[0-9]{2}[- ]?([0-9]{4})($|[^0-9])`
+
+var ssnShapeRE = regexp.MustCompile(ssnShape)
+
+// MaskSSNs masks every SSN-shaped run of digits in s to its last four.
+func MaskSSNs(s string) string {
+	// Adjacent SSNs share the character between them: repeat until stable.
+	for {
+		m := ssnShapeRE.ReplaceAllString(s, "${1}*****${2}${3}")
+		if m == s {
+			return m
+		}
+		s = m
+	}
+}
+
+// MaskSSNsSQL is MaskSSNs as a DuckDB expression over the text x.
+func MaskSSNsSQL(x string) string {
+	// Two passes cover adjacent SSNs sharing a separator; a third would
+	// need three SSNs in a row in one value.
+	once := func(x string) string { return "regexp_replace(" + x + ", '" + ssnShape + "', '\\1*****\\2\\3', 'g')" }
+	return once(once(x))
 }
 
 // InertText makes a value that a spreadsheet would take for a formula
