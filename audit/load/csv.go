@@ -110,22 +110,27 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 }
 
 // takeCSVRejects moves DuckDB's structural rejects (wrong column count,
-// unterminated quotes, bad encoding) into the rejects table and corrects the
-// line numbers of the rows after each one: DuckDB skips rejected rows, so the
-// row counter used as line number runs behind by one per reject.
+// unterminated quotes, bad encoding) into the rejects table, one per line:
+// a rejected record that spans several lines (a quoted field running past
+// line ends, as a stray quote makes it swallow the lines after it) rejects
+// each of them, so that rows loaded + rows rejected is the file's lines. It
+// also corrects the line numbers of the rows after each reject: DuckDB skips
+// rejected records, so the row counter used as line number runs behind.
 func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanTable string) error {
-	rows, err := t.Conn.QueryContext(ctx, "SELECT DISTINCT line FROM "+rejTable+" ORDER BY line")
+	spans := fmt.Sprintf(`SELECT line, max(1 + length(l) - length(replace(l, chr(10), ''))) AS span
+		FROM (SELECT line, rtrim(coalesce(csv_line, ''), chr(13) || chr(10)) AS l FROM %s) GROUP BY line`, rejTable)
+	rows, err := t.Conn.QueryContext(ctx, spans+" ORDER BY line")
 	if err != nil {
 		return fmt.Errorf("read rejects of %s: %w", src.Path, err)
 	}
-	var lines []int64
+	var lines, widths []int64
 	for rows.Next() {
-		var l int64
-		if err := rows.Scan(&l); err != nil {
+		var l, w int64
+		if err := rows.Scan(&l, &w); err != nil {
 			rows.Close()
 			return err
 		}
-		lines = append(lines, l)
+		lines, widths = append(lines, l), append(widths, w)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -133,12 +138,14 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 	}
 	if len(lines) > 0 {
 		// Lines no longer follow from row order: each row gets its own,
-		// provisional first. The j-th rejected line (0-based) L pushes every
-		// accepted row whose provisional line is at least L-j down by one
-		// more.
+		// provisional first. A reject at line L spanning w lines, after
+		// rejects spanning s lines in all, pushes every accepted row whose
+		// provisional line is at least L-s down to s+w in all.
 		var vals []string
+		var before int64
 		for j, l := range lines {
-			vals = append(vals, fmt.Sprintf("(%d, %d)", l-int64(j), j+1))
+			vals = append(vals, fmt.Sprintf("(%d, %d)", l-before, before+widths[j]))
+			before += widths[j]
 		}
 		canon := CanonTable(src.Side)
 		for _, q := range []string{
@@ -154,15 +161,20 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 			}
 		}
 	}
-	// One reject per row: DuckDB lists a short row once per missing column.
-	q := fmt.Sprintf(`INSERT INTO %s
-		SELECT ?, ?, line, '', NULL, CASE
+	// One reject per line: DuckDB lists a short row once per missing column.
+	q := fmt.Sprintf(`INSERT INTO %[1]s
+		SELECT ?, ?, l, '', NULL, CASE
+		    WHEN l > line THEN 'inside the record that starts on line ' || line || ', rejected with it'
+		    WHEN span > 1 AND error_type IN ('UNQUOTED VALUE', 'INVALID UNICODE', 'MISSING COLUMNS', 'TOO MANY COLUMNS') THEN
+		      'a quoted field runs past the end of the line, over lines ' || line || '-' || (line + span - 1) ||
+		      ' (a stray quote?): those lines are rejected (' || lower(replace(error_type, '_', ' ')) || ')'
 		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
 		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
 		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END
-		FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
-		      FROM %s GROUP BY line)
-		ORDER BY line`, RejectsTable, rejTable)
+		FROM (SELECT r.line, s.span, unnest(generate_series(CAST(r.line AS BIGINT), CAST(r.line + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message
+		      FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
+		            FROM %[2]s GROUP BY line) AS r JOIN (%[3]s) AS s USING (line))
+		ORDER BY l`, RejectsTable, rejTable, spans)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)
 	if err != nil {
 		return fmt.Errorf("record rejects of %s: %w", src.Path, err)
@@ -199,6 +211,10 @@ func sniffDelimiter(header []byte) string {
 	return best
 }
 
+// maxHeaderSize bounds the header line: a longer first line is a file
+// without line breaks or not delimited text, and is not read into memory.
+const maxHeaderSize = 1 << 20
+
 // readHeader returns the first record's fields, without a UTF-8 BOM, and
 // the delimiter: delim, or sniffed from the header line when empty.
 func readHeader(path, delim string) ([]string, string, error) {
@@ -207,18 +223,22 @@ func readHeader(path, delim string) ([]string, string, error) {
 		return nil, "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+	br := bufio.NewReaderSize(f, maxHeaderSize+1)
+	head, _ := br.Peek(maxHeaderSize + 1)
+	if what := binaryKind(head); what != "" {
+		return nil, "", &fileerr.Error{File: path, Msg: "is " + what + ", not delimited text"}
+	}
+	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
+		head = head[3:]
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	} else if len(head) > maxHeaderSize {
+		return nil, "", &fileerr.Error{File: path, Line: 1, Msg: fmt.Sprintf("the header line is longer than %d bytes: the file has no line breaks or is not delimited text", maxHeaderSize)}
 	}
 	if delim == "" {
-		line, _ := br.Peek(br.Buffered())
-		if len(line) == 0 {
-			line, _ = br.Peek(1 << 16)
-		}
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
-		}
 		delim = sniffDelimiter(line)
 	}
 	r := csv.NewReader(br)
@@ -236,6 +256,39 @@ func readHeader(path, delim string) ([]string, string, error) {
 		rec[i] = strings.TrimSpace(h)
 	}
 	return rec, delim, nil
+}
+
+// binaryKind names what a file that is not text is, from its first bytes
+// (magic numbers, NUL bytes), or returns "". Its bytes are never shown.
+func binaryKind(head []byte) string {
+	for _, m := range []struct {
+		magic []byte
+		what  string
+	}{
+		{[]byte("PK\x03\x04"), "a ZIP archive (an .xlsx workbook is one: if it is, name it .xlsx)"},
+		{[]byte("%PDF-"), "a PDF document"},
+		{[]byte{0x1F, 0x8B}, "gzip-compressed (decompress it first)"},
+		{[]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, "an old Excel .xls (or other Office) file (save it as .xlsx or CSV UTF-8)"},
+		{[]byte{0xFF, 0xFE}, "UTF-16 text (save it as CSV UTF-8)"},
+		{[]byte{0xFE, 0xFF}, "UTF-16 text (save it as CSV UTF-8)"},
+	} {
+		if bytes.HasPrefix(head, m.magic) {
+			return m.what
+		}
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		// UTF-16 without a byte-order mark has a NUL beside every ASCII
+		// character of the header.
+		if len(line) >= 4 && (line[1] == 0 && line[3] == 0 || line[0] == 0 && line[2] == 0) {
+			return "UTF-16 text (save it as CSV UTF-8)"
+		}
+		return "binary data (a NUL byte in the header line)"
+	}
+	return ""
 }
 
 func varcharColumns(cols []string) string {

@@ -205,6 +205,9 @@ func TestHostileCSV(t *testing.T) {
 		reason, lastName string
 		err              string
 		warn             string
+		mapping          *mapping.Mapping
+		problems         []string         // "field: reason" prefixes of the field problems, in line order
+		lineOf           map[string]int64 // member -> line its row must carry
 	}{
 		{name: "semicolons in a .csv", content: "exchange_policy_id;exchange_member_id;last_name\nP;M1;Lee\nP;M2;Ng\n", loaded: 2},
 		{name: "tabs", content: strings.ReplaceAll(head+"P,M1,Lee\n", ",", "\t"), loaded: 1},
@@ -225,15 +228,40 @@ func TestHostileCSV(t *testing.T) {
 		{name: "header only", content: head, loaded: 0},
 		{name: "row starting with #", content: head + "#P,M1,Lee\nP,M2,Ng\n", loaded: 2},
 		{name: "no key column", content: "policy,member\nP,M\n", err: `no "exchange_member_id" column`},
+		// issue items: each asserts rows in = loaded + rejected.
+		{name: "stray quote swallows lines", content: head + strayQuote, loaded: 13, rejected: 15, rejectLine: 6,
+			reason: "a quoted field runs past the end of the line, over lines 6-20 (a stray quote?)", lineOf: map[string]int64{"M5": 5, "M21": 21, "M29": 29}},
+		{name: "unterminated quote to the end", content: head + "P,M1,Lee\nP,M2,\"Ng\nP,M3,Oh\nP,M4,Ng\n", loaded: 1, rejected: 3, rejectLine: 3, reason: "over lines 3-5"},
+		{name: "decimal commas undeclared", content: "exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;12,50\nP;M2;1.234,50\nP;M3;1,234.50\n", loaded: 3,
+			problems: []string{"aptc_amount: ambiguous amount", "aptc_amount: ambiguous amount"}},
+		{name: "decimal commas declared", content: "exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;12,50\nP;M2;1.234,50\n", loaded: 2,
+			mapping: &mapping.Mapping{File: "m.yaml", Decimal: ","}},
+		{name: "two-digit years", content: "exchange_policy_id,exchange_member_id,birth_date\nP,M1,01/02/80\nP,M2,01/02/1980\n", loaded: 2,
+			mapping: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%Y"}, problems: []string{"birth_date: implausible date (before 1900 or more than 2 years ahead): the date pattern %m/%d/%Y does not fit"}},
+		{name: "null markers", content: "exchange_policy_id,exchange_member_id,aptc_amount,birth_date,gender\nP,M1,N/A,NULL,-\nP,M2,n/a, , \n", loaded: 2},
+		{name: "unreadable values load", content: "exchange_policy_id,exchange_member_id,total_premium,birth_date,gender,paid_through_date\nP,M1,abc,not a date,Q,13/45/2026\n", loaded: 1,
+			problems: []string{"birth_date: not a valid date", "gender: not M, F or U", "total_premium: not an amount", "paid_through_date: not a valid date"}},
+		{name: "headerless", content: "P1,M1,Lee,123-45-6789\nP2,M2,Ng,987-65-4321\n", err: "the first row looks like data"},
+		{name: "header line without line breaks", content: strings.Repeat("x,", maxHeaderSize), err: "the header line is longer than"},
+		{name: "zip renamed .csv", content: "PK\x03\x04\x14\x00secret", err: "is a ZIP archive"},
+		{name: "pdf renamed .csv", content: "%PDF-1.7\n\x80\x81secret", err: "is a PDF document"},
+		{name: "gzip renamed .csv", content: "\x1f\x8b\x08\x00secret", err: "is gzip-compressed"},
+		{name: "utf-16 with bom", content: "\xff\xfee\x00x\x00", err: "is UTF-16 text"},
+		{name: "utf-16 without bom", content: "e\x00x\x00c\x00,\x00\n\x00", err: "is UTF-16 text"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := newConn(t)
 			path := writeFile(t, fmt.Sprintf("h%d.csv", i), tt.content)
-			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace"})
+			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace", Mapping: tt.mapping})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), path) {
 					t.Fatalf("error = %v, want %q naming the file", err, tt.err)
+				}
+				for _, secret := range []string{"secret", "Lee", "6789", "\x00", "\x80"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("error shows the file's content %q: %v", secret, err)
+					}
 				}
 				return
 			}
@@ -242,6 +270,43 @@ func TestHostileCSV(t *testing.T) {
 			}
 			if st.Loaded != tt.loaded || st.Rejected != tt.rejected {
 				t.Fatalf("loaded %d rejected %d, want %d and %d", st.Loaded, st.Rejected, tt.loaded, tt.rejected)
+			}
+			if in := dataLines(tt.content); st.Loaded+st.Rejected != in {
+				t.Errorf("%d rows in, %d loaded + %d rejected", in, st.Loaded, st.Rejected)
+			}
+			var rejectRows int64
+			if err := conn.QueryRowContext(context.Background(), "SELECT count(*) FROM rejects").Scan(&rejectRows); err != nil || rejectRows != st.Rejected {
+				t.Errorf("%d rows in the rejects table for %d rejected (%v)", rejectRows, st.Rejected, err)
+			}
+			var got []string
+			rows, err := conn.QueryContext(context.Background(), "SELECT p.field || ': ' || p.reason FROM (SELECT unnest(field_problems) AS p FROM "+sourceRows(t, conn, "marketplace")+" ORDER BY source_line)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var p string
+				if err := rows.Scan(&p); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, p)
+			}
+			rows.Close()
+			if len(got) != len(tt.problems) {
+				t.Errorf("field problems %q, want %q", got, tt.problems)
+			}
+			for i := range min(len(got), len(tt.problems)) {
+				if !strings.HasPrefix(got[i], tt.problems[i]) {
+					t.Errorf("field problem %q, want %q...", got[i], tt.problems[i])
+				}
+			}
+			for member, want := range tt.lineOf {
+				var line int64
+				if err := conn.QueryRowContext(context.Background(), "SELECT source_line FROM "+sourceRows(t, conn, "marketplace")+" WHERE exchange_member_id = ?", member).Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				if line != want {
+					t.Errorf("%s is on line %d, got %d", member, want, line)
+				}
 			}
 			if tt.rejectLine > 0 {
 				var line int64
@@ -278,6 +343,36 @@ func TestHostileCSV(t *testing.T) {
 	}
 }
 
+// strayQuote is 28 rows (lines 2-29) where the quote opened on line 6
+// closes on line 20.
+var strayQuote = func() string {
+	var b strings.Builder
+	for i := 2; i <= 29; i++ {
+		name := "Lee"
+		switch i {
+		case 5:
+			name = `O"Brien` // a quote inside a value is text
+		case 6:
+			name = `"Smith`
+		case 20:
+			name = `"Ng"`
+		}
+		fmt.Fprintf(&b, "P%d,M%d,%s\n", i, i, name)
+	}
+	return b.String()
+}()
+
+// dataLines counts the lines after the header, as a clerk would: every
+// line break ends one, and a last line without one counts too.
+func dataLines(content string) int64 {
+	content = strings.ReplaceAll(content, "\r\n", "\n")
+	n := int64(strings.Count(content, "\n"))
+	if !strings.HasSuffix(content, "\n") {
+		n++
+	}
+	return n - 1
+}
+
 // FuzzLoadCSV: no input makes the CSV reader panic or hang, and every data
 // line is either loaded or rejected.
 func FuzzLoadCSV(f *testing.F) {
@@ -291,6 +386,13 @@ func FuzzLoadCSV(f *testing.F) {
 		head + "P,M1,Mu\xf1oz,,(12.00)\n",
 		head + "P,M1,Le\x00e,,\n",
 		"\ufeff" + head + "\r\nP,M1,Lee,,\r\n",
+		head + "P,M1,\"Smith,,\nP,M2,Lee,,\nP,M3,\"Ng\",,\n",
+		"exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;1.234,50\n",
+		head + "P,M1,N/A,NULL,-\n",
+		head + "P,M1,Lee,01/02/26,(1,234.5)\n",
+		head + "P,M1,Lee,46023.5,$-0\n",
+		"PK\x03\x04" + head,
+		"\xff\xfee\x00x\x00",
 	} {
 		f.Add([]byte(seed))
 	}

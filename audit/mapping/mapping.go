@@ -5,6 +5,7 @@ package mapping
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -238,7 +239,19 @@ func sortedValues(m map[string]string) []string {
 	return vs
 }
 
+// dataLike matches text that is data rather than a column name: digits
+// (dates, SSNs, IDs, amounts) or an e-mail address.
+var dataLike = regexp.MustCompile(`[0-9]{3}|@|^[0-9.,$/ -]+$`)
+
+// preview lists a file's headers for an error message. When one of them
+// looks like data, the first row is probably data (a file without a header
+// row) and may hold personal data: columns are then named by position only.
 func preview(headers []string) string {
+	for _, h := range headers {
+		if dataLike.MatchString(h) {
+			return fmt.Sprintf("%d columns; the first row looks like data, not column names, so its text is not shown: does the file lack a header row?", len(headers))
+		}
+	}
 	const max = 12
 	q := make([]string, 0, max+1)
 	for i, h := range headers {
