@@ -182,15 +182,6 @@ func implausibleDate(dateFmt string) string {
 // also get inner runs of space collapsed, since they are compared that way.
 func cleanSQL(col string, f canonical.Field, nulls []string, values map[string]string) string {
 	c := "CAST(" + col + " AS VARCHAR)"
-	// Most values have no space to trim; testing the ends first is cheaper.
-	v := "CASE WHEN " + c + " LIKE ' %' OR " + c + " LIKE '% ' THEN nullif(trim(" + c + "), '') ELSE nullif(" + c + ", '') END"
-	if f.Name == "first_name" || f.Name == "last_name" {
-		// The regex runs only where there is a run of white space to collapse.
-		v = "CASE WHEN contains(" + v + ", '  ') OR contains(" + v + ", chr(9)) THEN regexp_replace(" + v + ", '\\s+', ' ', 'g') ELSE " + v + " END"
-	}
-	if len(values) > 0 {
-		v = valuesSQL(v, values)
-	}
 	// A value translated under values: is not a null marker.
 	var markers []string
 	longest := 0
@@ -200,11 +191,24 @@ func cleanSQL(col string, f canonical.Field, nulls []string, values map[string]s
 			longest = max(longest, len(n))
 		}
 	}
-	if len(markers) == 0 {
-		return v
+	trimmed, plain := "nullif(trim("+c+"), '')", "nullif("+c+", '')"
+	if len(markers) > 0 {
+		// strlen is the stored length: only values as short as a marker
+		// are compared with the markers.
+		in := strings.Join(markers, ", ")
+		trimmed = "CASE WHEN trim(" + c + ") IN (" + in + ") THEN NULL ELSE " + trimmed + " END"
+		plain = fmt.Sprintf("CASE WHEN strlen(%s) <= %d AND %s IN (%s) THEN NULL ELSE %s END", c, longest, c, in, plain)
 	}
-	// strlen is the stored length: only short values pay for the test.
-	return fmt.Sprintf("CASE WHEN strlen(%s) <= %d AND trim(%s) IN (%s) THEN NULL ELSE %s END", c, longest+8, c, strings.Join(markers, ", "), v)
+	// Most values have no space to trim; testing the ends first is cheaper.
+	v := "CASE WHEN " + c + " LIKE ' %' OR " + c + " LIKE '% ' THEN " + trimmed + " ELSE " + plain + " END"
+	if f.Name == "first_name" || f.Name == "last_name" {
+		// The regex runs only where there is a run of white space to collapse.
+		v = "CASE WHEN contains(" + v + ", '  ') OR contains(" + v + ", chr(9)) THEN regexp_replace(" + v + ", '\\s+', ' ', 'g') ELSE " + v + " END"
+	}
+	if len(values) > 0 {
+		v = valuesSQL(v, values)
+	}
+	return v
 }
 
 // valuesSQL applies a mapping's values: translation (exact source text); a
