@@ -80,7 +80,10 @@ type Stats struct {
 	Format   string
 	Loaded   int64
 	Rejected int64
-	Warnings []string
+	// FieldProblems counts the loaded rows with a value that could not be
+	// read (the field_problems column): loaded with that field empty.
+	FieldProblems int64
+	Warnings      []string
 }
 
 // Table names the loader writes to.
@@ -283,9 +286,9 @@ func (t *Target) collectRejects(ctx context.Context) error {
 		return fmt.Errorf("collect rejects of %s: %w", t.src.Path, err)
 	}
 	row := t.Conn.QueryRowContext(ctx, fmt.Sprintf(
-		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL) FROM %s WHERE file_id = ?", table), t.fileID)
+		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL), count(*) FILTER (WHERE reject_reasons IS NULL AND field_problems IS NOT NULL) FROM %s WHERE file_id = ?", table), t.fileID)
 	var rejected int64
-	if err := row.Scan(&t.stats.Loaded, &rejected); err != nil {
+	if err := row.Scan(&t.stats.Loaded, &rejected, &t.stats.FieldProblems); err != nil {
 		return fmt.Errorf("count rows of %s: %w", t.src.Path, err)
 	}
 	// Rows a reader could not split into fields never reach the table; they
