@@ -118,6 +118,8 @@ func TestNormalise(t *testing.T) {
 		{field: "first_name", in: "  Ann   Marie ", want: "Ann Marie"},
 		{field: "coverage_year", in: "2026", want: "2026"},
 		{field: "coverage_year", in: "twenty", problem: "not a whole number"},
+		// Derived from benefit start when absent, never from an implausible one.
+		{field: "benefit_start", in: "2099-01-01", problem: "implausible date"},
 		{field: "state", in: "va", want: "VA"},
 	}
 	conn := newConn(t)
@@ -139,6 +141,12 @@ func TestNormalise(t *testing.T) {
 				t.Fatalf("row not loaded: %v", err)
 			}
 			if tt.problem != "" {
+				if tt.field == "benefit_start" {
+					var year sql.NullInt64
+					if err := conn.QueryRowContext(ctx, "SELECT coverage_year FROM "+sourceRows(t, conn, "marketplace")+" WHERE source_file = ?", path).Scan(&year); err != nil || year.Valid {
+						t.Errorf("coverage_year %v (%v) from an unreadable benefit_start, want NULL", year, err)
+					}
+				}
 				want := fmt.Sprintf(`[{"field":%q,"value":%q,"reason":`, tt.field, strings.TrimSpace(tt.in))
 				if got.Valid || !strings.HasPrefix(problems.String, want) || !strings.Contains(problems.String, tt.problem) {
 					t.Fatalf("%s = %v, problems %s; want NULL and %s...%q", tt.field, got, problems.String, want, tt.problem)
@@ -147,6 +155,15 @@ func TestNormalise(t *testing.T) {
 			}
 			if got.String != tt.want || problems.Valid {
 				t.Fatalf("%s = %q (problems %s), want %q", tt.field, got.String, problems.String, tt.want)
+			}
+			if tt.field == "benefit_start" {
+				var year sql.NullInt64
+				if err := conn.QueryRowContext(ctx, "SELECT coverage_year FROM "+sourceRows(t, conn, "marketplace")+" WHERE source_file = ?", path).Scan(&year); err != nil {
+					t.Fatal(err)
+				}
+				if want := tt.want[:4]; fmt.Sprint(year.Int64) != want {
+					t.Errorf("coverage_year %v, want %s from benefit_start", year, want)
+				}
 			}
 		})
 	}

@@ -133,10 +133,15 @@ func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, 
 			// A date that parses but lies outside the plausible window is
 			// a pattern that does not fit the data (two-digit years read
 			// with %Y give year 26), not a date to compare.
-			plausible := fmt.Sprintf("(%s BETWEEN DATE '%s' AND DATE '%s' OR %s = DATE '9999-12-31')", f.Name, earliestDate, latestDate(), f.Name)
+			plausible := plausibleSQL(f.Name)
 			out = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", plausible, f.Name, f.Name)
 			cond = fmt.Sprintf("x_%s IS NOT NULL AND (%s IS NULL OR NOT %s)", f.Name, f.Name, plausible)
 			reason = fmt.Sprintf("CASE WHEN %s IS NULL THEN %s ELSE %s END", f.Name, reason, quote(implausibleDate(dateFmt)))
+		}
+		if f.Name == "coverage_year" {
+			// Without a year of its own, a row's year is its (plausible)
+			// benefit start's, derived from the value already parsed.
+			out = "coalesce(coverage_year, CAST(year(CASE WHEN " + plausibleSQL("benefit_start") + " THEN benefit_start END) AS INTEGER)) AS coverage_year"
 		}
 		final = append(final, out)
 		problemConds = append(problemConds, "("+cond+")")
@@ -163,6 +168,11 @@ FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
 // than 9999-12-31, "no end"), are field problems: no enrollment or birth
 // date lies there, and such years come from a pattern that does not fit.
 const earliestDate = "1900-01-01"
+
+// plausibleSQL tests the parsed date column d.
+func plausibleSQL(d string) string {
+	return fmt.Sprintf("(%s BETWEEN DATE '%s' AND DATE '%s' OR %s = DATE '9999-12-31')", d, earliestDate, latestDate(), d)
+}
 
 func latestDate() string { return time.Now().UTC().AddDate(2, 0, 0).Format("2006-01-02") }
 
@@ -245,10 +255,6 @@ const (
 func typedSQL(x string, f canonical.Field, dateFmt, epoch string, serialsFirst, decimalComma bool) (expr, reason string) {
 	switch f.Kind {
 	case canonical.Int:
-		if f.Name == "coverage_year" {
-			return fmt.Sprintf("coalesce(TRY_CAST(%s AS INTEGER), CAST(year(%s) AS INTEGER))", x, dateSQL("x_benefit_start", dateFmt, epoch, serialsFirst)),
-				quote("not a whole number")
-		}
 		return "TRY_CAST(" + x + " AS INTEGER)", quote("not a whole number")
 	case canonical.Date:
 		want := "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
