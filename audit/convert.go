@@ -65,6 +65,10 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
 	res := &ConvertResult{Rows: stats.Loaded, Rejected: stats.Rejected, Warnings: stats.Warnings}
+	if stats.FieldProblems > 0 {
+		// The audit reports each as a finding; a conversion has only this.
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %d rows have values that could not be read, written empty (enrollaudit run reports each as a field-unreadable finding)", src.Path, stats.FieldProblems))
+	}
 	dir := filepath.Dir(opts.Output)
 	if stats.Rejected > 0 {
 		rejects := reports.RejectsCSV{Source: &rejectStream{db: conn}, RevealPII: opts.RevealPII}

@@ -91,6 +91,9 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 	if err := relations.CollectFindings(ctx, db); err != nil {
 		return nil, err
 	}
+	if err := emitFieldProblems(ctx, db, opts.RevealPII); err != nil {
+		return nil, err
+	}
 	return skipped, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/relations"
@@ -128,6 +130,10 @@ func (s *findingStream) read(ctx context.Context, category string, emit func([]*
 		}
 		if err != nil {
 			return fmt.Errorf("read finding %s: %w", f.ID, err)
+		}
+		if f.Fields == nil && f.Rule == fieldUnreadableRule {
+			f.Fields = slices.Sorted(maps.Keys(f.Marketplace))
+			f.Fields = append(f.Fields, slices.Sorted(maps.Keys(f.Insurer))...)
 		}
 		if amount.Valid {
 			m := reports.Money(amount.Int64)

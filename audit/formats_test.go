@@ -247,3 +247,19 @@ func firstDiff(got, want []string) string {
 	}
 	return ""
 }
+
+// TestConvertWarnsOfFieldProblems: a value written empty because it could
+// not be read is never dropped without a word.
+func TestConvertWarnsOfFieldProblems(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(in, []byte("exchange_policy_id,exchange_member_id,total_premium\nP1,M1,abc\nP1,M2,12.00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Convert(context.Background(), ConvertOptions{Input: in, Output: filepath.Join(t.TempDir(), "out.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2 || res.Rejected != 0 || !strings.Contains(strings.Join(res.Warnings, "\n"), "1 rows have values that could not be read") {
+		t.Errorf("rows %d rejected %d warnings %q", res.Rows, res.Rejected, res.Warnings)
+	}
+}

@@ -27,7 +27,7 @@ func TestPolicyRowChoice(t *testing.T) {
 		{"two segments, latest", "P,M1,M1,Y,18,2026-01-01,effectuated,X\nP,M1,M1,Y,18,2026-06-01,effectuated,X\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M1:2026-06-01"},
 		{"live before cancelled", "P,M1,M1,Y,18,2026-06-01,cancelled,X\nP,M1,M1,Y,18,2026-01-01,effectuated,X\n", "M1:2026-01-01"},
 		{"two subscribers, first in file", "P,M2,M2,Y,18,2026-01-01,effectuated,X\nP,M1,M1,Y,18,2026-01-01,effectuated,X\n", "M2:2026-01-01"},
-		{"subscriber row rejected", "P,M1,M1,Y,18,not-a-date,effectuated,X\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M2:2026-01-01"},
+		{"subscriber row rejected", "P,M1,M1,Y,18,2026-01-01,effectuated\nP,M2,M1,N,19,2026-01-01,effectuated,X\n", "M2:2026-01-01"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

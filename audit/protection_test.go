@@ -207,7 +207,7 @@ func TestWorkingFilesRemoved(t *testing.T) {
 		{"failure", func(o *Options) {
 			// Fails after loading: a row that cannot be loaded, none allowed.
 			bad := filepath.Join(t.TempDir(), "marketplace.csv")
-			os.WriteFile(bad, []byte("exchange_policy_id,exchange_member_id,benefit_start\nP1,M1,not-a-date\n"), 0o644)
+			os.WriteFile(bad, []byte("exchange_policy_id,exchange_member_id,benefit_start\nP1,,2026-01-01\n"), 0o644)
 			o.Marketplace = []string{bad}
 		}},
 	} {

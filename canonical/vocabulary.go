@@ -1,6 +1,9 @@
 package canonical
 
-import "slices"
+import (
+	"regexp"
+	"slices"
+)
 
 // Categories of findings, in the order reports list them (zeros included, so
 // readers can rely on every key being present). docs/categories.md says what
@@ -37,6 +40,33 @@ func MaskSSN(v string) string {
 // values masked inside DuckDB.
 func MaskSSNSQL(ref string) string {
 	return "CASE WHEN " + ref + " IS NULL THEN NULL ELSE '*****' || right(" + ref + ", 4) END"
+}
+
+// ssnShape is 9 digits (123456789, 123-45-6789, 123 45 6789) not inside a
+// longer run of digits: an SSN typed into another column. The same pattern
+// serves Go and DuckDB (both RE2).
+const ssnShape = `(^|[^0-9])[0-9]{3}[- ]?[0-9]{2}[- ]?([0-9]{4})($|[^0-9])`
+
+var ssnShapeRE = regexp.MustCompile(ssnShape)
+
+// MaskSSNs masks every SSN-shaped run of digits in s to its last four.
+func MaskSSNs(s string) string {
+	// Adjacent SSNs share the character between them: repeat until stable.
+	for {
+		m := ssnShapeRE.ReplaceAllString(s, "${1}*****${2}${3}")
+		if m == s {
+			return m
+		}
+		s = m
+	}
+}
+
+// MaskSSNsSQL is MaskSSNs as a DuckDB expression over the text x.
+func MaskSSNsSQL(x string) string {
+	// Two passes cover adjacent SSNs sharing a separator; a third would
+	// need three SSNs in a row in one value.
+	once := func(x string) string { return "regexp_replace(" + x + ", '" + ssnShape + "', '\\1*****\\2\\3', 'g')" }
+	return once(once(x))
 }
 
 // FindingColumn is one column of a finding as the engine stores it.

@@ -57,8 +57,11 @@ func (w RejectsCSV) Write(ctx context.Context, out io.Writer, _ *Report) error {
 		case r.Value != nil:
 			v = MaskValue(r.Field, *r.Value, w.RevealPII)
 		}
-		if !w.RevealPII && ssnFields[r.Field] {
-			reason = RedactReason(r.Field, reason)
+		if !w.RevealPII {
+			if ssnFields[r.Field] {
+				reason = RedactReason(r.Field, reason)
+			}
+			reason = canonical.MaskSSNs(reason)
 		}
 		return cw.Write([]string{r.Side, InertText(r.File), strconv.FormatInt(r.Line, 10), r.Field, InertText(v), InertText(reason)})
 	})
@@ -79,10 +82,14 @@ var personalFields = map[string]bool{"ssn": true, "NM109": true, "first_name": t
 	"NM103": true, "NM104": true, "birth_date": true, "DMG02": true}
 
 // MaskValue hides personal values written next to a field name: an SSN keeps
-// its last four characters at most.
+// its last four characters at most, and in any other field text shaped like
+// an SSN (typed into the wrong column) is masked the same way.
 func MaskValue(field, v string, reveal bool) string {
-	if reveal || !ssnFields[field] {
+	if reveal {
 		return v
+	}
+	if !ssnFields[field] {
+		return canonical.MaskSSNs(v)
 	}
 	return canonical.MaskSSN(v)
 }

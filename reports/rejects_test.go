@@ -66,3 +66,14 @@ func TestRejectsCSVAggregateOnlyOmitsValues(t *testing.T) {
 		t.Errorf("aggregate-only rejects:\n%s", buf.String())
 	}
 }
+
+func TestSSNShapedTextMaskedInRejects(t *testing.T) {
+	rs := rejectSlice{{Side: "insurer", File: "r.csv", Line: 3, Field: "last_name", Value: strp("123-45-6789"), Reason: "row 123456789"}}
+	var buf bytes.Buffer
+	if err := (RejectsCSV{Source: rs}).Write(context.Background(), &buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "123") {
+		t.Errorf("an SSN in another field reached rejects.csv:\n%s", buf.String())
+	}
+}

@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/enrollaudit/enrollaudit/fileerr"
 )
@@ -39,7 +42,18 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 			encoding = m.Encoding
 		}
 	}
-	headers, delim, err := readHeader(src.Path, delim)
+	path := src.Path
+	if encoding == "windows-1252" {
+		// DuckDB reads UTF-8 and Latin-1 only: the file is read through a
+		// UTF-8 copy in the run's private working directory.
+		copyPath, err := t.transcode(ctx, src.Path)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(copyPath)
+		path, encoding = copyPath, "utf-8"
+	}
+	headers, delim, err := readHeader(path, delim)
 	if err != nil {
 		return err
 	}
@@ -49,20 +63,20 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 	}
 	n := scanSeq.Add(1)
 	rejTable, scanTable := fmt.Sprintf("csv_rejects_%d", n), fmt.Sprintf("csv_scans_%d", n)
-	read := func(enc string) error {
+	read := func(path, enc string) error {
 		rel := Relation{
 			// Nothing is auto-detected: a guessed comment character or
 			// skipped preamble would drop rows without a trace.
 			SQL: fmt.Sprintf("read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
 				"delim = %s, quote = '\"', escape = '\"', comment = '', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
 				"max_line_size = %d, null_padding = false)",
-				quote(src.Path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable), maxLineSize),
+				quote(path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable), maxLineSize),
 			Columns: cols, Headers: headers, FirstLine: 2,
 		}
 		return t.Insert(ctx, rel)
 	}
-	if encoding != "utf-8" {
-		if err := read(encoding); err != nil {
+	if encoding != "utf-8" || path != src.Path {
+		if err := read(path, encoding); err != nil {
 			return err
 		}
 		return t.takeCSVRejects(ctx, src, rejTable, scanTable)
@@ -75,15 +89,16 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		return fmt.Errorf("load %s: %w", src.Path, err)
 	}
 	t.inTransaction = true
-	var bad int64
-	err = read(encoding)
+	var badLines []int64
+	err = read(path, encoding)
 	if err == nil {
-		err = t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+rejTable+" WHERE error_type = 'INVALID ENCODING'").Scan(&bad)
-		if err != nil {
-			err = fmt.Errorf("read rejects of %s: %w", src.Path, err)
-		}
+		badLines, err = t.invalidEncodingLines(ctx, rejTable)
 	}
-	if err != nil || bad > 0 {
+	var ev encodingEvidence
+	if err == nil && len(badLines) > 0 {
+		ev, err = readEncodingEvidence(src.Path)
+	}
+	if err != nil || (len(badLines) > 0 && !ev.utf8()) {
 		t.inTransaction = false
 		if _, rerr := t.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
 			err = fmt.Errorf("reload %s: %w", src.Path, rerr)
@@ -91,41 +106,187 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		if err != nil {
 			return err
 		}
-		// Exports from Windows tools are often Latin-1; reading them as
-		// such keeps every row instead of rejecting each accented name.
-		t.Warn(fmt.Sprintf("%s is not valid UTF-8 (%d rows); read it as Latin-1 (set encoding: in a mapping file to choose)", src.Path, bad))
-		if err := read("latin-1"); err != nil {
+		// No UTF-8 text but accented letters in a single-byte encoding:
+		// exports from Windows tools are Windows-1252 (curly quotes, Š,
+		// € in 0x80-0x9F) or Latin-1.
+		enc := "latin-1"
+		if ev.c1 {
+			enc = "windows-1252"
+		}
+		t.Warn(fmt.Sprintf("%s is not UTF-8 (%s: no UTF-8 text anywhere): read it as %s (set encoding: in a mapping file to choose)", src.Path, linesList(badLines, int64(len(badLines))), enc))
+		if enc == "windows-1252" {
+			copyPath, err := t.transcode(ctx, src.Path)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(copyPath)
+			path, enc = copyPath, "utf-8"
+		}
+		if err := read(path, enc); err != nil {
 			return err
 		}
-	} else {
-		t.inTransaction = false
-		if _, err := t.Conn.ExecContext(ctx, "COMMIT"); err != nil {
-			return fmt.Errorf("load %s: %w", src.Path, err)
-		}
-		if err := t.numberLines(ctx); err != nil {
-			return err
-		}
+		return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+	}
+	if len(badLines) > 0 {
+		// The rest of the file is UTF-8: reading it all in another
+		// encoding would garble every accented name. The lines with stray
+		// bytes are rejects (bad bytes).
+		t.Warn(fmt.Sprintf("%s is UTF-8 but has bytes that are not on %s: those lines are rejected (set encoding: in a mapping file if the file is not UTF-8)", src.Path, linesList(badLines, int64(len(badLines)))))
+	}
+	t.inTransaction = false
+	if _, err := t.Conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("load %s: %w", src.Path, err)
+	}
+	if err := t.numberLines(ctx); err != nil {
+		return err
 	}
 	return t.takeCSVRejects(ctx, src, rejTable, scanTable)
 }
 
-// takeCSVRejects moves DuckDB's structural rejects (wrong column count,
-// unterminated quotes, bad encoding) into the rejects table and corrects the
-// line numbers of the rows after each one: DuckDB skips rejected rows, so the
-// row counter used as line number runs behind by one per reject.
-func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanTable string) error {
-	rows, err := t.Conn.QueryContext(ctx, "SELECT DISTINCT line FROM "+rejTable+" ORDER BY line")
+// invalidEncodingLines lists the lines DuckDB rejected as not UTF-8.
+func (t *Target) invalidEncodingLines(ctx context.Context, rejTable string) ([]int64, error) {
+	rows, err := t.Conn.QueryContext(ctx, "SELECT DISTINCT line FROM "+rejTable+" WHERE error_type = 'INVALID ENCODING' ORDER BY line")
 	if err != nil {
-		return fmt.Errorf("read rejects of %s: %w", src.Path, err)
+		return nil, fmt.Errorf("read rejects of %s: %w", t.src.Path, err)
 	}
+	defer rows.Close()
 	var lines []int64
 	for rows.Next() {
 		var l int64
 		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		lines = append(lines, l)
+	}
+	return lines, rows.Err()
+}
+
+// linesList names the first few lines of a warning: "line 5", "lines 5, 9
+// and 3 more".
+func linesList(lines []int64, total int64) string {
+	const shown = 5
+	var b strings.Builder
+	b.WriteString("line")
+	if total > 1 {
+		b.WriteString("s")
+	}
+	for i, l := range lines[:min(len(lines), shown)] {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d", l)
+	}
+	if more := total - int64(min(len(lines), shown)); more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	return b.String()
+}
+
+// encodingEvidence is what a file's bytes say of its encoding.
+type encodingEvidence struct {
+	multibyte int64 // valid UTF-8 sequences of more than one byte
+	invalid   int64 // bytes that are not part of a valid UTF-8 sequence
+	c1        bool  // an invalid byte in 0x80-0x9F: Windows-1252, not Latin-1
+}
+
+// utf8 reports whether the file is UTF-8 with a few stray bytes rather than
+// text in a single-byte encoding.
+func (e encodingEvidence) utf8() bool { return e.multibyte > e.invalid }
+
+// readEncodingEvidence reads the whole file; it runs only for files that
+// turned out not to be valid UTF-8.
+func readEncodingEvidence(path string) (encodingEvidence, error) {
+	var ev encodingEvidence
+	f, err := os.Open(path)
+	if err != nil {
+		return ev, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	carry := 0
+	for {
+		n, err := io.ReadFull(f, buf[carry:])
+		end := carry + n
+		eof := err != nil
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return ev, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+		}
+		i := 0
+		for i < end {
+			if buf[i] < utf8.RuneSelf {
+				i++
+				continue
+			}
+			if !eof && !utf8.FullRune(buf[i:end]) {
+				break // completed by the next read
+			}
+			r, size := utf8.DecodeRune(buf[i:end])
+			if r == utf8.RuneError && size == 1 {
+				ev.invalid++
+				ev.c1 = ev.c1 || buf[i] <= 0x9F
+			} else {
+				ev.multibyte++
+			}
+			i += size
+		}
+		if eof {
+			return ev, nil
+		}
+		carry = copy(buf, buf[i:end])
+	}
+}
+
+// transcode writes a UTF-8 copy of a Windows-1252 file in DuckDB's
+// temporary directory (the run's private working directory) and returns
+// its path; the caller removes it.
+func (t *Target) transcode(ctx context.Context, path string) (string, error) {
+	var dir string
+	err := t.Conn.QueryRowContext(ctx, "SELECT current_setting('temp_directory')").Scan(&dir)
+	if st, serr := os.Stat(dir); err != nil || serr != nil || !st.IsDir() {
+		dir = os.TempDir() // DuckDB's default, .tmp, is made only when it spills
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(dir, "utf8-*.csv")
+	if err != nil {
+		return "", fmt.Errorf("convert %s to UTF-8: %w", path, err)
+	}
+	_, err = io.Copy(out, charmap.Windows1252.NewDecoder().Reader(bufio.NewReaderSize(in, 1<<20)))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", fmt.Errorf("convert %s to UTF-8: %w", path, err)
+	}
+	return out.Name(), nil
+}
+
+// takeCSVRejects moves DuckDB's structural rejects (wrong column count,
+// unterminated quotes, bad encoding) into the rejects table, one per line:
+// a rejected record that spans several lines (a quoted field running past
+// line ends, as a stray quote makes it swallow the lines after it) rejects
+// each of them, so that rows loaded + rows rejected is the file's lines. It
+// also corrects the line numbers of the rows after each reject: DuckDB skips
+// rejected records, so the row counter used as line number runs behind.
+func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanTable string) error {
+	spans := fmt.Sprintf(`SELECT line, max(1 + length(l) - length(replace(l, chr(10), ''))) AS span
+		FROM (SELECT line, rtrim(coalesce(csv_line, ''), chr(13) || chr(10)) AS l FROM %s) GROUP BY line`, rejTable)
+	rows, err := t.Conn.QueryContext(ctx, spans+" ORDER BY line")
+	if err != nil {
+		return fmt.Errorf("read rejects of %s: %w", src.Path, err)
+	}
+	var lines, widths []int64
+	for rows.Next() {
+		var l, w int64
+		if err := rows.Scan(&l, &w); err != nil {
 			rows.Close()
 			return err
 		}
-		lines = append(lines, l)
+		lines, widths = append(lines, l), append(widths, w)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -133,12 +294,14 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 	}
 	if len(lines) > 0 {
 		// Lines no longer follow from row order: each row gets its own,
-		// provisional first. The j-th rejected line (0-based) L pushes every
-		// accepted row whose provisional line is at least L-j down by one
-		// more.
+		// provisional first. A reject at line L spanning w lines, after
+		// rejects spanning s lines in all, pushes every accepted row whose
+		// provisional line is at least L-s down to s+w in all.
 		var vals []string
+		var before int64
 		for j, l := range lines {
-			vals = append(vals, fmt.Sprintf("(%d, %d)", l-int64(j), j+1))
+			vals = append(vals, fmt.Sprintf("(%d, %d)", l-before, before+widths[j]))
+			before += widths[j]
 		}
 		canon := CanonTable(src.Side)
 		for _, q := range []string{
@@ -154,15 +317,20 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 			}
 		}
 	}
-	// One reject per row: DuckDB lists a short row once per missing column.
-	q := fmt.Sprintf(`INSERT INTO %s
-		SELECT ?, ?, line, '', NULL, CASE
+	// One reject per line: DuckDB lists a short row once per missing column.
+	q := fmt.Sprintf(`INSERT INTO %[1]s
+		SELECT ?, ?, l, '', NULL, CASE
+		    WHEN l > line THEN 'inside the record that starts on line ' || line || ', rejected with it'
+		    WHEN span > 1 AND error_type IN ('UNQUOTED VALUE', 'INVALID UNICODE', 'MISSING COLUMNS', 'TOO MANY COLUMNS') THEN
+		      'a quoted field runs past the end of the line, over lines ' || line || '-' || (line + span - 1) ||
+		      ' (a stray quote?): those lines are rejected (' || lower(replace(error_type, '_', ' ')) || ')'
 		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
 		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
 		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END
-		FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
-		      FROM %s GROUP BY line)
-		ORDER BY line`, RejectsTable, rejTable)
+		FROM (SELECT r.line, s.span, unnest(generate_series(CAST(r.line AS BIGINT), CAST(r.line + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message
+		      FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
+		            FROM %[2]s GROUP BY line) AS r JOIN (%[3]s) AS s USING (line))
+		ORDER BY l`, RejectsTable, rejTable, spans)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)
 	if err != nil {
 		return fmt.Errorf("record rejects of %s: %w", src.Path, err)
@@ -199,6 +367,10 @@ func sniffDelimiter(header []byte) string {
 	return best
 }
 
+// maxHeaderSize bounds the header line: a longer first line is a file
+// without line breaks or not delimited text, and is not read into memory.
+const maxHeaderSize = 1 << 20
+
 // readHeader returns the first record's fields, without a UTF-8 BOM, and
 // the delimiter: delim, or sniffed from the header line when empty.
 func readHeader(path, delim string) ([]string, string, error) {
@@ -207,18 +379,22 @@ func readHeader(path, delim string) ([]string, string, error) {
 		return nil, "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+	br := bufio.NewReaderSize(f, maxHeaderSize+1)
+	head, _ := br.Peek(maxHeaderSize + 1)
+	if what := binaryKind(head); what != "" {
+		return nil, "", &fileerr.Error{File: path, Msg: "is " + what + ", not delimited text"}
+	}
+	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
+		head = head[3:]
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	} else if len(head) > maxHeaderSize {
+		return nil, "", &fileerr.Error{File: path, Line: 1, Msg: fmt.Sprintf("the header line is longer than %d bytes: the file has no line breaks or is not delimited text", maxHeaderSize)}
 	}
 	if delim == "" {
-		line, _ := br.Peek(br.Buffered())
-		if len(line) == 0 {
-			line, _ = br.Peek(1 << 16)
-		}
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
-		}
 		delim = sniffDelimiter(line)
 	}
 	r := csv.NewReader(br)
@@ -236,6 +412,39 @@ func readHeader(path, delim string) ([]string, string, error) {
 		rec[i] = strings.TrimSpace(h)
 	}
 	return rec, delim, nil
+}
+
+// binaryKind names what a file that is not text is, from its first bytes
+// (magic numbers, NUL bytes), or returns "". Its bytes are never shown.
+func binaryKind(head []byte) string {
+	for _, m := range []struct {
+		magic []byte
+		what  string
+	}{
+		{[]byte("PK\x03\x04"), "a ZIP archive (an .xlsx workbook is one: if it is, name it .xlsx)"},
+		{[]byte("%PDF-"), "a PDF document"},
+		{[]byte{0x1F, 0x8B}, "gzip-compressed (decompress it first)"},
+		{[]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, "an old Excel .xls (or other Office) file (save it as .xlsx or CSV UTF-8)"},
+		{[]byte{0xFF, 0xFE}, "UTF-16 text (save it as CSV UTF-8)"},
+		{[]byte{0xFE, 0xFF}, "UTF-16 text (save it as CSV UTF-8)"},
+	} {
+		if bytes.HasPrefix(head, m.magic) {
+			return m.what
+		}
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		// UTF-16 without a byte-order mark has a NUL beside every ASCII
+		// character of the header.
+		if len(line) >= 4 && (line[1] == 0 && line[3] == 0 || line[0] == 0 && line[2] == 0) {
+			return "UTF-16 text (save it as CSV UTF-8)"
+		}
+		return "binary data (a NUL byte in the header line)"
+	}
+	return ""
 }
 
 func varcharColumns(cols []string) string {

@@ -80,7 +80,10 @@ type Stats struct {
 	Format   string
 	Loaded   int64
 	Rejected int64
-	Warnings []string
+	// FieldProblems counts the loaded rows with a value that could not be
+	// read (the field_problems column): loaded with that field empty.
+	FieldProblems int64
+	Warnings      []string
 }
 
 // Table names the loader writes to.
@@ -172,7 +175,10 @@ func CreateTables(ctx context.Context, conn *sql.Conn) error {
 	// written to every row after the insert, cost more to store than the
 	// values themselves.
 	cols = append(cols, "file_id INTEGER", "source_line BIGINT",
-		"reject_reasons STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
+		"reject_reasons STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]",
+		// Values that could not be read in fields other than the keys: the
+		// field is NULL, the row loads (NULL when none).
+		"field_problems STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
 	stmts := []string{
 		fmt.Sprintf("CREATE TABLE %s (side VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR)", RejectsTable),
 		fmt.Sprintf("CREATE TABLE %s (id INTEGER, side VARCHAR, path VARCHAR, line_offset BIGINT)", FilesTable),
@@ -280,9 +286,9 @@ func (t *Target) collectRejects(ctx context.Context) error {
 		return fmt.Errorf("collect rejects of %s: %w", t.src.Path, err)
 	}
 	row := t.Conn.QueryRowContext(ctx, fmt.Sprintf(
-		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL) FROM %s WHERE file_id = ?", table), t.fileID)
+		"SELECT count(*) FILTER (WHERE reject_reasons IS NULL), count(*) FILTER (WHERE reject_reasons IS NOT NULL), count(*) FILTER (WHERE reject_reasons IS NULL AND field_problems IS NOT NULL) FROM %s WHERE file_id = ?", table), t.fileID)
 	var rejected int64
-	if err := row.Scan(&t.stats.Loaded, &rejected); err != nil {
+	if err := row.Scan(&t.stats.Loaded, &rejected, &t.stats.FieldProblems); err != nil {
 		return fmt.Errorf("count rows of %s: %w", t.src.Path, err)
 	}
 	// Rows a reader could not split into fields never reach the table; they

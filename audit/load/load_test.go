@@ -42,48 +42,84 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // TestNormalise: formatting that only differs in form is typed to the same
-// value; values that cannot be read are rejects naming the field.
+// value; a value that cannot be read in a field other than the keys is a
+// field problem: the field is empty, the row loads and is not rejected.
 func TestNormalise(t *testing.T) {
+	decimalComma := &mapping.Mapping{File: "m.yaml", Decimal: ","}
 	tests := []struct {
-		field, in, dateFmt string
-		want               string // typed value as text; "" = NULL
-		reject             string // reason substring when the row must be rejected
+		field, in string
+		m         *mapping.Mapping
+		want      string // typed value as text; "" = NULL
+		problem   string // reason substring when the value is a field problem
 	}{
 		{field: "birth_date", in: "1980-01-02", want: "1980-01-02"},
 		{field: "birth_date", in: "01/02/1980", want: "1980-01-02"},
 		{field: "birth_date", in: "1/2/1980", want: "1980-01-02"},
 		{field: "birth_date", in: "19800102", want: "1980-01-02"},
 		{field: "birth_date", in: "1980-01-02 00:00:00", want: "1980-01-02"},
-		{field: "birth_date", in: "02.01.1980", dateFmt: "%d.%m.%Y", want: "1980-01-02"},
-		{field: "birth_date", in: "02/30/2026", reject: "not a valid date"},
-		{field: "birth_date", in: "2026-13-01", reject: "not a valid date"},
-		{field: "birth_date", in: "01/02/1980", dateFmt: "%d.%m.%Y", reject: "expected %d.%m.%Y or YYYY-MM-DD"},
+		{field: "birth_date", in: "02.01.1980", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%d.%m.%Y"}, want: "1980-01-02"},
+		{field: "birth_date", in: "02/30/2026", problem: "not a valid date"},
+		{field: "birth_date", in: "2026-13-01", problem: "not a valid date"},
+		{field: "birth_date", in: "not a date", problem: "not a valid date"},
+		{field: "birth_date", in: "01/02/1980", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%d.%m.%Y"}, problem: "expected %d.%m.%Y or YYYY-MM-DD"},
+		// Two-digit years read with a four-digit pattern give year 26.
+		{field: "birth_date", in: "01/02/26", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%Y"}, problem: "the date pattern %m/%d/%Y does not fit this value (two-digit years need %y)"},
+		{field: "birth_date", in: "01/02/26", m: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%y"}, want: "2026-01-02"},
+		{field: "benefit_end", in: "01/02/26", problem: "implausible date"},
+		{field: "benefit_end", in: "1899-12-31", problem: "before 1900"},
+		{field: "benefit_end", in: "2099-12-31", problem: "more than 2 years ahead"},
+		{field: "benefit_end", in: "9999-12-31", want: "9999-12-31"},
+		// Excel serial days in a text file, with or without a time of day.
+		{field: "benefit_start", in: "46023", want: "2026-01-01"},
+		{field: "benefit_start", in: "46023.75", want: "2026-01-01"},
 		{field: "aptc_amount", in: "240.81", want: "240.81"},
 		{field: "aptc_amount", in: "$1,234.50", want: "1234.50"},
+		{field: "aptc_amount", in: "1,234", want: "1234.00"},
 		{field: "aptc_amount", in: "(12.00)", want: "-12.00"},
+		{field: "aptc_amount", in: "-$1,234.50", want: "-1234.50"},
+		{field: "aptc_amount", in: "($1,234.50)", want: "-1234.50"},
 		{field: "aptc_amount", in: "123.453", want: "123.45"},
 		{field: "aptc_amount", in: "123.455", want: "123.46"},
 		{field: "aptc_amount", in: "-0.005", want: "-0.01"},
 		{field: "aptc_amount", in: " 12 ", want: "12.00"},
-		{field: "aptc_amount", in: "twelve", reject: "not an amount of money"},
+		{field: "aptc_amount", in: "twelve", problem: "not an amount of money"},
+		{field: "aptc_amount", in: "abc", problem: "not an amount of money"},
+		{field: "aptc_amount", in: "12,50", problem: "ambiguous amount"},
+		{field: "aptc_amount", in: "1.234,50", problem: "ambiguous amount"},
+		{field: "aptc_amount", in: "12,50", m: decimalComma, want: "12.50"},
+		{field: "aptc_amount", in: "1.234,50", m: decimalComma, want: "1234.50"},
+		{field: "aptc_amount", in: "(1.234,50)", m: decimalComma, want: "-1234.50"},
+		{field: "aptc_amount", in: "1234", m: decimalComma, want: "1234.00"},
+		{field: "aptc_amount", in: "12.50", m: decimalComma, problem: "decimal comma"},
+		{field: "aptc_amount", in: "N/A", want: ""},
+		{field: "aptc_amount", in: "-", want: ""},
+		{field: "aptc_amount", in: " NULL ", want: ""},
+		{field: "aptc_amount", in: "n/a", want: ""},
+		{field: "aptc_amount", in: "none", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{"none"}}, want: ""},
+		{field: "aptc_amount", in: "N/A", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{}}, problem: "not an amount of money"},
+		{field: "aptc_amount", in: "N/A", m: &mapping.Mapping{File: "m.yaml", NullValues: []string{}, Values: map[string]map[string]string{"aptc_amount": {"N/A": ""}}}, want: ""},
+		{field: "effectuation_status", in: "N/A", m: &mapping.Mapping{File: "m.yaml", Values: map[string]map[string]string{"effectuation_status": {"N/A": "pending"}}}, want: "pending"},
 		{field: "qhp_id", in: "12345va0010001-04", want: "12345VA001000104"},
 		{field: "ssn", in: "123-45-6789", want: "123456789"},
 		{field: "ssn", in: "23456789", want: "023456789"},
-		{field: "ssn", in: "12-34", reject: "SSN must have 9 digits"},
+		{field: "ssn", in: "12-34", problem: "SSN must have 9 digits"},
 		{field: "ssn", in: "XXX-XX-6789", want: ""},
 		{field: "ssn", in: "*****6789", want: ""},
 		{field: "zip", in: "2110", want: "02110"},
 		{field: "zip", in: "22030-1234", want: "22030-1234"},
 		{field: "gender", in: "female", want: "F"},
-		{field: "gender", in: "X", reject: "not M, F or U"},
+		{field: "gender", in: "X", problem: "not M, F or U"},
+		{field: "gender", in: "Q", problem: "not M, F or U"},
 		{field: "effectuation_status", in: "Canceled", want: "cancelled"},
-		{field: "effectuation_status", in: "active", reject: "translate it under values:"},
+		{field: "effectuation_status", in: "active", problem: "translate it under values:"},
 		{field: "subscriber_indicator", in: "yes", want: "Y"},
-		{field: "subscriber_indicator", in: "maybe", reject: "not Y or N"},
+		{field: "subscriber_indicator", in: "maybe", problem: "not Y or N"},
 		{field: "relationship_code", in: "1", want: "01"},
 		{field: "first_name", in: "  Ann   Marie ", want: "Ann Marie"},
 		{field: "coverage_year", in: "2026", want: "2026"},
-		{field: "coverage_year", in: "twenty", reject: "not a whole number"},
+		{field: "coverage_year", in: "twenty", problem: "not a whole number"},
+		// Derived from benefit start when absent, never from an implausible one.
+		{field: "benefit_start", in: "2099-01-01", problem: "implausible date"},
 		{field: "state", in: "va", want: "VA"},
 	}
 	conn := newConn(t)
@@ -92,32 +128,42 @@ func TestNormalise(t *testing.T) {
 		t.Run(fmt.Sprintf("%s=%q", tt.field, tt.in), func(t *testing.T) {
 			csvText := "exchange_policy_id,exchange_member_id," + tt.field + "\nP,M," + csvQuote(tt.in) + "\n"
 			path := writeFile(t, fmt.Sprintf("case%d.csv", i), csvText)
-			src := Source{Path: path, Side: "marketplace"}
-			if tt.dateFmt != "" {
-				src.Mapping = &mapping.Mapping{File: "m.yaml", DateFormat: tt.dateFmt}
-			}
-			st, err := Load(ctx, conn, src)
+			st, err := Load(ctx, conn, Source{Path: path, Side: "marketplace", Mapping: tt.m})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.reject != "" {
-				var field, reason string
-				err := conn.QueryRowContext(ctx, "SELECT field, reason FROM rejects WHERE file = ?", path).Scan(&field, &reason)
-				if err != nil {
-					t.Fatalf("no reject recorded (loaded %d): %v", st.Loaded, err)
+			if st.Loaded != 1 || st.Rejected != 0 {
+				t.Fatalf("loaded %d rejected %d, want the row loaded", st.Loaded, st.Rejected)
+			}
+			var got, problems sql.NullString
+			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR), CAST(to_json(field_problems) AS VARCHAR) FROM %s WHERE source_file = ?", tt.field, sourceRows(t, conn, "marketplace"))
+			if err := conn.QueryRowContext(ctx, q, path).Scan(&got, &problems); err != nil {
+				t.Fatalf("row not loaded: %v", err)
+			}
+			if tt.problem != "" {
+				if tt.field == "benefit_start" {
+					var year sql.NullInt64
+					if err := conn.QueryRowContext(ctx, "SELECT coverage_year FROM "+sourceRows(t, conn, "marketplace")+" WHERE source_file = ?", path).Scan(&year); err != nil || year.Valid {
+						t.Errorf("coverage_year %v (%v) from an unreadable benefit_start, want NULL", year, err)
+					}
 				}
-				if field != tt.field || !strings.Contains(reason, tt.reject) || st.Rejected != 1 {
-					t.Fatalf("reject = %s %q (rejected %d), want %s %q", field, reason, st.Rejected, tt.field, tt.reject)
+				want := fmt.Sprintf(`[{"field":%q,"value":%q,"reason":`, tt.field, strings.TrimSpace(tt.in))
+				if got.Valid || !strings.HasPrefix(problems.String, want) || !strings.Contains(problems.String, tt.problem) {
+					t.Fatalf("%s = %v, problems %s; want NULL and %s...%q", tt.field, got, problems.String, want, tt.problem)
 				}
 				return
 			}
-			var got sql.NullString
-			q := fmt.Sprintf("SELECT CAST(%s AS VARCHAR) FROM %s WHERE source_file = ? AND reject_reasons IS NULL", tt.field, sourceRows(t, conn, "marketplace"))
-			if err := conn.QueryRowContext(ctx, q, path).Scan(&got); err != nil {
-				t.Fatalf("row not loaded: %v", err)
+			if got.String != tt.want || problems.Valid {
+				t.Fatalf("%s = %q (problems %s), want %q", tt.field, got.String, problems.String, tt.want)
 			}
-			if got.String != tt.want {
-				t.Fatalf("%s = %q, want %q", tt.field, got.String, tt.want)
+			if tt.field == "benefit_start" {
+				var year sql.NullInt64
+				if err := conn.QueryRowContext(ctx, "SELECT coverage_year FROM "+sourceRows(t, conn, "marketplace")+" WHERE source_file = ?", path).Scan(&year); err != nil {
+					t.Fatal(err)
+				}
+				if want := tt.want[:4]; fmt.Sprint(year.Int64) != want {
+					t.Errorf("coverage_year %v, want %s from benefit_start", year, want)
+				}
 			}
 		})
 	}
@@ -176,6 +222,9 @@ func TestHostileCSV(t *testing.T) {
 		reason, lastName string
 		err              string
 		warn             string
+		mapping          *mapping.Mapping
+		problems         []string         // "field: reason" prefixes of the field problems, in line order
+		lineOf           map[string]int64 // member -> line its row must carry
 	}{
 		{name: "semicolons in a .csv", content: "exchange_policy_id;exchange_member_id;last_name\nP;M1;Lee\nP;M2;Ng\n", loaded: 2},
 		{name: "tabs", content: strings.ReplaceAll(head+"P,M1,Lee\n", ",", "\t"), loaded: 1},
@@ -185,7 +234,12 @@ func TestHostileCSV(t *testing.T) {
 		{name: "missing column on one row", content: head + "P,M1\nP,M2,Ng\n", loaded: 1, rejected: 1, rejectLine: 2, reason: "fewer fields than the header"},
 		{name: "line numbers after a reject", content: head + "P,M1,Lee\nP,M2\nP,M3,Oh\nP,M4\nP,M5,Ng\n", loaded: 3, rejected: 2, rejectLine: 3, reason: "fewer fields"},
 		{name: "unterminated quote at end", content: head + "P,M1,Lee\nP,M2,\"Ng\n", loaded: 1, rejected: 1, rejectLine: 3, reason: "quote"},
-		{name: "latin-1", content: head + "P,M1,Mu\xf1oz\n", loaded: 1, lastName: "Muñoz", warn: "not valid UTF-8"},
+		{name: "latin-1", content: head + "P,M1,Mu\xf1oz\n", loaded: 1, lastName: "Muñoz", warn: "is not UTF-8 (line 2: no UTF-8 text anywhere): read it as latin-1"},
+		{name: "windows-1252 declared", content: head + "P,M1,\x8aekerka \x93Jr\x94\n", loaded: 1, lastName: "Šekerka “Jr”",
+			mapping: &mapping.Mapping{File: "m.yaml", Encoding: "windows-1252"}},
+		{name: "windows-1252 found", content: head + "P,M1,Lee\nP,M2,\x8aekerka\n", loaded: 2, lastName: "Šekerka", warn: "line 3: no UTF-8 text anywhere): read it as windows-1252"},
+		{name: "stray cp1252 byte in utf-8", content: head + "P,M1,Muñoz\nP,M2,O\x92Hara\nP,M3,Ñúñez\n", loaded: 2, rejected: 1, rejectLine: 3,
+			reason: "invalid encoding", lastName: "Muñoz", warn: "is UTF-8 but has bytes that are not on line 3: those lines are rejected"},
 		{name: "embedded NUL", content: head + "P,M1,Le\x00e\n", loaded: 1},
 		{name: "1 MB field", content: head + "P,M1," + strings.Repeat("x", 1<<20) + "\n", loaded: 1},
 		{name: "line over the maximum", content: head + "P,M1," + strings.Repeat("x", maxLineSize) + "\nP,M2,Ng\n", loaded: 1, rejected: 1, rejectLine: 2, reason: "maximum"},
@@ -196,15 +250,40 @@ func TestHostileCSV(t *testing.T) {
 		{name: "header only", content: head, loaded: 0},
 		{name: "row starting with #", content: head + "#P,M1,Lee\nP,M2,Ng\n", loaded: 2},
 		{name: "no key column", content: "policy,member\nP,M\n", err: `no "exchange_member_id" column`},
+		// issue items: each asserts rows in = loaded + rejected.
+		{name: "stray quote swallows lines", content: head + strayQuote, loaded: 13, rejected: 15, rejectLine: 6,
+			reason: "a quoted field runs past the end of the line, over lines 6-20 (a stray quote?)", lineOf: map[string]int64{"M5": 5, "M21": 21, "M29": 29}},
+		{name: "unterminated quote to the end", content: head + "P,M1,Lee\nP,M2,\"Ng\nP,M3,Oh\nP,M4,Ng\n", loaded: 1, rejected: 3, rejectLine: 3, reason: "over lines 3-5"},
+		{name: "decimal commas undeclared", content: "exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;12,50\nP;M2;1.234,50\nP;M3;1,234.50\n", loaded: 3,
+			problems: []string{"aptc_amount: ambiguous amount", "aptc_amount: ambiguous amount"}},
+		{name: "decimal commas declared", content: "exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;12,50\nP;M2;1.234,50\n", loaded: 2,
+			mapping: &mapping.Mapping{File: "m.yaml", Decimal: ","}},
+		{name: "two-digit years", content: "exchange_policy_id,exchange_member_id,birth_date\nP,M1,01/02/80\nP,M2,01/02/1980\n", loaded: 2,
+			mapping: &mapping.Mapping{File: "m.yaml", DateFormat: "%m/%d/%Y"}, problems: []string{"birth_date: implausible date (before 1900 or more than 2 years ahead): the date pattern %m/%d/%Y does not fit"}},
+		{name: "null markers", content: "exchange_policy_id,exchange_member_id,aptc_amount,birth_date,gender\nP,M1,N/A,NULL,-\nP,M2,n/a, , \n", loaded: 2},
+		{name: "unreadable values load", content: "exchange_policy_id,exchange_member_id,total_premium,birth_date,gender,paid_through_date\nP,M1,abc,not a date,Q,13/45/2026\n", loaded: 1,
+			problems: []string{"birth_date: not a valid date", "gender: not M, F or U", "total_premium: not an amount", "paid_through_date: not a valid date"}},
+		{name: "headerless", content: "P1,M1,Lee,123-45-6789\nP2,M2,Ng,987-65-4321\n", err: "the first row looks like data"},
+		{name: "header line without line breaks", content: strings.Repeat("x,", maxHeaderSize), err: "the header line is longer than"},
+		{name: "zip renamed .csv", content: "PK\x03\x04\x14\x00secret", err: "is a ZIP archive"},
+		{name: "pdf renamed .csv", content: "%PDF-1.7\n\x80\x81secret", err: "is a PDF document"},
+		{name: "gzip renamed .csv", content: "\x1f\x8b\x08\x00secret", err: "is gzip-compressed"},
+		{name: "utf-16 with bom", content: "\xff\xfee\x00x\x00", err: "is UTF-16 text"},
+		{name: "utf-16 without bom", content: "e\x00x\x00c\x00,\x00\n\x00", err: "is UTF-16 text"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := newConn(t)
 			path := writeFile(t, fmt.Sprintf("h%d.csv", i), tt.content)
-			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace"})
+			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace", Mapping: tt.mapping})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), path) {
 					t.Fatalf("error = %v, want %q naming the file", err, tt.err)
+				}
+				for _, secret := range []string{"secret", "Lee", "6789", "\x00", "\x80"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("error shows the file's content %q: %v", secret, err)
+					}
 				}
 				return
 			}
@@ -213,6 +292,43 @@ func TestHostileCSV(t *testing.T) {
 			}
 			if st.Loaded != tt.loaded || st.Rejected != tt.rejected {
 				t.Fatalf("loaded %d rejected %d, want %d and %d", st.Loaded, st.Rejected, tt.loaded, tt.rejected)
+			}
+			if in := dataLines(tt.content); st.Loaded+st.Rejected != in {
+				t.Errorf("%d rows in, %d loaded + %d rejected", in, st.Loaded, st.Rejected)
+			}
+			var rejectRows int64
+			if err := conn.QueryRowContext(context.Background(), "SELECT count(*) FROM rejects").Scan(&rejectRows); err != nil || rejectRows != st.Rejected {
+				t.Errorf("%d rows in the rejects table for %d rejected (%v)", rejectRows, st.Rejected, err)
+			}
+			var got []string
+			rows, err := conn.QueryContext(context.Background(), "SELECT p.field || ': ' || p.reason FROM (SELECT unnest(field_problems) AS p FROM "+sourceRows(t, conn, "marketplace")+" ORDER BY source_line)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var p string
+				if err := rows.Scan(&p); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, p)
+			}
+			rows.Close()
+			if len(got) != len(tt.problems) {
+				t.Errorf("field problems %q, want %q", got, tt.problems)
+			}
+			for i := range min(len(got), len(tt.problems)) {
+				if !strings.HasPrefix(got[i], tt.problems[i]) {
+					t.Errorf("field problem %q, want %q...", got[i], tt.problems[i])
+				}
+			}
+			for member, want := range tt.lineOf {
+				var line int64
+				if err := conn.QueryRowContext(context.Background(), "SELECT source_line FROM "+sourceRows(t, conn, "marketplace")+" WHERE exchange_member_id = ?", member).Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				if line != want {
+					t.Errorf("%s is on line %d, got %d", member, want, line)
+				}
 			}
 			if tt.rejectLine > 0 {
 				var line int64
@@ -235,7 +351,7 @@ func TestHostileCSV(t *testing.T) {
 			}
 			if tt.lastName != "" {
 				var got string
-				if err := conn.QueryRowContext(context.Background(), "SELECT last_name FROM canon_marketplace").Scan(&got); err != nil {
+				if err := conn.QueryRowContext(context.Background(), "SELECT last_name FROM canon_marketplace ORDER BY last_name = 'Lee' LIMIT 1").Scan(&got); err != nil {
 					t.Fatal(err)
 				}
 				if got != tt.lastName {
@@ -247,6 +363,36 @@ func TestHostileCSV(t *testing.T) {
 			}
 		})
 	}
+}
+
+// strayQuote is 28 rows (lines 2-29) where the quote opened on line 6
+// closes on line 20.
+var strayQuote = func() string {
+	var b strings.Builder
+	for i := 2; i <= 29; i++ {
+		name := "Lee"
+		switch i {
+		case 5:
+			name = `O"Brien` // a quote inside a value is text
+		case 6:
+			name = `"Smith`
+		case 20:
+			name = `"Ng"`
+		}
+		fmt.Fprintf(&b, "P%d,M%d,%s\n", i, i, name)
+	}
+	return b.String()
+}()
+
+// dataLines counts the lines after the header, as a clerk would: every
+// line break ends one, and a last line without one counts too.
+func dataLines(content string) int64 {
+	content = strings.ReplaceAll(content, "\r\n", "\n")
+	n := int64(strings.Count(content, "\n"))
+	if !strings.HasSuffix(content, "\n") {
+		n++
+	}
+	return n - 1
 }
 
 // FuzzLoadCSV: no input makes the CSV reader panic or hang, and every data
@@ -262,6 +408,13 @@ func FuzzLoadCSV(f *testing.F) {
 		head + "P,M1,Mu\xf1oz,,(12.00)\n",
 		head + "P,M1,Le\x00e,,\n",
 		"\ufeff" + head + "\r\nP,M1,Lee,,\r\n",
+		head + "P,M1,\"Smith,,\nP,M2,Lee,,\nP,M3,\"Ng\",,\n",
+		"exchange_policy_id;exchange_member_id;aptc_amount\nP;M1;1.234,50\n",
+		head + "P,M1,N/A,NULL,-\n",
+		head + "P,M1,Lee,01/02/26,(1,234.5)\n",
+		head + "P,M1,Lee,46023.5,$-0\n",
+		"PK\x03\x04" + head,
+		"\xff\xfee\x00x\x00",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -28,8 +28,30 @@ func (xlsxReader) Load(ctx context.Context, t *Target, src Source) error {
 		if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
 			return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("no sheet %q (sheets: %s)", sheet, strings.Join(f.GetSheetList(), ", "))}
 		}
-	} else if list := f.GetSheetList(); len(list) > 0 {
-		sheet = list[0]
+	} else {
+		// A hidden sheet is not the roster (lookups, an old copy): the
+		// first visible one is, unless the mapping names another.
+		var hidden []string
+		for _, name := range f.GetSheetList() {
+			if visible, err := f.GetSheetVisible(name); err == nil && !visible {
+				hidden = append(hidden, name)
+				continue
+			}
+			sheet = name
+			break
+		}
+		if sheet == "" {
+			return &fileerr.Error{File: src.Path, Msg: "every sheet is hidden: name the one to read with sheet: in a mapping file"}
+		}
+		if len(hidden) > 0 {
+			t.Warn(fmt.Sprintf("%s: skipped hidden sheet(s) %s and read %q (name a sheet with sheet: in a mapping file)", src.Path, strings.Join(quoteAll(hidden), ", "), sheet))
+		}
+	}
+	// Workbooks made on old Macs count days from 1904: read with the 1900
+	// system, every date would be 1,462 days early.
+	epoch := excelEpoch1900
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		epoch = excelEpoch1904
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -92,7 +114,15 @@ func (xlsxReader) Load(ctx context.Context, t *Target, src Source) error {
 	if rt == nil {
 		return &fileerr.Error{File: src.Path, Msg: fmt.Sprintf("sheet %q is empty: expected a header row", sheet)}
 	}
-	return rt.Finish(ctx, t, Relation{ExcelDates: true})
+	return rt.Finish(ctx, t, Relation{ExcelEpoch: epoch})
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
 
 func blank(cells []string) bool {

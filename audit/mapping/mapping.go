@@ -5,6 +5,7 @@ package mapping
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -27,27 +28,59 @@ type Mapping struct {
 	Format     string
 	Sheet      string
 	Delimiter  string
-	Encoding   string            // utf-8 (default) or latin-1
+	Encoding   string            // utf-8 (default), latin-1 or windows-1252
 	Columns    map[string]string // canonical field -> source header
 	DateFormat string            // strptime pattern for every date column
+	// Decimal is the decimal separator of amounts: "." (default) or ",".
+	Decimal string
+	// NullValues are the texts read as empty; nil means DefaultNullValues.
+	NullValues []string
 	Values     map[string]map[string]string
 	lines      map[string]int // "columns.<field>" etc. -> line in File
 }
 
 type fileYAML struct {
-	Version   int                          `yaml:"version"`
-	Format    string                       `yaml:"format"`
-	Sheet     string                       `yaml:"sheet"`
-	Delimiter string                       `yaml:"delimiter"`
-	Encoding  string                       `yaml:"encoding"`
-	Columns   map[string]string            `yaml:"columns"`
-	Formats   formatsYAML                  `yaml:"formats"`
-	Values    map[string]map[string]string `yaml:"values"`
+	Version    int                          `yaml:"version"`
+	Format     string                       `yaml:"format"`
+	Sheet      string                       `yaml:"sheet"`
+	Delimiter  string                       `yaml:"delimiter"`
+	Encoding   string                       `yaml:"encoding"`
+	Columns    map[string]string            `yaml:"columns"`
+	Formats    formatsYAML                  `yaml:"formats"`
+	NullValues *[]string                    `yaml:"null_values"`
+	Values     map[string]map[string]string `yaml:"values"`
 }
 
 type formatsYAML struct {
-	Date string `yaml:"date"`
+	Date    string `yaml:"date"`
+	Decimal string `yaml:"decimal"`
 }
+
+// Encodings a mapping may name.
+var Encodings = []string{"utf-8", "latin-1", "windows-1252"}
+
+// DefaultNullValues are the texts read as empty in every field unless a
+// mapping lists its own (null_values: [] reads every text as given).
+var DefaultNullValues = []string{"N/A", "n/a", "NULL", "-"}
+
+// Nulls returns the texts read as empty for the file m maps (m may be nil).
+func (m *Mapping) Nulls() []string {
+	if m == nil || m.NullValues == nil {
+		return DefaultNullValues
+	}
+	return m.NullValues
+}
+
+// ValuesOf returns the values: translation of field (m may be nil).
+func (m *Mapping) ValuesOf(field string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	return m.Values[field]
+}
+
+// DecimalComma reports whether amounts use "," as decimal separator.
+func (m *Mapping) DecimalComma() bool { return m != nil && m.Decimal == "," }
 
 // Load reads and validates a mapping file.
 func Load(path string) (*Mapping, error) {
@@ -67,7 +100,10 @@ func Parse(path string, data []byte) (*Mapping, error) {
 	}
 	m := &Mapping{File: path, Format: doc.Format, Sheet: doc.Sheet, Delimiter: doc.Delimiter,
 		Encoding: strings.ToLower(doc.Encoding), Columns: doc.Columns, DateFormat: doc.Formats.Date,
-		Values: doc.Values, lines: map[string]int{}}
+		Decimal: doc.Formats.Decimal, Values: doc.Values, lines: map[string]int{}}
+	if doc.NullValues != nil {
+		m.NullValues = append([]string{}, *doc.NullValues...)
+	}
 	for _, sec := range []string{"columns", "values"} {
 		n := strictyaml.Value(root, sec)
 		if n == nil {
@@ -77,7 +113,7 @@ func Parse(path string, data []byte) (*Mapping, error) {
 			m.lines[sec+"."+n.Content[i].Value] = n.Content[i].Line
 		}
 	}
-	for _, k := range []string{"format", "sheet", "delimiter", "encoding", "formats"} {
+	for _, k := range []string{"format", "sheet", "delimiter", "encoding", "formats", "null_values"} {
 		m.lines[k] = strictyaml.KeyLine(root, k)
 	}
 	var errs fileerr.List
@@ -88,8 +124,16 @@ func Parse(path string, data []byte) (*Mapping, error) {
 	if m.Delimiter != "" && len([]rune(m.Delimiter)) != 1 && m.Delimiter != `\t` {
 		errs.Add(path, m.lines["delimiter"], fmt.Sprintf("delimiter %q must be a single character", m.Delimiter))
 	}
-	if m.Encoding != "" && m.Encoding != "utf-8" && m.Encoding != "latin-1" {
-		errs.Add(path, m.lines["encoding"], fmt.Sprintf("encoding %q is not utf-8 or latin-1", m.Encoding))
+	if m.Encoding != "" && !slices.Contains(Encodings, m.Encoding) {
+		errs.Add(path, m.lines["encoding"], fmt.Sprintf("encoding %q is not one of %s", m.Encoding, strings.Join(Encodings, ", ")))
+	}
+	if m.Decimal != "" && m.Decimal != "." && m.Decimal != "," {
+		errs.Add(path, m.lines["formats"], fmt.Sprintf(`formats.decimal %q must be "." or ","`, m.Decimal))
+	}
+	for _, v := range m.NullValues {
+		if strings.TrimSpace(v) == "" {
+			errs.Add(path, m.lines["null_values"], "null_values: an empty text is always read as empty; list only markers such as N/A")
+		}
 	}
 	if m.DateFormat != "" && !strings.Contains(m.DateFormat, "%") {
 		errs.Add(path, m.lines["formats"], fmt.Sprintf("formats.date %q is not a strptime pattern such as %%m/%%d/%%Y", m.DateFormat))
@@ -195,7 +239,19 @@ func sortedValues(m map[string]string) []string {
 	return vs
 }
 
+// dataLike matches text that is data rather than a column name: digits
+// (dates, SSNs, IDs, amounts) or an e-mail address.
+var dataLike = regexp.MustCompile(`[0-9]{3}|@|^[0-9.,$/ -]+$`)
+
+// preview lists a file's headers for an error message. When one of them
+// looks like data, the first row is probably data (a file without a header
+// row) and may hold personal data: columns are then named by position only.
 func preview(headers []string) string {
+	for _, h := range headers {
+		if dataLike.MatchString(h) {
+			return fmt.Sprintf("%d columns; the first row looks like data, not column names, so its text is not shown: does the file lack a header row?", len(headers))
+		}
+	}
 	const max = 12
 	q := make([]string, 0, max+1)
 	for i, h := range headers {

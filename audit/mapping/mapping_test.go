@@ -30,6 +30,11 @@ func TestParse(t *testing.T) {
 		{"bad formats key", "version: 1\nformats:\n  money: x\n", "m.yaml:3: unknown key \"money\""},
 		{"header twice", "version: 1\ncolumns:\n  first_name: N\n  last_name: N\n", "header \"N\" is already mapped"},
 		{"no version", "columns: {}\n", "m.yaml:1: `version:` must be the first key"},
+		{"new keys", "version: 1\nencoding: windows-1252\nnull_values: [N/A, none]\nformats:\n  decimal: \",\"\n", ""},
+		{"bad encoding", "version: 1\nencoding: cp437\n", "m.yaml:2: encoding \"cp437\" is not one of utf-8, latin-1, windows-1252"},
+		{"bad decimal", "version: 1\nformats:\n  decimal: \"'\"\n", `m.yaml:2: formats.decimal "'" must be "." or ","`},
+		{"empty null value", "version: 1\nnull_values: [\"\"]\n", "m.yaml:2: null_values: an empty text"},
+		{"null values not a list", "version: 1\nnull_values: N/A\n", "m.yaml:2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,4 +87,40 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil mapping without error")
 		}
 	})
+}
+
+func TestParseNullValues(t *testing.T) {
+	m, err := Parse("m.yaml", []byte("version: 1\nnull_values: []\nformats:\n  decimal: \",\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Nulls() == nil || len(m.Nulls()) != 0 || !m.DecimalComma() {
+		t.Errorf("null_values: [] gives %v, decimal comma %v", m.Nulls(), m.DecimalComma())
+	}
+	var none *Mapping
+	if len(none.Nulls()) != len(DefaultNullValues) || none.DecimalComma() {
+		t.Errorf("no mapping: nulls %v", none.Nulls())
+	}
+}
+
+// TestResolveHeaderless: a file without a header row has data in its
+// first row; the error must not show it.
+func TestResolveHeaderless(t *testing.T) {
+	m, err := Parse("m.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := []string{"P123", "M456", "Ann", "01/02/1980", "123-45-6789"}
+	_, err = m.Resolve(row, "roster.csv")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, v := range row {
+		if strings.Contains(err.Error(), v) {
+			t.Errorf("error shows %q: %v", v, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "5 columns; the first row looks like data") {
+		t.Errorf("error = %v", err)
+	}
 }
