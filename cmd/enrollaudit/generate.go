@@ -12,6 +12,7 @@ func newGenerateCmd(e *env) *cobra.Command {
 	opts := synth.DefaultOptions()
 	var out string
 	var noNoise bool
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "generate --policies N --seed S --out DIR",
 		Short: "Write synthetic enrollment files with planted discrepancies and their ground truth",
@@ -39,6 +40,11 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 			if opts.Rate < 0 || opts.Rate > 1 {
 				return fmt.Errorf("%w: --rate must be between 0 and 1", errUsage)
 			}
+			for _, f := range formats {
+				if _, ok := synth.Renderings[f]; !ok {
+					return fmt.Errorf("%w: --format %q: use 834 or rcni", errUsage, f)
+				}
+			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
 			}
@@ -49,6 +55,13 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 			}
 			fmt.Fprintf(e.stdout, "%d policies, %d members (%d marketplace rows, %d insurer rows); %d findings planted on %d policies; written to %s\n",
 				sum.Policies, sum.Members, sum.MarketplaceRows, sum.InsurerRows, len(sum.Planted), sum.PlantedPolicies, out)
+			for _, f := range formats {
+				path, err := synth.Render(out, f)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "marketplace file also written as %s\n", path)
+			}
 			return nil
 		},
 	}
@@ -58,6 +71,7 @@ without their leading zero, hyphenated plan IDs) that must not produce findings.
 	f.Float64Var(&opts.Rate, "rate", opts.Rate, "fraction of policies planted with a discrepancy (0 plants none)")
 	f.BoolVar(&noNoise, "no-noise", false, "write the insurer roster without formatting noise")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
+	f.StringSliceVar(&formats, "format", nil, "also write the marketplace file as DIR/marketplace.834 (834) or DIR/marketplace.rcni (rcni)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }
