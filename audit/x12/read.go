@@ -18,7 +18,7 @@ func Read(r io.Reader, name string, h canonical.Handler) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	rd := &reader{name: name, h: h}
+	rd := &reader{name: name, h: h, comp: ":"}
 	switch open {
 	case openGS:
 		rd.warn("no ISA envelope; reading bare functional groups")
@@ -51,7 +51,8 @@ type reader struct {
 	// stray is set once a segment outside any transaction has been
 	// rejected, so that the rest of that run is not rejected one by one.
 	stray     bool
-	oldFormat bool // a GS08 other than 005010X220 was warned about
+	oldFormat bool   // a GS08 other than 005010X220 was warned about
+	comp      string // component separator: ISA16, ":" without ISA
 }
 
 // envelope is an open ISA/IEA interchange or GS/GE group.
@@ -136,6 +137,7 @@ func (rd *reader) openISA(seg segment) {
 		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
 	}
 	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13)}
+	rd.comp = seg.el(16)
 }
 
 func (rd *reader) closeISA(seg segment) {
@@ -325,23 +327,35 @@ func (rd *reader) txnSegment(t *txn, seg segment) error {
 // copying policy-level values from each subscriber to its dependents.
 func (rd *reader) emit(t *txn) error {
 	var rows []row
+	sub := ""
 	for _, m := range t.members {
-		rows = m.rows(t.hios, rows)
+		// A member without REF*0F belongs with the subscriber before it,
+		// as members follow their subscriber in a transaction.
+		if id := m.rec.Get("exchange_subscriber_id"); id != "" || m.sub {
+			sub = id
+		}
+		rows = m.rows(t.hios, sub, rows)
 	}
 	subs := make(map[string][]int)
-	for i, r := range rows {
-		if r.m.sub {
+	for i := range rows {
+		if r := &rows[i]; r.m.sub {
 			subs[r.key()] = append(subs[r.key()], i)
+			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
 		}
 	}
 	for i := range rows {
 		r := &rows[i]
+		if r.m.sub {
+			continue
+		}
 		src := subs[r.key()]
 		// With no subscriber, or several, there is no one policy to copy from.
-		if r.m.sub || len(src) != 1 {
+		if len(src) != 1 {
+			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
 			continue
 		}
 		s := &rows[src[0]]
+		r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(s)))
 		for fi, f := range canonical.Fields {
 			if f.PolicyLevel && r.rec.Values[fi] == "" {
 				r.rec.Values[fi] = s.rec.Values[fi]

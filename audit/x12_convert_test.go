@@ -1,0 +1,103 @@
+package audit
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
+	"github.com/enrollaudit/enrollaudit/audit/rcni"
+	"github.com/enrollaudit/enrollaudit/audit/x12"
+)
+
+// TestConvertNewYorkStyle834: an 834 as New York's exchange writes it (a
+// bare-number RATING AREA, a composite REF*1L, LF-CR after every segment,
+// the policy's amounts on the subscriber only) converts with no rejects,
+// and the dependent carries the subscriber's amounts and rating area.
+func TestConvertNewYorkStyle834(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ny.csv")
+	res, err := Convert(context.Background(), ConvertOptions{Input: filepath.Join("x12", "testdata", "ny-style.834"), Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2 || res.Rejected != 0 || len(res.Warnings) != 0 {
+		t.Fatalf("rows %d, rejected %d, warnings %q: want 2 rows and nothing else", res.Rows, res.Rejected, res.Warnings)
+	}
+	rows := convertedRows(t, out)
+	for _, member := range []string{"NY7000001", "NY7000002"} {
+		r, ok := rows[member]
+		if !ok {
+			t.Fatalf("no row for %s in %v", member, rows)
+		}
+		for field, want := range map[string]string{
+			"exchange_policy_id": "NYP123456", "rating_area": "R-NY004", "aptc_amount": "412.50",
+			"total_premium": "1234.56", "qhp_id": "88582NY001000101", "issuer_hios_id": "88582",
+		} {
+			if r[field] != want {
+				t.Errorf("%s: %s = %q, want %q", member, field, r[field], want)
+			}
+		}
+	}
+}
+
+// convertedRows returns a converted file's rows by exchange member ID.
+func convertedRows(t *testing.T, path string) map[string]map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		out[row["exchange_member_id"]] = row
+	}
+	return out
+}
+
+// TestConvertEverySample: every public 834 and RCNI sample converts, and
+// every record its reader finds is in the output or among the rejects.
+func TestConvertEverySample(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(samples, "834", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(samples, "rcni", "RCNI_33653.txt"))
+	for _, in := range files {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			format, read := "x12", x12.Read
+			if filepath.Ext(in) == ".txt" {
+				format, read = "rcni", rcni.Read
+			}
+			fh, err := os.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fh.Close()
+			var c canonicaltest.Collector
+			if err := read(fh, in, &c); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Convert(context.Background(), ConvertOptions{Input: in, Format: format,
+				Output: filepath.Join(t.TempDir(), "out.csv"), MaxRejects: 1 << 30})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Rejected counts the reader's own rejects (broken transactions)
+			// and the records the normaliser could not load.
+			if got, want := res.Rows+res.Rejected, int64(len(c.Records)+len(c.Rejects)); got != want {
+				t.Errorf("%d rows and %d rejects, want %d records and rejects in all", res.Rows, res.Rejected, want)
+			}
+		})
+	}
+}
