@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -20,25 +19,27 @@ const maxLine = 1 << 20
 // date); the agent/broker fields after it may be missing.
 const minFields = 55
 
-// A conversion returns the canonical text of a field, or a problem.
-type conversion func(v string) (string, string)
+// A conversion returns the canonical text of a field. A value it cannot
+// read is returned as sent, for the normaliser to type or record as a field
+// problem: a bad value never loses the member.
+type conversion func(v string) string
 
 // columns are the fields read from a detail (01) record: 0-based position,
 // canonical field and conversion. Positions follow ideacrew/edi_gateway's
-// RCNI code (shared/samples/README.md).
+// RCNI code (README, "CMS RCNI").
 var columns = []struct {
 	pos     int
 	field   string
 	convert conversion
 }{
-	{4, "issuer_hios_id", pattern(regexp.MustCompile(`^[0-9]{5}$`), "HIOS ID %q is not 5 digits")},
+	{4, "issuer_hios_id", text},
 	{8, "first_name", text},
 	{10, "last_name", text},
 	{11, "birth_date", date},
-	{12, "gender", oneOf("gender", "M", "F", "U")},
-	{13, "ssn", ssn},
-	{14, "subscriber_indicator", oneOf("subscriber indicator", "Y", "N")},
-	{15, "relationship_code", pattern(regexp.MustCompile(`^[0-9A-Z]{2}$`), "relationship code %q is not 2 characters")},
+	{12, "gender", text},
+	{13, "ssn", text},
+	{14, "subscriber_indicator", text},
+	{15, "relationship_code", text},
 	{16, "exchange_subscriber_id", text},
 	{17, "exchange_member_id", text},
 	{19, "issuer_member_id", text},
@@ -46,18 +47,31 @@ var columns = []struct {
 	{21, "issuer_policy_id", text},
 	{25, "state", text}, // residential address; 27-31 are the mailing address
 	{26, "zip", text},
-	{33, "rating_area", pattern(regexp.MustCompile(`^R-[A-Z]{2}[0-9]{3}$`), "rating area %q is not R-, a state code and 3 digits (R-ME001)")},
-	{36, "qhp_id", qhp},
+	{33, "rating_area", text}, // completed with the state once the record is read
+	{36, "qhp_id", text},
 	{37, "benefit_start", date},
 	{38, "benefit_end", date},
-	{39, "aptc_amount", money},
-	{42, "csr_amount", money},
-	{45, "total_premium", money},
-	{48, "member_premium", money},
+	{39, "aptc_amount", text},
+	{42, "csr_amount", text},
+	{45, "total_premium", text},
+	{48, "member_premium", text},
 	{51, "effectuation_status", status},
-	{53, "coverage_year", pattern(regexp.MustCompile(`^[0-9]{4}$`), "coverage year %q is not 4 digits")},
+	{53, "coverage_year", text},
 	{54, "paid_through_date", date},
 }
+
+// fieldIndex[i] is the index in canonical.Fields of columns[i].field.
+var fieldIndex = func() []int {
+	out := make([]int, len(columns))
+	for i, c := range columns {
+		for fi, f := range canonical.Fields {
+			if f.Name == c.field {
+				out[i] = fi
+			}
+		}
+	}
+	return out
+}()
 
 // Read reads the RCNI file r, called name in messages, and passes each
 // detail record, reject and warning to h in file order. It returns an error
@@ -135,97 +149,33 @@ func (rd *reader) line(n int, line string, tooLong bool) error {
 		return rd.reject(n, "", "", fmt.Sprintf("line %d: %d fields, want at least %d", n, len(fields), minFields))
 	}
 	rec := canonical.Record{Line: n}
-	bad := false
-	for _, c := range columns {
-		v := strings.TrimSpace(fields[c.pos])
-		out, problem := c.convert(v)
-		if problem != "" {
-			bad = true
-			if err := rd.reject(n, c.field, v, fmt.Sprintf("line %d, field %d (%s): %s", n, c.pos, c.field, problem)); err != nil {
-				return err
-			}
-			continue
-		}
-		rec.Set(c.field, out)
+	for i, c := range columns {
+		rec.Values[fieldIndex[i]] = c.convert(strings.TrimSpace(fields[c.pos]))
 	}
-	if bad {
-		return nil
-	}
+	rec.Set("rating_area", canonical.RatingArea(rec.Get("rating_area"), rec.Get("state")))
 	return rd.h.Record(rec)
 }
 
-func text(v string) (string, string) { return v, "" }
+func text(v string) string { return v }
 
-// pattern accepts "" or a value matching re; problem has one %q verb.
-func pattern(re *regexp.Regexp, problem string) conversion {
-	return func(v string) (string, string) {
-		if v == "" || re.MatchString(v) {
-			return v, ""
-		}
-		return "", fmt.Sprintf(problem, v)
-	}
-}
-
-func oneOf(what string, codes ...string) conversion {
-	return func(v string) (string, string) {
-		for _, c := range codes {
-			if v == c {
-				return v, ""
-			}
-		}
-		if v == "" {
-			return "", ""
-		}
-		return "", fmt.Sprintf("%s %q is not %s", what, v, strings.Join(codes, ", "))
-	}
-}
-
-func date(v string) (string, string) {
-	switch {
-	case v == "":
-		return "", ""
-	case len(v) != 8 || strings.Trim(v, "0123456789") != "":
-		return "", fmt.Sprintf("date %q is not CCYYMMDD", v)
+// date turns CCYYMMDD into YYYY-MM-DD; the normaliser reads the rest or
+// records it as a field problem.
+func date(v string) string {
+	if len(v) != 8 || strings.Trim(v, "0123456789") != "" {
+		return v
 	}
 	if _, err := time.Parse("20060102", v); err != nil {
-		return "", fmt.Sprintf("date %q is not a calendar date", v)
+		return v
 	}
-	return v[:4] + "-" + v[4:6] + "-" + v[6:], ""
+	return v[:4] + "-" + v[4:6] + "-" + v[6:]
 }
-
-var moneyRE = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-
-func money(v string) (string, string) {
-	if v == "" || moneyRE.MatchString(v) {
-		return v, ""
-	}
-	return "", fmt.Sprintf("amount %q is not a decimal amount", v)
-}
-
-var (
-	ssnRE       = regexp.MustCompile(`^([0-9]{9}|[0-9]{3}-[0-9]{2}-[0-9]{4})$`)
-	maskedSSNRE = regexp.MustCompile(`^([*Xx#]{3}-?[*Xx#]{2}-?|[*Xx#]{5})[0-9]{4}$`)
-)
-
-// ssn accepts 9 digits, dashed or not. A masked SSN (XXX-XX-1234) is
-// absent, as in the other input formats.
-func ssn(v string) (string, string) {
-	switch {
-	case maskedSSNRE.MatchString(v):
-		return "", ""
-	case v == "" || ssnRE.MatchString(v):
-		return strings.ReplaceAll(v, "-", ""), ""
-	}
-	return "", fmt.Sprintf("SSN %q is not 9 digits", v)
-}
-
-func qhp(v string) (string, string) { return strings.ReplaceAll(v, "-", ""), "" }
 
 var statuses = map[string]string{"Y": "effectuated", "N": "pending", "C": "cancelled"}
 
-func status(v string) (string, string) {
-	if s, ok := statuses[v]; ok || v == "" {
-		return s, ""
+// status reads the effectuation indicator; another code goes on as sent.
+func status(v string) string {
+	if s, ok := statuses[v]; ok {
+		return s
 	}
-	return "", fmt.Sprintf("effectuation status %q is not Y, N or C", v)
+	return v
 }
