@@ -304,7 +304,9 @@ func (o *Options) sources() ([]load.Source, error) {
 				continue
 			}
 		}
-		for _, p := range side.paths {
+		paths, err := load.ExpandPaths(side.paths)
+		errs.Collect("", err)
+		for _, p := range paths {
 			src := load.Source{Path: p, Side: side.name, Mapping: m, Format: side.format}
 			if err := load.Check(src); err != nil {
 				errs.Collect(p, err)
@@ -313,7 +315,7 @@ func (o *Options) sources() ([]load.Source, error) {
 			out = append(out, src)
 		}
 	}
-	return out, errs.Err()
+	return load.JoinExtracts(out), errs.Err()
 }
 
 // loadSource loads one file and describes it for the report, hashing it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical"
@@ -27,6 +28,10 @@ type Relation struct {
 	DateFormat string
 	// ExcelDates: date cells may hold Excel serial day numbers (XLSX).
 	ExcelDates bool
+	// FileID, when set, is the SQL expression of each row's file_id, for a
+	// relation holding several files' rows (an extract); otherwise every
+	// row is the Target's file.
+	FileID string
 }
 
 // Insert normalises rel into the side's canonical table. Headers are matched
@@ -52,7 +57,11 @@ func (t *Target) Insert(ctx context.Context, rel Relation) error {
 	if line == "" {
 		line = "CAST(NULL AS BIGINT)"
 	}
-	q := normaliseSQL(t, rel, line, cols, colOf)
+	fileID := strconv.FormatInt(t.fileID, 10)
+	if rel.FileID != "" {
+		fileID = rel.FileID
+	}
+	q := normaliseSQL(t, rel, line, fileID, cols, colOf)
 	if _, err := t.Conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("load %s: %w", t.src.Path, err)
 	}
@@ -89,7 +98,7 @@ func duplicates(hs []string) map[string]bool {
 	return dup
 }
 
-func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, colOf map[string]string) string {
+func normaliseSQL(t *Target, rel Relation, line, fileID string, cols map[string]string, colOf map[string]string) string {
 	var text, typed, checks, conds []string
 	for _, f := range canonical.Fields {
 		x := "NULL"
@@ -123,13 +132,13 @@ func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, 
 		checks = append(checks, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': NULL, 'reason': 'required to match records, but empty'} END", req, req))
 	}
 	return fmt.Sprintf(`INSERT INTO %s BY NAME
-SELECT %s, %d AS file_id, __line AS source_line,
+SELECT %s, __file AS file_id, __line AS source_line,
   -- The list of reasons is built only for rows that have one.
   CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS reject_reasons
-FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
-		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "), t.fileID,
+FROM (SELECT *, %s FROM (SELECT %s AS __file, %s AS __line, %s FROM %s))`,
+		CanonTable(t.src.Side), strings.Join(canonical.Names(), ", "),
 		strings.Join(conds, " OR "), strings.Join(checks, ", "),
-		strings.Join(typed, ", "), line, strings.Join(text, ", "), rel.SQL)
+		strings.Join(typed, ", "), fileID, line, strings.Join(text, ", "), rel.SQL)
 }
 
 // cleanSQL trims a source value to NULL-when-empty text; names also get

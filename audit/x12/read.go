@@ -60,6 +60,7 @@ type envelope struct {
 	num   int    // segment number of ISA or GS
 	ctrl  string // ISA13 or GS06
 	count int    // groups in the interchange, transactions in the group
+	sent  string // ISA09-10 or GS04-05 as stamps
 }
 
 // txn is an ST/SE transaction, or the implicit one of a file that starts
@@ -72,6 +73,7 @@ type txn struct {
 	count    int    // segments so far, ST included
 	bgn      bool   // BGN seen, or not expected
 	date     string // BGN03 as YYYY-MM-DD, "" when unusable
+	sent     string // BGN03-04 as stamps
 	hios     string // issuer HIOS ID from N1*IN
 	broken   bool   // rejected whole; segments are skipped until SE
 	cur      *member
@@ -136,7 +138,7 @@ func (rd *reader) openISA(seg segment) {
 	if rd.isa != nil {
 		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
 	}
-	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13)}
+	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13), sent: stamp(seg.el(9), 6) + stamp(seg.el(10), 4)}
 	rd.comp = seg.el(16)
 }
 
@@ -168,7 +170,7 @@ func (rd *reader) openGS(seg segment) {
 	if rd.isa != nil {
 		rd.isa.count++
 	}
-	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6)}
+	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6), sent: stamp(seg.el(4), 8) + stamp(seg.el(5), 8)}
 	if v := seg.el(8); !strings.HasPrefix(v, "005010X220") && !rd.oldFormat {
 		rd.oldFormat = true
 		rd.warn("segment %d (GS), element 8: version %q is not 005010X220A1; reading it as 005010X220A1", seg.num, v)
@@ -297,6 +299,7 @@ func (rd *reader) txnSegment(t *txn, seg segment) error {
 		case id == "BGN":
 			t.bgn = true
 			t.date, _ = isoDate(seg.el(3))
+			t.sent = stamp(seg.el(3), 8) + stamp(seg.el(4), 8)
 			return nil
 		case id == "INS" && t.implicit:
 			t.bgn = true // bare member loops have no header
@@ -365,10 +368,36 @@ func (rd *reader) emit(t *txn) error {
 			r.rec.Set("effectuation_status", s.rec.Get("effectuation_status"))
 		}
 	}
+	if th, ok := rd.h.(canonical.TransactionHandler); ok {
+		th.Transaction(rd.order(t))
+	}
 	for _, r := range rows {
 		if err := rd.h.Record(r.rec); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// order places transaction t among the file's others by when it was sent:
+// interchange date and time (ISA09-10), group's (GS04-05), transaction's
+// (BGN03-04), then its position in the file.
+func (rd *reader) order(t *txn) string {
+	var isa, gs string
+	if rd.isa != nil {
+		isa = rd.isa.sent
+	}
+	if rd.gs != nil {
+		gs = rd.gs.sent
+	}
+	return fmt.Sprintf("%-10s|%-16s|%-16s|%012d", isa, gs, t.sent, t.start)
+}
+
+// stamp pads a date or time element to width, so that stamps compare as
+// text in time order (HHMM and HHMMSS alike).
+func stamp(v string, width int) string {
+	if len(v) >= width {
+		return v[:width]
+	}
+	return v + strings.Repeat("0", width-len(v))
 }
