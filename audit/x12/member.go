@@ -369,11 +369,11 @@ type row struct {
 	line string // HD03
 }
 
-// key groups a dependent's row with its subscriber's: same subscriber ID
-// and same insurance line.
-func (r *row) key() string {
-	return r.sub + "\x00" + r.line
-}
+// policyKey groups a dependent's row with its subscriber's: same subscriber
+// ID and same insurance line.
+type policyKey struct{ sub, line string }
+
+func (r *row) key() policyKey { return policyKey{r.sub, r.line} }
 
 // state is the row's state, or else its subscriber's (s, may be nil): the
 // state a bare-number rating area is read with.
@@ -406,7 +406,7 @@ func (m *member) rows(hios, sub string, rows []row) []row {
 		rec.Set("benefit_start", c.start)
 		rec.Set("benefit_end", c.end)
 		rec.Set("paid_through_date", c.paid)
-		if c.start != "" {
+		if len(c.start) == 10 && c.start[4] == '-' { // read as a date
 			rec.Set("coverage_year", c.start[:4])
 		}
 		rec.Set("effectuation_status", m.status(c))

@@ -339,7 +339,7 @@ func (rd *reader) emit(t *txn) error {
 		}
 		rows = m.rows(t.hios, sub, rows)
 	}
-	subs := make(map[string][]int)
+	subs := make(map[policyKey][]int, 1)
 	for i := range rows {
 		if r := &rows[i]; r.m.sub {
 			subs[r.key()] = append(subs[r.key()], i)
