@@ -3,8 +3,11 @@ package audit
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
@@ -99,5 +102,39 @@ func TestConvertEverySample(t *testing.T) {
 				t.Errorf("%d rows and %d rejects, want %d records and rejects in all", res.Rows, res.Rejected, want)
 			}
 		})
+	}
+}
+
+// TestSeveralFilesByPattern: a glob on each side reads every file it
+// matches, each listed in the report with its own rows and digest; a
+// pattern that matches nothing is an error naming it, before any loading.
+func TestSeveralFilesByPattern(t *testing.T) {
+	pattern := filepath.Join(samples, "834", "AandP-IHG-new-enroll-*.edi")
+	res, err := Run(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
+		OutDir: t.TempDir(), Formats: []string{"json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range res.Report.Inputs {
+		got = append(got, fmt.Sprintf("%s %s %d %d %t", in.Side, filepath.Base(in.Path), in.RowsLoaded, in.RowsRejected, len(in.SHA256) == 64))
+	}
+	var want []string
+	for _, side := range []string{"marketplace", "insurer"} {
+		for _, line := range []string{"dental", "medical", "vision"} {
+			want = append(want, fmt.Sprintf("%s AandP-IHG-new-enroll-sub-spouse-dep-%s.edi 3 0 true", side, line))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := res.Report.Summary.MarketplaceRows; n != 9 {
+		t.Errorf("%d marketplace rows, want 9", n)
+	}
+
+	none := filepath.Join(samples, "834", "*.none")
+	_, err = Run(context.Background(), Options{Marketplace: []string{none}, Insurer: []string{pattern}, OutDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), none+": the pattern matches no file") {
+		t.Errorf("error %v, want one naming %s", err, none)
 	}
 }
