@@ -190,6 +190,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	var rejected int64
+	loadingStage(sources, opts.Progress)
 	for _, src := range sources {
 		in, warnings, err := loadSource(ctx, conn, src, opts.Progress)
 		if err != nil {
@@ -318,6 +319,22 @@ func (o *Options) sources() ([]load.Source, error) {
 	return load.JoinExtracts(out), errs.Err()
 }
 
+// loadingStage starts one progress bar for loading all the input files: a
+// week's 834s are often hundreds of files.
+func loadingStage(sources []load.Source, p Progress) {
+	var size int64
+	for _, src := range sources {
+		if st, err := os.Stat(src.Path); err == nil {
+			size += st.Size()
+		}
+	}
+	name := fmt.Sprintf("loading %d files", len(sources))
+	if len(sources) == 1 {
+		name = "loading " + sources[0].Path
+	}
+	p.Stage(name, size)
+}
+
 // loadSource loads one file and describes it for the report, hashing it
 // alongside so a reader can verify what was audited.
 func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress) (reports.Input, []string, error) {
@@ -325,7 +342,6 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 	if err != nil {
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
-	p.Stage("loading "+src.Path, st.Size())
 	var hashed atomic.Int64
 	sum := make(chan string, 1)
 	go func() {

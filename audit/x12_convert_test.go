@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/audit/canonical/canonicaltest"
@@ -136,5 +137,53 @@ func TestSeveralFilesByPattern(t *testing.T) {
 	_, err = Run(context.Background(), Options{Marketplace: []string{none}, Insurer: []string{pattern}, OutDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), none+": the pattern matches no file") {
 		t.Errorf("error %v, want one naming %s", err, none)
+	}
+}
+
+// stages records the progress of a run.
+type stages struct {
+	mu     sync.Mutex
+	names  []string
+	totals []int64
+	added  []int64
+}
+
+func (s *stages) Stage(name string, total int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.names, s.totals, s.added = append(s.names, name), append(s.totals, total), append(s.added, 0)
+}
+
+func (s *stages) Add(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.added[len(s.added)-1] += n
+}
+
+func (s *stages) Done() {}
+
+// TestOneProgressBarForTheFiles: the input files load under one stage,
+// whose bar reaches their total size.
+func TestOneProgressBarForTheFiles(t *testing.T) {
+	pattern := filepath.Join(samples, "834", "AandP-IHG-new-enroll-*.edi")
+	var p stages
+	if _, err := Run(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
+		OutDir: t.TempDir(), Formats: []string{"json"}, Progress: &p}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(pattern)
+	var size int64
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += 2 * st.Size() // both sides
+	}
+	if len(p.names) == 0 || p.names[0] != "loading 6 files" || p.totals[0] != size || p.added[0] != size {
+		t.Fatalf("stages %q, totals %v, added %v; want first \"loading 6 files\" of %d bytes", p.names, p.totals, p.added, size)
+	}
+	if slices.ContainsFunc(p.names[1:], func(n string) bool { return strings.HasPrefix(n, "loading") }) {
+		t.Errorf("stages %q: more than one for loading", p.names)
 	}
 }
