@@ -288,6 +288,9 @@ type staging struct {
 	app  *duckdb.Appender
 	buf  []byte
 	vals [4]driver.Value
+	// sequenced: some record came with a transaction order (X12), so
+	// some may be superseded.
+	sequenced bool
 }
 
 // unitSep separates a staged record's values. No 834 or RCNI value holds
@@ -313,6 +316,7 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 
 func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
 	st.vals[0], st.vals[1], st.vals[2] = nullable(rec.Values[policyIndex]), nullable(rec.Values[memberIndex]), nullable(seq)
+	st.sequenced = st.sequenced || seq != ""
 	b := strconv.AppendInt(st.buf[:0], file, 10)
 	b = append(b, unitSep)
 	b = strconv.AppendInt(b, int64(rec.Line), 10)
@@ -376,6 +380,9 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	}
 	rows := fmt.Sprintf("(SELECT %s FROM (SELECT string_split(r, chr(31)) AS l FROM %s))", strings.Join(split, ", "), st.name)
 	rel := Relation{SQL: rows, Columns: cols, Headers: canonical.Names(), Line: "__line", FileID: "__file"}
+	if !st.sequenced {
+		return t.Insert(ctx, rel)
+	}
 	latest := "temp.main.latest_" + strings.TrimPrefix(st.name, "temp.main.")
 	var repeated int64
 	err := t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s AS
