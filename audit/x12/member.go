@@ -284,6 +284,9 @@ func (rd *reader) reportingSegment(t *txn, m *member, seg segment) error {
 		}
 		m.catRef = true
 		if _, read := categories[m.cat]; read {
+			if m.cats == nil {
+				m.cats = make([]catValue, 0, len(categories))
+			}
 			m.cats = append(m.cats, catValue{cat: m.cat, val: seg.el(2), num: seg.num})
 		}
 		return nil

@@ -53,6 +53,7 @@ type reader struct {
 	stray     bool
 	oldFormat bool   // a GS08 other than 005010X220 was warned about
 	comp      string // component separator: ISA16, ":" without ISA
+	rows      []row  // reused by emit from transaction to transaction
 }
 
 // envelope is an open ISA/IEA interchange or GS/GE group.
@@ -329,7 +330,8 @@ func (rd *reader) txnSegment(t *txn, seg segment) error {
 // emit passes the rows of a checked transaction to the handler, after
 // copying policy-level values from each subscriber to its dependents.
 func (rd *reader) emit(t *txn) error {
-	var rows []row
+	rows := rd.rows[:0]
+	defer func() { rd.rows = rows[:0] }()
 	sub := ""
 	for _, m := range t.members {
 		// A member without REF*0F belongs with the subscriber before it,
