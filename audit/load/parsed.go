@@ -36,7 +36,8 @@ type Extract struct {
 	srcs  []Source
 	once  sync.Once
 	err   error
-	stats map[string]*Stats
+	stats []*Stats // of srcs, in order
+	next  int      // the file the next Load call is given
 }
 
 // JoinExtracts makes the X12 files of each side one extract, and the RCNI
@@ -60,7 +61,8 @@ func JoinExtracts(srcs []Source) []Source {
 	return srcs
 }
 
-// load reads the whole extract the first time and returns src's share.
+// load reads the whole extract the first time and returns the share of
+// src, which must be the next of its files in order.
 func (e *Extract) load(ctx context.Context, conn *sql.Conn, src Source) (*Stats, error) {
 	e.once.Do(func() {
 		var targets []*Target
@@ -75,15 +77,18 @@ func (e *Extract) load(ctx context.Context, conn *sql.Conn, src Source) (*Stats,
 		if e.err = loadParsed(ctx, targets); e.err != nil {
 			return
 		}
-		e.stats = map[string]*Stats{}
 		for _, t := range targets {
-			e.stats[t.src.Path] = t.stats
+			e.stats = append(e.stats, t.stats)
 		}
 	})
 	if e.err != nil {
 		return nil, e.err
 	}
-	return e.stats[src.Path], nil
+	if e.next >= len(e.srcs) || e.srcs[e.next].Path != src.Path {
+		return nil, fmt.Errorf("load %s: not the next file of its extract", src.Path)
+	}
+	e.next++
+	return e.stats[e.next-1], nil
 }
 
 // parsedReader reads one file of a parsed format on its own, as an extract
