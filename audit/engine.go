@@ -85,6 +85,7 @@ func (e *Engine) Close() { e.d.close() }
 // Load reads every input into the canonical tables. More rejected rows than
 // Options.MaxRejects is a *RejectsError; Rejects still lists them.
 func (e *Engine) Load(ctx context.Context) error {
+	loadingStage(e.sources, e.opts.Progress)
 	for _, src := range e.sources {
 		in, warnings, err := loadSource(ctx, e.d.conn, src, e.opts.Progress)
 		if err != nil {

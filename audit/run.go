@@ -256,7 +256,9 @@ func (o *Options) sources() ([]load.Source, error) {
 				continue
 			}
 		}
-		for _, p := range side.paths {
+		paths, err := load.ExpandPaths(side.paths)
+		errs.Collect("", err)
+		for _, p := range paths {
 			src := load.Source{Path: p, Side: side.name, Mapping: m, Format: side.format}
 			if err := load.Check(src); err != nil {
 				errs.Collect(p, err)
@@ -265,7 +267,23 @@ func (o *Options) sources() ([]load.Source, error) {
 			out = append(out, src)
 		}
 	}
-	return out, errs.Err()
+	return load.JoinExtracts(out), errs.Err()
+}
+
+// loadingStage starts one progress bar for loading all the input files: a
+// week's 834s are often hundreds of files.
+func loadingStage(sources []load.Source, p Progress) {
+	var size int64
+	for _, src := range sources {
+		if st, err := os.Stat(src.Path); err == nil {
+			size += st.Size()
+		}
+	}
+	name := fmt.Sprintf("loading %d files", len(sources))
+	if len(sources) == 1 {
+		name = "loading " + sources[0].Path
+	}
+	p.Stage(name, size)
 }
 
 // loadSource loads one file and describes it for the report, hashing it
@@ -275,7 +293,6 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 	if err != nil {
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
-	p.Stage("loading "+src.Path, st.Size())
 	var hashed atomic.Int64
 	sum := make(chan string, 1)
 	go func() {

@@ -10,3 +10,12 @@ type Handler interface {
 	// Warn reports something odd that did not stop any row from loading.
 	Warn(msg string)
 }
+
+// TransactionHandler is a Handler that also wants to know which transaction
+// records belong to (X12 834): Transaction is called before the records of
+// each transaction, with a text that orders it among the file's others by
+// when it was sent, so that a later one can supersede an earlier one.
+type TransactionHandler interface {
+	Handler
+	Transaction(order string)
+}

@@ -29,6 +29,9 @@ type Source struct {
 	Side    string           // "marketplace" or "insurer"
 	Mapping *mapping.Mapping // nil: headers are canonical names
 	Format  string           // "" = from the mapping or the extension
+	// Extract, when set, is the set of files this one is read with
+	// (JoinExtracts).
+	Extract *Extract
 }
 
 // Reader makes one input format available to the normaliser.
@@ -249,21 +252,36 @@ func Load(ctx context.Context, conn *sql.Conn, src Source) (*Stats, error) {
 	if err := Check(src); err != nil {
 		return nil, err
 	}
+	if src.Extract != nil && len(src.Extract.srcs) > 1 {
+		return src.Extract.load(ctx, conn, src)
+	}
+	t, err := register(ctx, conn, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := readers[t.stats.Format].Load(ctx, t, src); err != nil {
+		return nil, err
+	}
+	if _, parsed := parsers[t.stats.Format]; parsed {
+		return t.stats, nil // loadParsed collected the rejects
+	}
+	if err := t.collectRejects(ctx); err != nil {
+		return nil, err
+	}
+	return t.stats, nil
+}
+
+// register lists src in the files table and returns the target its rows go
+// to under that file's id.
+func register(ctx context.Context, conn *sql.Conn, src Source) (*Target, error) {
 	format, _ := FormatOf(src)
-	stats := &Stats{Format: format}
-	t := &Target{Conn: conn, src: src, stats: stats}
+	t := &Target{Conn: conn, src: src, stats: &Stats{Format: format}}
 	err := conn.QueryRowContext(ctx, "INSERT INTO "+FilesTable+" SELECT coalesce(max(id), 0) + 1, ?, ?, NULL FROM "+FilesTable+" RETURNING id",
 		src.Side, src.Path).Scan(&t.fileID)
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", src.Path, err)
 	}
-	if err := readers[format].Load(ctx, t, src); err != nil {
-		return nil, err
-	}
-	if err := t.collectRejects(ctx); err != nil {
-		return nil, err
-	}
-	return stats, nil
+	return t, nil
 }
 
 func pathReason(err error) string {

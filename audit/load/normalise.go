@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,10 @@ type Relation struct {
 	// 1904 date system); "" for text formats, which may still hold a
 	// serial now and then, read in the 1900 system.
 	ExcelEpoch string
+	// FileID, when set, is the SQL expression of each row's file_id, for a
+	// relation holding several files' rows (an extract); otherwise every
+	// row is the Target's file.
+	FileID string
 }
 
 // Insert normalises rel into the side's canonical table. Headers are matched
@@ -56,7 +61,11 @@ func (t *Target) Insert(ctx context.Context, rel Relation) error {
 	if line == "" {
 		line = "CAST(NULL AS BIGINT)"
 	}
-	q := normaliseSQL(t, rel, line, cols, colOf)
+	fileID := strconv.FormatInt(t.fileID, 10)
+	if rel.FileID != "" {
+		fileID = rel.FileID
+	}
+	q := normaliseSQL(t, rel, line, fileID, cols, colOf)
 	if _, err := t.Conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("load %s: %w", t.src.Path, err)
 	}
@@ -93,7 +102,7 @@ func duplicates(hs []string) map[string]bool {
 	return dup
 }
 
-func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, colOf map[string]string) string {
+func normaliseSQL(t *Target, rel Relation, line, fileID string, cols map[string]string, colOf map[string]string) string {
 	m := t.src.Mapping
 	var text, typed, final, problemConds, problems, rejectConds, rejects []string
 	for _, f := range canonical.Fields {
@@ -153,15 +162,15 @@ func normaliseSQL(t *Target, rel Relation, line string, cols map[string]string, 
 		rejects = append(rejects, fmt.Sprintf("CASE WHEN %s IS NULL THEN {'field': '%s', 'value': nullif(trim(r_%s), ''), 'reason': 'required to match records, but empty'} END", req, req, req))
 	}
 	return fmt.Sprintf(`INSERT INTO %s BY NAME
-SELECT %s, %d AS file_id, __line AS source_line,
+SELECT %s, __file AS file_id, __line AS source_line,
   -- The lists are built only for rows that need one.
   CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS reject_reasons,
   CASE WHEN %s THEN list_filter([%s], e -> e IS NOT NULL) END AS field_problems
-FROM (SELECT *, %s FROM (SELECT %s AS __line, %s FROM %s))`,
-		CanonTable(t.src.Side), strings.Join(final, ", "), t.fileID,
+FROM (SELECT *, %s FROM (SELECT %s AS __file, %s AS __line, %s FROM %s))`,
+		CanonTable(t.src.Side), strings.Join(final, ", "),
 		strings.Join(rejectConds, " OR "), strings.Join(rejects, ", "),
 		strings.Join(problemConds, " OR "), strings.Join(problems, ", "),
-		strings.Join(typed, ", "), line, strings.Join(text, ", "), rel.SQL)
+		strings.Join(typed, ", "), fileID, line, strings.Join(text, ", "), rel.SQL)
 }
 
 // Dates before earliestDate, or more than two years ahead of the run (other

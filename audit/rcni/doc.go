@@ -19,8 +19,10 @@
 // row, not copied from the subscriber.
 //
 // A line is rejected, naming its number, when its record type is neither
-// 01 nor 02, when it has fewer than 55 fields, or for each field that is
-// not usable: a date not CCYYMMDD, an amount not decimal, a code outside
-// its list, an SSN not 9 digits, a HIOS ID not 5 digits, a rating area not
-// R-SS###, a coverage year not 4 digits. The file is read line by line.
+// 01 nor 02 or when it has fewer than 55 fields. A field that cannot be read
+// (a date not CCYYMMDD, an amount not decimal, a status outside Y/N/C, an
+// SSN not 9 digits) goes on as sent: the normaliser records it as a field
+// problem and the member loads. A rating area as a bare number (4) or
+// without "R-" is completed with the residential state (R-ME004). The file
+// is read line by line.
 package rcni

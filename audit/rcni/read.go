@@ -5,7 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,25 +21,29 @@ const maxLine = 1 << 20
 // date); the agent/broker fields after it may be missing.
 const minFields = 55
 
-// A conversion returns the canonical text of a field, or a problem.
-type conversion func(v string) (string, string)
-
-// columns are the fields read from a detail (01) record: 0-based position,
-// canonical field and conversion. Positions follow ideacrew/edi_gateway's
-// RCNI code (shared/samples/README.md).
-var columns = []struct {
+type column struct {
 	pos     int
 	field   string
 	convert conversion
-}{
-	{4, "issuer_hios_id", pattern(regexp.MustCompile(`^[0-9]{5}$`), "HIOS ID %q is not 5 digits")},
+}
+
+// A conversion returns the canonical text of a field. A value it cannot
+// read is returned as sent, for the normaliser to type or record as a field
+// problem: a bad value never loses the member.
+type conversion func(v string) string
+
+// columns are the fields read from a detail (01) record: 0-based position,
+// canonical field and conversion. Positions follow ideacrew/edi_gateway's
+// RCNI code (README, "CMS RCNI").
+var columns = []column{
+	{4, "issuer_hios_id", text},
 	{8, "first_name", text},
 	{10, "last_name", text},
 	{11, "birth_date", date},
-	{12, "gender", oneOf("gender", "M", "F", "U")},
-	{13, "ssn", ssn},
-	{14, "subscriber_indicator", oneOf("subscriber indicator", "Y", "N")},
-	{15, "relationship_code", pattern(regexp.MustCompile(`^[0-9A-Z]{2}$`), "relationship code %q is not 2 characters")},
+	{12, "gender", text},
+	{13, "ssn", text},
+	{14, "subscriber_indicator", text},
+	{15, "relationship_code", text},
 	{16, "exchange_subscriber_id", text},
 	{17, "exchange_member_id", text},
 	{19, "issuer_member_id", text},
@@ -46,55 +51,157 @@ var columns = []struct {
 	{21, "issuer_policy_id", text},
 	{25, "state", text}, // residential address; 27-31 are the mailing address
 	{26, "zip", text},
-	{33, "rating_area", pattern(regexp.MustCompile(`^R-[A-Z]{2}[0-9]{3}$`), "rating area %q is not R-, a state code and 3 digits (R-ME001)")},
-	{36, "qhp_id", qhp},
+	{33, "rating_area", text}, // completed with the state once the record is read
+	{36, "qhp_id", text},
 	{37, "benefit_start", date},
 	{38, "benefit_end", date},
-	{39, "aptc_amount", money},
-	{42, "csr_amount", money},
-	{45, "total_premium", money},
-	{48, "member_premium", money},
+	{39, "aptc_amount", text},
+	{42, "csr_amount", text},
+	{45, "total_premium", text},
+	{48, "member_premium", text},
 	{51, "effectuation_status", status},
-	{53, "coverage_year", pattern(regexp.MustCompile(`^[0-9]{4}$`), "coverage year %q is not 4 digits")},
+	{53, "coverage_year", text},
 	{54, "paid_through_date", date},
 }
+
+// ratingAreaColumn is the rating area's entry in columns.
+var ratingAreaColumn = slices.IndexFunc(columns, func(c column) bool { return c.field == "rating_area" })
+
+// fieldIndex[i] is the index in canonical.Fields of columns[i].field.
+var fieldIndex = func() []int {
+	out := make([]int, len(columns))
+	for i, c := range columns {
+		for fi, f := range canonical.Fields {
+			if f.Name == c.field {
+				out[i] = fi
+			}
+		}
+	}
+	return out
+}()
 
 // Read reads the RCNI file r, called name in messages, and passes each
 // detail record, reject and warning to h in file order. It returns an error
 // only when r cannot be read, when the file is not pipe-delimited, or when
 // h returns one.
+//
+// Lines are independent, so they are read here in blocks and parsed in
+// parallel (one worker a core), and the blocks handed to h in order.
 func Read(r io.Reader, name string, h canonical.Handler) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
-	rd := reader{name: name, h: h, r: br}
-	seen := false
-	for n := 1; ; n++ {
-		line, tooLong, err := rd.readLine()
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("%s: read: %w", name, err)
-		}
-		if len(bytes.TrimSpace(line)) > 0 || tooLong {
-			if !seen && !tooLong && bytes.IndexByte(line, '|') < 0 {
-				return fmt.Errorf("%s: not a pipe-delimited RCNI file: line %d has no %q", name, n, "|")
+	rd := &reader{name: name, r: br}
+	jobs := make(chan *block)
+	order := make(chan *block, 2*runtime.GOMAXPROCS(0))
+	stop := make(chan struct{})
+	defer close(stop)
+	var readErr error
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		readErr = rd.blocks(jobs, order, stop)
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		go func() {
+			var fields []string
+			for b := range jobs {
+				fields = b.parse(name, fields)
+				close(b.ready)
 			}
-			seen = true
-			if err := rd.line(n, string(line), tooLong); err != nil {
+		}()
+	}
+	for b := range order {
+		<-b.ready
+		for i := range b.items {
+			it := &b.items[i]
+			var err error
+			if it.reject.Reason != "" {
+				err = h.Reject(it.reject)
+			} else if it.rec.Line > 0 {
+				err = h.Record(it.rec)
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if err == io.EOF {
-			return nil
-		}
 	}
+	return readErr // written before order was closed
+}
+
+// blockLines is how many lines go in one block.
+const blockLines = 2048
+
+// block is a run of lines, parsed by a worker into items.
+type block struct {
+	text  string // the lines' text, one string for the block
+	lines []rawLine
+	items []item
+	ready chan struct{} // closed when items are parsed
+}
+
+type rawLine struct {
+	n          int // line number
+	start, end int // in text
+	tooLong    bool
+}
+
+// item is what a line gives: a record, a reject, or nothing (a summary
+// record).
+type item struct {
+	rec    canonical.Record
+	reject canonical.Reject
 }
 
 type reader struct {
 	name string
-	h    canonical.Handler
 	r    *bufio.Reader
 	buf  []byte
+}
+
+// blocks reads the file's non-blank lines into blocks, which it sends to
+// the workers (jobs) and, in file order, to the caller (order).
+func (rd *reader) blocks(jobs, order chan<- *block, stop <-chan struct{}) error {
+	var text []byte
+	var lines []rawLine
+	send := func() bool {
+		b := &block{text: string(text), lines: lines, ready: make(chan struct{})}
+		text, lines = text[:0], nil
+		for _, ch := range []chan<- *block{order, jobs} {
+			select {
+			case ch <- b:
+			case <-stop:
+				return false
+			}
+		}
+		return true
+	}
+	seen := false
+	for n := 1; ; n++ {
+		line, tooLong, err := rd.readLine()
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("%s: read: %w", rd.name, err)
+		}
+		if len(bytes.TrimSpace(line)) > 0 || tooLong {
+			if !seen && !tooLong && bytes.IndexByte(line, '|') < 0 {
+				return fmt.Errorf("%s: not a pipe-delimited RCNI file: line %d has no %q", rd.name, n, "|")
+			}
+			seen = true
+			start := len(text)
+			text = append(text, line...)
+			lines = append(lines, rawLine{n: n, start: start, end: len(text), tooLong: tooLong})
+			if len(lines) == blockLines && !send() {
+				return nil
+			}
+		}
+		if err == io.EOF {
+			if len(lines) > 0 {
+				send()
+			}
+			return nil
+		}
+	}
 }
 
 // readLine returns the next line without its line ending; past maxLine
@@ -115,117 +222,77 @@ func (rd *reader) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
-func (rd *reader) reject(n int, field, value, reason string) error {
-	return rd.h.Reject(canonical.Reject{File: rd.name, Line: n, Field: field, Value: value, Reason: reason})
+// parse turns the block's lines into items; fields is a reused buffer.
+func (b *block) parse(name string, fields []string) []string {
+	b.items = make([]item, len(b.lines))
+	for i, l := range b.lines {
+		fields = parseLine(&b.items[i], name, l.n, b.text[l.start:l.end], l.tooLong, fields[:0])
+	}
+	return fields
 }
 
-func (rd *reader) line(n int, line string, tooLong bool) error {
-	if tooLong {
-		return rd.reject(n, "", "", fmt.Sprintf("line %d is longer than %d bytes", n, maxLine))
+func parseLine(it *item, name string, n int, line string, tooLong bool, fields []string) []string {
+	reject := func(field, value, reason string) {
+		it.reject = canonical.Reject{File: name, Line: n, Field: field, Value: value, Reason: reason}
 	}
-	fields := strings.Split(line, "|")
+	if tooLong {
+		reject("", "", fmt.Sprintf("line %d is longer than %d bytes", n, maxLine))
+		return fields
+	}
+	fields = split(fields, line)
 	switch typ := strings.TrimSpace(fields[0]); typ {
 	case "01":
 	case "02":
-		return nil // summary (trailer) record: totals only
+		return fields // summary (trailer) record: totals only
 	default:
-		return rd.reject(n, "", typ, fmt.Sprintf("line %d: record type %q is not 01 (detail) or 02 (summary)", n, typ))
+		reject("", typ, fmt.Sprintf("line %d: record type %q is not 01 (detail) or 02 (summary)", n, typ))
+		return fields
 	}
 	if len(fields) < minFields {
-		return rd.reject(n, "", "", fmt.Sprintf("line %d: %d fields, want at least %d", n, len(fields), minFields))
+		reject("", "", fmt.Sprintf("line %d: %d fields, want at least %d", n, len(fields), minFields))
+		return fields
 	}
-	rec := canonical.Record{Line: n}
-	bad := false
-	for _, c := range columns {
-		v := strings.TrimSpace(fields[c.pos])
-		out, problem := c.convert(v)
-		if problem != "" {
-			bad = true
-			if err := rd.reject(n, c.field, v, fmt.Sprintf("line %d, field %d (%s): %s", n, c.pos, c.field, problem)); err != nil {
-				return err
-			}
-			continue
-		}
-		rec.Set(c.field, out)
+	it.rec.Line = n
+	for i, c := range columns {
+		it.rec.Values[fieldIndex[i]] = c.convert(strings.TrimSpace(fields[c.pos]))
 	}
-	if bad {
-		return nil
-	}
-	return rd.h.Record(rec)
+	ra := fieldIndex[ratingAreaColumn]
+	it.rec.Values[ra] = canonical.RatingArea(it.rec.Values[ra], it.rec.Get("state"))
+	return fields
 }
 
-func text(v string) (string, string) { return v, "" }
-
-// pattern accepts "" or a value matching re; problem has one %q verb.
-func pattern(re *regexp.Regexp, problem string) conversion {
-	return func(v string) (string, string) {
-		if v == "" || re.MatchString(v) {
-			return v, ""
+// split appends the |-separated fields of line to dst.
+func split(dst []string, line string) []string {
+	for {
+		i := strings.IndexByte(line, '|')
+		if i < 0 {
+			return append(dst, line)
 		}
-		return "", fmt.Sprintf(problem, v)
+		dst = append(dst, line[:i])
+		line = line[i+1:]
 	}
 }
 
-func oneOf(what string, codes ...string) conversion {
-	return func(v string) (string, string) {
-		for _, c := range codes {
-			if v == c {
-				return v, ""
-			}
-		}
-		if v == "" {
-			return "", ""
-		}
-		return "", fmt.Sprintf("%s %q is not %s", what, v, strings.Join(codes, ", "))
-	}
-}
+func text(v string) string { return v }
 
-func date(v string) (string, string) {
-	switch {
-	case v == "":
-		return "", ""
-	case len(v) != 8 || strings.Trim(v, "0123456789") != "":
-		return "", fmt.Sprintf("date %q is not CCYYMMDD", v)
+// date turns CCYYMMDD into YYYY-MM-DD; the normaliser reads the rest or
+// records it as a field problem.
+func date(v string) string {
+	if len(v) != 8 || strings.Trim(v, "0123456789") != "" {
+		return v
 	}
 	if _, err := time.Parse("20060102", v); err != nil {
-		return "", fmt.Sprintf("date %q is not a calendar date", v)
+		return v
 	}
-	return v[:4] + "-" + v[4:6] + "-" + v[6:], ""
+	return v[:4] + "-" + v[4:6] + "-" + v[6:]
 }
-
-var moneyRE = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-
-func money(v string) (string, string) {
-	if v == "" || moneyRE.MatchString(v) {
-		return v, ""
-	}
-	return "", fmt.Sprintf("amount %q is not a decimal amount", v)
-}
-
-var (
-	ssnRE       = regexp.MustCompile(`^([0-9]{9}|[0-9]{3}-[0-9]{2}-[0-9]{4})$`)
-	maskedSSNRE = regexp.MustCompile(`^([*Xx#]{3}-?[*Xx#]{2}-?|[*Xx#]{5})[0-9]{4}$`)
-)
-
-// ssn accepts 9 digits, dashed or not. A masked SSN (XXX-XX-1234) is
-// absent, as in the other input formats.
-func ssn(v string) (string, string) {
-	switch {
-	case maskedSSNRE.MatchString(v):
-		return "", ""
-	case v == "" || ssnRE.MatchString(v):
-		return strings.ReplaceAll(v, "-", ""), ""
-	}
-	return "", fmt.Sprintf("SSN %q is not 9 digits", v)
-}
-
-func qhp(v string) (string, string) { return strings.ReplaceAll(v, "-", ""), "" }
 
 var statuses = map[string]string{"Y": "effectuated", "N": "pending", "C": "cancelled"}
 
-func status(v string) (string, string) {
-	if s, ok := statuses[v]; ok || v == "" {
-		return s, ""
+// status reads the effectuation indicator; another code goes on as sent.
+func status(v string) string {
+	if s, ok := statuses[v]; ok {
+		return s
 	}
-	return "", fmt.Sprintf("effectuation status %q is not Y, N or C", v)
+	return v
 }

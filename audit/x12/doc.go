@@ -13,7 +13,8 @@
 // transaction without SE, with a wrong SE02, not an 834, with INS
 // before BGN or with a segment out of place is rejected whole, and reading
 // goes on with the next one. The file is streamed segment by segment; only
-// the members of the current transaction are held.
+// the members of the current transaction are held. CR, LF and LF-CR after
+// (or instead of) the segment terminator are fine.
 //
 // Read: N1*IN N104 when it is a
 // 5-digit HIOS ID; INS01-04; REF*0F, REF*17, REF*1L, REF*23 and REF*ZZ of
@@ -24,7 +25,8 @@
 // (the state when there is no N4) and ADDL MAINT REASON (status).
 //
 // Derived: coverage_year from benefit start; effectuation_status from
-// INS03/INS04 and ADDL MAINT REASON; policy-level fields missing on a
+// INS03/INS04 and ADDL MAINT REASON (INS03 outside its list goes on as
+// sent); policy-level fields missing on a
 // dependent are copied from the one subscriber of the transaction with the
 // same REF*0F and insurance line (HD03).
 //
@@ -37,12 +39,22 @@
 // QSEHRA ...) and the DTP*007 dates of all; composite and repetition
 // separators (no element read is composite).
 //
-// A member with an unusable value (code outside its X12 code list, date not
-// CCYYMMDD, amount not decimal, SSN not 9 digits, rating area not R-SS###,
-// two different values of one 2750 category) or without REF*0F or NM1*IL
-// is rejected with every problem found, each naming segment number, segment
-// ID and element. Values that parse but make no sense together (a birth
-// date after the transaction date, a benefit end before its start) are
-// loaded: the rules report them as invalid_record, exactly as for the same
-// data in CSV.
+// A value X12 does not allow (a code outside its list, a date not CCYYMMDD,
+// an amount not decimal, an SSN not 9 digits) goes on as sent: the
+// normaliser records the field as a problem, and the member, his dependents
+// and the amounts carried to them still load. A member without REF*0F or
+// NM1*IL loads too (without REF*0F he belongs with the subscriber before
+// him). RATING AREA as a bare number (4, New York) or without "R-" is read
+// with the member's (or his subscriber's) state: R-NY004. A REF*1L sent as
+// a composite is read as its first component. A 2750 category sent in
+// several loops takes the value of the latest DTP*007; different values
+// from the same date go on together, as a field problem. Values that parse
+// but make no sense together (a birth date after the transaction date, a
+// benefit end before its start) load: the rules report them, exactly as for
+// the same data in CSV.
+//
+// Each transaction's records are handed over with its order among the
+// file's transactions (ISA, GS and BGN dates and times, then position), so
+// that the loader can let a later transaction for a member supersede an
+// earlier one.
 package x12

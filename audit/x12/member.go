@@ -1,7 +1,7 @@
 package x12
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
@@ -39,13 +39,15 @@ type member struct {
 	ls     int    // segment number of LS*2700
 	cat    string // reporting category of the current 2750 loop
 	catRef bool   // its REF has been read
-	cats   map[string]catValue
-	bad    bool // rejected: no row
+	cats   []catValue
 }
 
+// catValue is one 2750 loop of a category that is read.
 type catValue struct {
-	val string
-	num int // segment number
+	cat  string
+	val  string
+	num  int    // segment number of its REF
+	from string // DTP*007 CCYYMMDD, "" when absent
 }
 
 // coverage is one loop 2300 (HD).
@@ -74,48 +76,17 @@ var categories = map[string]string{
 	"ADDL MAINT REASON":  "",
 }
 
-// rejectAt rejects member m for element el of the segment numbered num.
-func (rd *reader) rejectAt(m *member, num int, id string, el int, value, format string, args ...any) error {
-	m.bad = true
-	reason := fmt.Sprintf("segment %d (%s), element %d: ", num, id, el) + fmt.Sprintf(format, args...)
-	return rd.reject(num, fmt.Sprintf("%s%02d", id, el), value, reason)
-}
-
-func (rd *reader) rejectEl(m *member, seg segment, el int, format string, args ...any) error {
-	return rd.rejectAt(m, seg.num, seg.id(), el, seg.el(el), format, args...)
-}
-
 func (rd *reader) beginMember(t *txn, seg segment) error {
 	m := &member{ins: seg.num, typ: seg.el(3), reason: seg.el(4)}
 	t.cur = m
-	sub, rel := seg.el(1), seg.el(2)
-	if sub == "Y" || sub == "N" {
-		m.sub = sub == "Y"
-		m.rec.Set("subscriber_indicator", sub)
-	} else if err := rd.rejectEl(m, seg, 1, "subscriber indicator %q is not Y or N", sub); err != nil {
-		return err
-	}
-	var err error
-	switch {
-	case !relationshipCodes[rel]:
-		err = rd.rejectEl(m, seg, 2, "relationship code %q is not an 834 relationship code", rel)
-	case sub == "Y" && rel != "18":
-		err = rd.rejectEl(m, seg, 2, `relationship %q on a subscriber (INS01 "Y"), which must be "18" (self)`, rel)
-	case sub == "N" && rel == "18":
-		err = rd.rejectEl(m, seg, 2, `relationship "18" (self) on a dependent (INS01 "N")`)
-	default:
-		m.rec.Set("relationship_code", rel)
-	}
-	if err != nil {
-		return err
-	}
-	if !maintenanceTypes[m.typ] {
-		if err := rd.rejectEl(m, seg, 3, "maintenance type %q is not 001, 021, 024, 025 or 030", m.typ); err != nil {
-			return err
-		}
-	}
+	// Codes outside their lists are passed on as sent: the normaliser
+	// records the field as a problem and the member still loads.
+	m.sub = seg.el(1) == "Y"
+	m.rec.Set("subscriber_indicator", seg.el(1))
+	m.rec.Set("relationship_code", seg.el(2))
 	if m.reason != "" && !maintenanceReasons[m.reason] {
-		return rd.rejectEl(m, seg, 4, "maintenance reason %q is not an 834 maintenance reason code", m.reason)
+		rd.warn("segment %d (INS), element 4: maintenance reason %q is not an 834 maintenance reason code; the status comes from INS03 alone", seg.num, m.reason)
+		m.reason = ""
 	}
 	return nil
 }
@@ -178,9 +149,9 @@ func (rd *reader) memberSegment(t *txn, m *member, seg segment) error {
 	case "REF":
 		switch m.loop {
 		case loop2000:
-			m.memberRef(seg)
+			m.memberRef(seg, rd.comp)
 		case loop2300:
-			m.covs[len(m.covs)-1].ref(seg)
+			m.covs[len(m.covs)-1].ref(seg, rd.comp)
 		}
 	case "DTP":
 		if m.loop == loop2300 {
@@ -197,7 +168,17 @@ func setOnce(rec *canonical.Record, field, v string) {
 	}
 }
 
-func (m *member) memberRef(seg segment) {
+// policyID reads REF*1L: some exchanges send it as a composite (the
+// policy ID, then a component separator and a suffix such as the plan
+// year or a sequence number); the policy ID is the first component.
+func policyID(v, comp string) string {
+	if id, _, found := strings.Cut(v, comp); found && comp != "" {
+		return strings.TrimSpace(id)
+	}
+	return v
+}
+
+func (m *member) memberRef(seg segment, comp string) {
 	v := seg.el(2)
 	switch seg.el(1) {
 	case "0F":
@@ -205,7 +186,7 @@ func (m *member) memberRef(seg segment) {
 	case "17":
 		setOnce(&m.rec, "exchange_member_id", v)
 	case "1L":
-		setOnce(&m.rec, "exchange_policy_id", v)
+		setOnce(&m.rec, "exchange_policy_id", policyID(v, comp))
 	case "23":
 		setOnce(&m.rec, "issuer_member_id", v)
 	case "ZZ":
@@ -215,12 +196,12 @@ func (m *member) memberRef(seg segment) {
 	}
 }
 
-func (c *coverage) ref(seg segment) {
+func (c *coverage) ref(seg segment, comp string) {
 	v := seg.el(2)
 	switch seg.el(1) {
 	case "1L":
 		if c.policy == "" {
-			c.policy = v
+			c.policy = policyID(v, comp)
 		}
 	case "CE":
 		if c.qhp == "" {
@@ -237,47 +218,29 @@ func (rd *reader) memberName(m *member, seg segment) error {
 	m.named = true
 	m.rec.Set("last_name", seg.el(3))
 	m.rec.Set("first_name", seg.el(4))
-	switch q, id := seg.el(8), seg.el(9); {
-	case q == "" && id == "":
-		return nil
-	case q != "34" && q != "ZZ":
-		return rd.rejectEl(m, seg, 8, "identification code qualifier %q is not 34 (SSN) or ZZ", q)
-	case id == "":
-		return rd.rejectEl(m, seg, 9, "no identification code after qualifier %q", q)
-	case q == "ZZ":
-		return nil
+	// NM109 is an SSN only under qualifier 34; an SSN that is not 9 digits
+	// goes on as sent, for the normaliser to record as a field problem.
+	switch q := seg.el(8); q {
+	case "34":
+		if ssn, ok := normSSN(seg.el(9)); ok {
+			m.rec.Set("ssn", ssn)
+		} else {
+			m.rec.Set("ssn", seg.el(9))
+		}
+	case "", "ZZ":
+	default:
+		// Not quoted: a misplaced SSN ends up here.
+		rd.warn("segment %d (NM1), element 8: the identification code qualifier is not 34 (SSN) or ZZ; NM109 is not read", seg.num)
 	}
-	ssn, ok := normSSN(seg.el(9))
-	if !ok {
-		return rd.rejectEl(m, seg, 9, "SSN %q is not 9 digits", seg.el(9))
-	}
-	m.rec.Set("ssn", ssn)
 	return nil
 }
 
+// demographics reads DMG02 (birth date) and DMG03 (gender). A value that
+// is not what X12 allows goes on as sent: the normaliser records the field
+// as a problem, and the member loads.
 func (rd *reader) demographics(t *txn, m *member, seg segment) error {
-	if d := seg.el(2); d != "" {
-		iso, problem := isoDate(d)
-		var err error
-		switch {
-		case seg.el(1) != "D8":
-			err = rd.rejectEl(m, seg, 1, "date format %q is not D8", seg.el(1))
-		case problem != "":
-			err = rd.rejectEl(m, seg, 2, "%s", problem)
-		default:
-			m.rec.Set("birth_date", iso)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	switch g := seg.el(3); g {
-	case "M", "F", "U":
-		m.rec.Set("gender", g)
-	case "":
-	default:
-		return rd.rejectEl(m, seg, 3, "gender %q is not M, F or U", g)
-	}
+	m.rec.Set("birth_date", x12Date(seg.el(2)))
+	m.rec.Set("gender", seg.el(3))
 	return nil
 }
 
@@ -297,15 +260,8 @@ func (rd *reader) coverageDate(m *member, seg segment) error {
 	default:
 		return nil
 	}
-	if seg.el(2) != "D8" {
-		return rd.rejectEl(m, seg, 2, "date format %q is not D8", seg.el(2))
-	}
-	iso, problem := isoDate(seg.el(3))
-	if problem != "" {
-		return rd.rejectEl(m, seg, 3, "%s", problem)
-	}
 	if *dst == "" {
-		*dst = iso
+		*dst = x12Date(seg.el(3))
 	}
 	return nil
 }
@@ -327,51 +283,69 @@ func (rd *reader) reportingSegment(t *txn, m *member, seg segment) error {
 			return nil
 		}
 		m.catRef = true
-		return rd.category(m, seg)
+		if _, read := categories[m.cat]; read {
+			if m.cats == nil {
+				m.cats = make([]catValue, 0, len(categories))
+			}
+			m.cats = append(m.cats, catValue{cat: m.cat, val: seg.el(2), num: seg.num})
+		}
+		return nil
 	case "DTP":
+		// The date a category's value applies from follows its REF.
+		if n := len(m.cats); m.loop == loop2750 && seg.el(1) == "007" && n > 0 && m.cats[n-1].cat == m.cat {
+			m.cats[n-1].from = seg.el(3)
+		}
 		return nil
 	}
 	return rd.breakTxn(t, "%s at segment %d is out of place in loop 2700", seg.id(), seg.num)
 }
 
-func (rd *reader) category(m *member, seg segment) error {
-	field, ok := categories[m.cat]
-	if !ok {
-		return nil
-	}
-	v := seg.el(2)
-	if prev, seen := m.cats[m.cat]; seen {
-		if prev.val != v {
-			return rd.rejectEl(m, seg, 2, "%s %q differs from %q at segment %d", m.cat, v, prev.val, prev.num)
-		}
-		return nil
-	}
-	if m.cats == nil {
-		m.cats = make(map[string]catValue)
-	}
-	m.cats[m.cat] = catValue{val: v, num: seg.num}
-	switch m.cat {
-	case "RATING AREA":
-		if !ratingAreaRE.MatchString(v) {
-			return rd.rejectEl(m, seg, 2, "RATING AREA %q is not R-, a state code and 3 digits (R-NJ001)", v)
-		}
-	case "SOURCE EXCHANGE ID":
-		m.exch = v
-	case "ADDL MAINT REASON":
-		if !addlMaintReasons[strings.ToUpper(v)] {
-			rd.warn("segment %d (REF), element 2: ADDL MAINT REASON %q is not a CMS value; the status comes from INS03/INS04 alone", seg.num, v)
-			return nil
-		}
-		m.amrc = strings.ToUpper(v)
-	default:
-		if !moneyRE.MatchString(v) {
-			return rd.rejectEl(m, seg, 2, "%s %q is not a decimal amount", m.cat, v)
+// categoryValue picks the value of one reporting category among the loops
+// that sent it: the one that applies from the latest DTP*007 date, since
+// the audit compares what is current. Different values from the same date
+// are passed on together ("250.00 | 200.00"), so that the normaliser records
+// the field as a problem rather than one of them being taken at random.
+// It returns the segment number of the (first) REF taken, 0 when the
+// category was not sent.
+func (m *member) categoryValue(cat string) (string, int) {
+	var vals []string
+	from, num := "", 0
+	for _, c := range m.cats {
+		switch {
+		case c.cat != cat:
+		case len(vals) == 0 || c.from > from:
+			vals, from, num = append(vals[:0], c.val), c.from, c.num
+		case c.from == from && !slices.Contains(vals, c.val):
+			vals = append(vals, c.val)
 		}
 	}
-	if field != "" {
-		m.rec.Set(field, v)
+	return strings.Join(vals, " | "), num
+}
+
+// readCategories sets the member's fields from the 2750 loops.
+func (rd *reader) readCategories(m *member) {
+	if len(m.cats) == 0 {
+		return
 	}
-	return nil
+	for cat, field := range categories {
+		v, num := m.categoryValue(cat)
+		if num == 0 {
+			continue
+		}
+		switch cat {
+		case "SOURCE EXCHANGE ID":
+			m.exch = v
+		case "ADDL MAINT REASON":
+			if addlMaintReasons[strings.ToUpper(v)] {
+				m.amrc = strings.ToUpper(v)
+			} else {
+				rd.warn("segment %d (REF), element 2: ADDL MAINT REASON %q is not a CMS value; the status comes from INS03/INS04 alone", num, v)
+			}
+		}
+		if field != "" {
+			m.rec.Set(field, v)
+		}
+	}
 }
 
 // endMember closes the current member, with the checks that need all of it.
@@ -384,21 +358,8 @@ func (rd *reader) endMember(t *txn) error {
 	if m.loop == loop2700 || m.loop == loop2750 {
 		return rd.breakTxn(t, "LS at segment %d has no LE", m.ls)
 	}
-	if m.rec.Get("exchange_subscriber_id") == "" {
-		m.bad = true
-		if err := rd.reject(m.ins, "REF*0F", "", fmt.Sprintf("segment %d (INS): the member has no REF*0F (exchange subscriber ID)", m.ins)); err != nil {
-			return err
-		}
-	}
-	if !m.named {
-		m.bad = true
-		if err := rd.reject(m.ins, "NM1*IL", "", fmt.Sprintf("segment %d (INS): the member has no NM1*IL (member name)", m.ins)); err != nil {
-			return err
-		}
-	}
-	if !m.bad {
-		t.members = append(t.members, m)
-	}
+	rd.readCategories(m)
+	t.members = append(t.members, m)
 	return nil
 }
 
@@ -407,16 +368,26 @@ func (rd *reader) endMember(t *txn) error {
 type row struct {
 	rec  canonical.Record
 	m    *member
+	sub  string // exchange subscriber ID: REF*0F, or the subscriber's before it
 	line string // HD03
 }
 
-// key groups a dependent's row with its subscriber's: same subscriber ID
-// and same insurance line.
-func (r *row) key() string {
-	return r.rec.Get("exchange_subscriber_id") + "\x00" + r.line
+// policyKey groups a dependent's row with its subscriber's: same subscriber
+// ID and same insurance line.
+type policyKey struct{ sub, line string }
+
+func (r *row) key() policyKey { return policyKey{r.sub, r.line} }
+
+// state is the row's state, or else its subscriber's (s, may be nil): the
+// state a bare-number rating area is read with.
+func (r *row) state(s *row) string {
+	if st := r.rec.Get("state"); st != "" || s == nil {
+		return st
+	}
+	return s.rec.Get("state")
 }
 
-func (m *member) rows(hios string, rows []row) []row {
+func (m *member) rows(hios, sub string, rows []row) []row {
 	base := m.rec
 	base.Line = m.ins
 	base.Set("issuer_hios_id", hios)
@@ -438,11 +409,11 @@ func (m *member) rows(hios string, rows []row) []row {
 		rec.Set("benefit_start", c.start)
 		rec.Set("benefit_end", c.end)
 		rec.Set("paid_through_date", c.paid)
-		if c.start != "" {
+		if len(c.start) == 10 && c.start[4] == '-' { // read as a date
 			rec.Set("coverage_year", c.start[:4])
 		}
 		rec.Set("effectuation_status", m.status(c))
-		rows = append(rows, row{rec: rec, m: m, line: c.line})
+		rows = append(rows, row{rec: rec, m: m, sub: sub, line: c.line})
 	}
 	return rows
 }
@@ -469,6 +440,10 @@ func (m *member) status(c *coverage) string {
 		return "terminated"
 	case "025":
 		return "effectuated"
+	case "001", "030":
+		return ""
 	}
-	return ""
+	// A code outside the list goes on as sent, for the normaliser to
+	// record as a field problem.
+	return m.typ
 }

@@ -18,7 +18,7 @@ func Read(r io.Reader, name string, h canonical.Handler) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	rd := &reader{name: name, h: h}
+	rd := &reader{name: name, h: h, comp: ":"}
 	switch open {
 	case openGS:
 		rd.warn("no ISA envelope; reading bare functional groups")
@@ -51,7 +51,9 @@ type reader struct {
 	// stray is set once a segment outside any transaction has been
 	// rejected, so that the rest of that run is not rejected one by one.
 	stray     bool
-	oldFormat bool // a GS08 other than 005010X220 was warned about
+	oldFormat bool   // a GS08 other than 005010X220 was warned about
+	comp      string // component separator: ISA16, ":" without ISA
+	rows      []row  // reused by emit from transaction to transaction
 }
 
 // envelope is an open ISA/IEA interchange or GS/GE group.
@@ -59,6 +61,7 @@ type envelope struct {
 	num   int    // segment number of ISA or GS
 	ctrl  string // ISA13 or GS06
 	count int    // groups in the interchange, transactions in the group
+	sent  string // ISA09-10 or GS04-05 as stamps
 }
 
 // txn is an ST/SE transaction, or the implicit one of a file that starts
@@ -71,6 +74,7 @@ type txn struct {
 	count    int    // segments so far, ST included
 	bgn      bool   // BGN seen, or not expected
 	date     string // BGN03 as YYYY-MM-DD, "" when unusable
+	sent     string // BGN03-04 as stamps
 	hios     string // issuer HIOS ID from N1*IN
 	broken   bool   // rejected whole; segments are skipped until SE
 	cur      *member
@@ -135,7 +139,8 @@ func (rd *reader) openISA(seg segment) {
 	if rd.isa != nil {
 		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
 	}
-	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13)}
+	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13), sent: stamp(seg.el(9), 6) + stamp(seg.el(10), 4)}
+	rd.comp = seg.el(16)
 }
 
 func (rd *reader) closeISA(seg segment) {
@@ -166,7 +171,7 @@ func (rd *reader) openGS(seg segment) {
 	if rd.isa != nil {
 		rd.isa.count++
 	}
-	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6)}
+	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6), sent: stamp(seg.el(4), 8) + stamp(seg.el(5), 8)}
 	if v := seg.el(8); !strings.HasPrefix(v, "005010X220") && !rd.oldFormat {
 		rd.oldFormat = true
 		rd.warn("segment %d (GS), element 8: version %q is not 005010X220A1; reading it as 005010X220A1", seg.num, v)
@@ -295,6 +300,7 @@ func (rd *reader) txnSegment(t *txn, seg segment) error {
 		case id == "BGN":
 			t.bgn = true
 			t.date, _ = isoDate(seg.el(3))
+			t.sent = stamp(seg.el(3), 8) + stamp(seg.el(4), 8)
 			return nil
 		case id == "INS" && t.implicit:
 			t.bgn = true // bare member loops have no header
@@ -324,24 +330,37 @@ func (rd *reader) txnSegment(t *txn, seg segment) error {
 // emit passes the rows of a checked transaction to the handler, after
 // copying policy-level values from each subscriber to its dependents.
 func (rd *reader) emit(t *txn) error {
-	var rows []row
+	rows := rd.rows[:0]
+	defer func() { rd.rows = rows[:0] }()
+	sub := ""
 	for _, m := range t.members {
-		rows = m.rows(t.hios, rows)
+		// A member without REF*0F belongs with the subscriber before it,
+		// as members follow their subscriber in a transaction.
+		if id := m.rec.Get("exchange_subscriber_id"); id != "" || m.sub {
+			sub = id
+		}
+		rows = m.rows(t.hios, sub, rows)
 	}
-	subs := make(map[string][]int)
-	for i, r := range rows {
-		if r.m.sub {
+	subs := make(map[policyKey][]int, 1)
+	for i := range rows {
+		if r := &rows[i]; r.m.sub {
 			subs[r.key()] = append(subs[r.key()], i)
+			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
 		}
 	}
 	for i := range rows {
 		r := &rows[i]
+		if r.m.sub {
+			continue
+		}
 		src := subs[r.key()]
 		// With no subscriber, or several, there is no one policy to copy from.
-		if r.m.sub || len(src) != 1 {
+		if len(src) != 1 {
+			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
 			continue
 		}
 		s := &rows[src[0]]
+		r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(s)))
 		for fi, f := range canonical.Fields {
 			if f.PolicyLevel && r.rec.Values[fi] == "" {
 				r.rec.Values[fi] = s.rec.Values[fi]
@@ -351,10 +370,36 @@ func (rd *reader) emit(t *txn) error {
 			r.rec.Set("effectuation_status", s.rec.Get("effectuation_status"))
 		}
 	}
+	if th, ok := rd.h.(canonical.TransactionHandler); ok {
+		th.Transaction(rd.order(t))
+	}
 	for _, r := range rows {
 		if err := rd.h.Record(r.rec); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// order places transaction t among the file's others by when it was sent:
+// interchange date and time (ISA09-10), group's (GS04-05), transaction's
+// (BGN03-04), then its position in the file.
+func (rd *reader) order(t *txn) string {
+	var isa, gs string
+	if rd.isa != nil {
+		isa = rd.isa.sent
+	}
+	if rd.gs != nil {
+		gs = rd.gs.sent
+	}
+	return fmt.Sprintf("%-10s|%-16s|%-16s|%012d", isa, gs, t.sent, t.start)
+}
+
+// stamp pads a date or time element to width, so that stamps compare as
+// text in time order (HHMM and HHMMSS alike).
+func stamp(v string, width int) string {
+	if len(v) >= width {
+		return v[:width]
+	}
+	return v + strings.Repeat("0", width-len(v))
 }

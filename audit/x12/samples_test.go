@@ -232,48 +232,51 @@ func TestSamples(t *testing.T) {
 			}))},
 			warns: bareWarn("AandP-IHG-sep-off-sub-only-vision.edi"),
 		},
-		// NM109 holds member IDs under the SSN qualifier 34; SE01 is off by one.
+		// NM109 holds member IDs under the SSN qualifier 34: passed on, for
+		// the normaliser to record as a field problem; SE01 is off by one.
 		"AandP-TEST-field-format-errors.edi": {
-			rejects: []string{
-				`AandP-TEST-field-format-errors.edi: segment 13 (NM1), element 9: SSN "TESTMEM006" is not 9 digits`,
-				`AandP-TEST-field-format-errors.edi: segment 27 (NM1), element 9: SSN "TESTMEM007" is not 9 digits`,
+			records: []canonical.Record{
+				rec(7, map[string]string{"coverage_year": "2026", "exchange_policy_id": "ENROLL006", "exchange_subscriber_id": "TESTMEM006", "exchange_member_id": "TESTMEM006", "subscriber_indicator": "Y", "relationship_code": "18", "first_name": "Robert", "last_name": "Smith", "birth_date": "1980-01-01", "gender": "M", "ssn": "TESTMEM006", "state": "NJ", "zip": "00000", "qhp_id": "12345NJ0010010101", "benefit_start": "2026-06-01", "effectuation_status": "pending"}),
+				rec(23, map[string]string{"coverage_year": "2026", "exchange_policy_id": "ENROLL006", "exchange_subscriber_id": "TESTMEM006", "exchange_member_id": "TESTMEM007", "subscriber_indicator": "N", "relationship_code": "19", "first_name": "Emily", "last_name": "Smith", "birth_date": "2010-03-15", "gender": "F", "ssn": "TESTMEM007", "qhp_id": "12345NJ0010010101", "benefit_start": "2026-06-01", "effectuation_status": "pending"}),
 			},
 			warns: []string{`AandP-TEST-field-format-errors.edi: SE01 at segment 32 says 31 segments, counted 30`},
 		},
 		// SEP REASON and the DMG05 race codes are not read, so not checked.
+		// RATING AREA "NJ010" lacks its "R-".
 		"AandP-TEST-groupD-2750-errors.edi": {
-			rejects: []string{
-				`AandP-TEST-groupD-2750-errors.edi: segment 12 (NM1), element 9: SSN "TESTMEM005" is not 9 digits`,
-				`AandP-TEST-groupD-2750-errors.edi: segment 35 (REF), element 2: RATING AREA "NJ010" is not R-, a state code and 3 digits (R-NJ001)`,
+			records: []canonical.Record{
+				rec(7, map[string]string{"coverage_year": "2026", "exchange_policy_id": "ENROLL005", "exchange_subscriber_id": "TESTMEM005", "exchange_member_id": "TESTMEM005", "subscriber_indicator": "Y", "relationship_code": "18", "first_name": "Alice", "last_name": "Johnson", "birth_date": "1990-03-15", "gender": "F", "ssn": "TESTMEM005", "state": "NJ", "zip": "07081", "rating_area": "R-NJ010", "qhp_id": "12345NJ0010010101", "benefit_start": "2026-06-01", "total_premium": "450.00", "effectuation_status": "pending"}),
 			},
 			warns: []string{
 				`AandP-TEST-groupD-2750-errors.edi: segment 31 (REF), element 2: ADDL MAINT REASON "INVALID-CODE" is not a CMS value; the status comes from INS03/INS04 alone`,
 				`AandP-TEST-groupD-2750-errors.edi: SE01 at segment 42 says 39 segments, counted 40`,
 			},
 		},
+		// No REF*0F, REF*17 or REF*1L: the normaliser rejects both rows for
+		// their missing keys. The relationships contradict INS01: loaded, for
+		// the rules to report.
 		"AandP-TEST-structural-errors.edi": {
-			rejects: []string{
-				`AandP-TEST-structural-errors.edi: segment 7 (INS), element 2: relationship "01" on a subscriber (INS01 "Y"), which must be "18" (self)`,
-				`AandP-TEST-structural-errors.edi: segment 8 (NM1), element 9: SSN "TESTMEM003" is not 9 digits`,
-				`AandP-TEST-structural-errors.edi: segment 7 (INS): the member has no REF*0F (exchange subscriber ID)`,
-				`AandP-TEST-structural-errors.edi: segment 12 (INS), element 2: relationship "18" (self) on a dependent (INS01 "N")`,
-				`AandP-TEST-structural-errors.edi: segment 13 (NM1), element 9: SSN "TESTMEM004" is not 9 digits`,
-				`AandP-TEST-structural-errors.edi: segment 12 (INS): the member has no REF*0F (exchange subscriber ID)`,
+			records: []canonical.Record{
+				rec(7, map[string]string{"coverage_year": "2026", "subscriber_indicator": "Y", "relationship_code": "01", "first_name": "John", "last_name": "Doe", "birth_date": "1990-06-01", "gender": "M", "ssn": "TESTMEM003", "benefit_start": "2026-06-01", "effectuation_status": "pending"}),
+				rec(12, map[string]string{"coverage_year": "2026", "subscriber_indicator": "N", "relationship_code": "18", "first_name": "Jane", "last_name": "Doe", "birth_date": "1992-01-01", "gender": "F", "ssn": "TESTMEM004", "benefit_start": "2026-06-01", "effectuation_status": "pending"}),
 			},
 			warns: []string{`AandP-TEST-structural-errors.edi: SE01 at segment 17 says 99 segments, counted 15`},
 		},
+		// INS02 "99" and INS03 "099" go on as sent (field problems for the
+		// normaliser); INS04 "ZX" only steers the status, so is warned about.
 		"AandP-TEST-tier1-invalid-codes.edi": {
-			rejects: []string{
-				`AandP-TEST-tier1-invalid-codes.edi: segment 7 (INS), element 2: relationship code "99" is not an 834 relationship code`,
-				`AandP-TEST-tier1-invalid-codes.edi: segment 7 (INS), element 3: maintenance type "099" is not 001, 021, 024, 025 or 030`,
-				`AandP-TEST-tier1-invalid-codes.edi: segment 7 (INS), element 4: maintenance reason "ZX" is not an 834 maintenance reason code`,
-				`AandP-TEST-tier1-invalid-codes.edi: segment 10 (NM1), element 9: SSN "TESTMEM001" is not 9 digits`,
+			records: []canonical.Record{
+				rec(7, map[string]string{"coverage_year": "2026", "exchange_policy_id": "ENROLL001", "exchange_subscriber_id": "TESTMEM001", "subscriber_indicator": "Y", "relationship_code": "99", "first_name": "John", "last_name": "Smith", "birth_date": "1985-03-15", "gender": "M", "ssn": "TESTMEM001", "benefit_start": "2026-06-01", "effectuation_status": "099"}),
 			},
-			warns: []string{`AandP-TEST-tier1-invalid-codes.edi: SE01 at segment 15 says 14 segments, counted 13`},
+			warns: []string{
+				`AandP-TEST-tier1-invalid-codes.edi: segment 7 (INS), element 4: maintenance reason "ZX" is not an 834 maintenance reason code; the status comes from INS03 alone`,
+				`AandP-TEST-tier1-invalid-codes.edi: SE01 at segment 15 says 14 segments, counted 13`,
+			},
 		},
+		// Dates that parse but make no sense together load, for the rules.
 		"AandP-TEST-tier2-date-errors.edi": {
-			rejects: []string{
-				`AandP-TEST-tier2-date-errors.edi: segment 10 (NM1), element 9: SSN "TESTMEM002" is not 9 digits`,
+			records: []canonical.Record{
+				rec(7, map[string]string{"coverage_year": "2026", "exchange_policy_id": "ENROLL002", "exchange_subscriber_id": "TESTMEM002", "subscriber_indicator": "Y", "relationship_code": "18", "first_name": "Mary", "last_name": "Jones", "birth_date": "2027-01-01", "gender": "F", "ssn": "TESTMEM002", "benefit_start": "2026-12-01", "benefit_end": "2026-06-01", "effectuation_status": "pending"}),
 			},
 			warns: []string{`AandP-TEST-tier2-date-errors.edi: SE01 at segment 16 says 15 segments, counted 14`},
 		},
@@ -295,7 +298,9 @@ func TestSamples(t *testing.T) {
 				}),
 			},
 		},
-		// Jane's NM1 lacks one '*', which puts her SSN in NM108. John has no HD.
+		// Jane's NM1 lacks one '*', which puts her SSN in NM108: she loads
+		// without it, with a warning that does not quote it. She has two HD
+		// loops of the same coverage; John has no HD.
 		"CHOICE-TEST-5010-nohipaa-metlife.edi": {
 			records: []canonical.Record{
 				rec(7, map[string]string{
@@ -304,9 +309,10 @@ func TestSamples(t *testing.T) {
 					"birth_date": "1980-06-01", "gender": "M", "ssn": "555889999", "state": "CA", "zip": "95814",
 					"effectuation_status": "effectuated",
 				}),
+				rec(17, jane), rec(17, jane),
 			},
-			rejects: []string{
-				`CHOICE-TEST-5010-nohipaa-metlife.edi: segment 21 (NM1), element 8: identification code qualifier "555-77-8888" is not 34 (SSN) or ZZ`,
+			warns: []string{
+				`CHOICE-TEST-5010-nohipaa-metlife.edi: segment 21 (NM1), element 8: the identification code qualifier is not 34 (SSN) or ZZ; NM109 is not read`,
 			},
 		},
 	}
@@ -347,6 +353,8 @@ func TestSamples(t *testing.T) {
 		})
 	}
 }
+
+var jane = map[string]string{"coverage_year": "2023", "exchange_subscriber_id": "MLIC002", "issuer_member_id": "ME01CA10001", "subscriber_indicator": "N", "relationship_code": "01", "first_name": "JANE", "last_name": "SMITH", "birth_date": "1983-09-10", "gender": "F", "state": "CA", "zip": "95814", "benefit_start": "2023-10-15", "effectuation_status": "effectuated"}
 
 // breyer holds the policy-level values of the one sample with 2750 APTC
 // amounts and a 001 change.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // maxSegment bounds one segment, so that a file read with the wrong
@@ -47,6 +48,30 @@ type scanner struct {
 	n       int  // segments read so far
 	wantISA bool // the next segment may be an ISA that sets new delimiters
 	buf     []byte
+	// elems is reused from segment to segment: a segment's elements are
+	// only valid until the next one is read (their strings stay valid).
+	elems []string
+	arena []byte // segments' text, see text
+}
+
+// arenaSize is the block segments' text is copied into.
+const arenaSize = 256 << 10
+
+// text returns b as a string without allocating one per segment: b is
+// copied into a block shared by the following segments, and a new block is
+// taken when it is full. The strings a segment's values are cut from stay
+// valid as long as they are used (the block is never reused, only
+// collected once no string points into it).
+func (s *scanner) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(s.arena)-len(s.arena) {
+		s.arena = make([]byte, 0, max(arenaSize, len(b)))
+	}
+	start := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return unsafe.String(&s.arena[start], len(b))
 }
 
 var errNotX12 = errors.New("not an X12 file")
@@ -141,7 +166,8 @@ func (s *scanner) next() (segment, error) {
 			continue
 		}
 		s.n++
-		seg := segment{num: s.n, elems: strings.Split(text, string(s.sep))}
+		s.elems = split(s.elems[:0], text, s.sep)
+		seg := segment{num: s.n, elems: s.elems}
 		seg.elems[0] = strings.TrimSpace(seg.elems[0])
 		// Another interchange may follow with its own delimiters.
 		s.wantISA = seg.id() == "IEA"
@@ -149,11 +175,24 @@ func (s *scanner) next() (segment, error) {
 	}
 }
 
+// split appends the sep-separated parts of text to dst, without allocating
+// strings of their own.
+func split(dst []string, text string, sep byte) []string {
+	for {
+		i := strings.IndexByte(text, sep)
+		if i < 0 {
+			return append(dst, text)
+		}
+		dst = append(dst, text[:i])
+		text = text[i+1:]
+	}
+}
+
 // readRaw reads up to the next terminator, which it drops.
 func (s *scanner) readRaw() (string, error) {
 	chunk, err := s.r.ReadSlice(s.term)
 	if err == nil {
-		return string(chunk[:len(chunk)-1]), nil
+		return s.text(chunk[:len(chunk)-1]), nil
 	}
 	s.buf = append(s.buf[:0], chunk...)
 	for err == bufio.ErrBufferFull && len(s.buf) <= maxSegment {
@@ -165,9 +204,9 @@ func (s *scanner) readRaw() (string, error) {
 	}
 	switch err {
 	case nil:
-		return string(s.buf[:len(s.buf)-1]), nil
+		return s.text(s.buf[:len(s.buf)-1]), nil
 	case io.EOF:
-		return string(s.buf), io.EOF
+		return s.text(s.buf), io.EOF
 	default:
 		return "", fmt.Errorf("read: %w", err)
 	}

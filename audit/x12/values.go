@@ -41,12 +41,11 @@ var (
 )
 
 var (
-	moneyRE      = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-	ratingAreaRE = regexp.MustCompile(`^R-[A-Z]{2}[0-9]{3}$`)
-	ssnRE        = regexp.MustCompile(`^[0-9]{9}$`)
-	dashedSSNRE  = regexp.MustCompile(`^[0-9]{3}-[0-9]{2}-[0-9]{4}$`)
-	maskedSSNRE  = regexp.MustCompile(`^([*Xx#]{3}-?[*Xx#]{2}-?|[*Xx#]{5})[0-9]{4}$`)
-	hiosRE       = regexp.MustCompile(`^[0-9]{5}$`)
+	moneyRE     = regexp.MustCompile(`^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	ssnRE       = regexp.MustCompile(`^[0-9]{9}$`)
+	dashedSSNRE = regexp.MustCompile(`^[0-9]{3}-[0-9]{2}-[0-9]{4}$`)
+	maskedSSNRE = regexp.MustCompile(`^([*Xx#]{3}-?[*Xx#]{2}-?|[*Xx#]{5})[0-9]{4}$`)
+	hiosRE      = regexp.MustCompile(`^[0-9]{5}$`)
 	// SOURCE EXCHANGE ID of a state's FFE, e.g. "NJ0".
 	exchangeStateRE = regexp.MustCompile(`^[A-Z]{2}0$`)
 )
@@ -61,6 +60,15 @@ func isoDate(s string) (iso, problem string) {
 		return "", fmt.Sprintf("date %q is not a calendar date", s)
 	}
 	return s[:4] + "-" + s[4:6] + "-" + s[6:], ""
+}
+
+// x12Date returns a CCYYMMDD date as YYYY-MM-DD, and anything else as sent,
+// for the normaliser to read or record as a field problem.
+func x12Date(s string) string {
+	if iso, problem := isoDate(s); problem == "" {
+		return iso
+	}
+	return s
 }
 
 // normSSN returns the nine digits of an SSN, accepting the dashed form. A

@@ -15,6 +15,7 @@ func newGenerateCmd(e *env) *cobra.Command {
 	opts := synth.DefaultOptions()
 	var out string
 	var noNoise, messy bool
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "generate --policies N --seed S --out DIR",
 		Short: "Write synthetic enrollment files with planted discrepancies and their ground truth",
@@ -61,6 +62,11 @@ resolved). See docs/synthetic-data.md.`,
 			if !slices.Contains(synth.Profiles, opts.Profile) {
 				return audit.Usagef("--profile must be one of %s", strings.Join(synth.Profiles, ", "))
 			}
+			for _, f := range formats {
+				if _, ok := synth.Renderings[f]; !ok {
+					return audit.Usagef("--format %q: use 834 or rcni", f)
+				}
+			}
 			if opts.Rate == 0 {
 				opts.Rate = -1 // the library reads 0 as its default rate
 			}
@@ -80,6 +86,13 @@ resolved). See docs/synthetic-data.md.`,
 			}
 			fmt.Fprintf(e.stdout, "%d policies, %d members (%d marketplace rows, %d insurer rows); %d findings planted on %d policies; written to %s\n",
 				sum.Policies, sum.Members, sum.MarketplaceRows, sum.InsurerRows, len(sum.Planted), sum.PlantedPolicies, out)
+			for _, f := range formats {
+				path, err := synth.Render(out, f)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "marketplace file also written as %s\n", path)
+			}
 			return nil
 		},
 	}
@@ -92,6 +105,7 @@ resolved). See docs/synthetic-data.md.`,
 	f.IntVar(&opts.Weeks, "weeks", 1, "1, or 2 for a week pair: week-1/, week-2/ and "+synth.LifecycleFile)
 	f.BoolVar(&messy, "messy", false, "also plant unreadable values, mistyped member IDs and policies under another ID")
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
+	f.StringSliceVar(&formats, "format", nil, "also write the marketplace file as DIR/marketplace.834 (834) or DIR/marketplace.rcni (rcni)")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -21,7 +21,10 @@ DIR/report.html (the public page; --no-html leaves it out) and DIR/rejects.csv. 
 summary goes to stdout.
 
 Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .jsonl .xlsx
-.834 .edi .x12) or from a mapping file's format: key (format: rcni for CMS RCNI files).`,
+.834 .edi .x12) or from a mapping file's format: key (format: rcni for CMS RCNI files).
+--marketplace and --insurer also take a directory (its files, in name order) or a quoted glob
+pattern; a side's 834 files are read as one extract, where a member's later transaction
+supersedes his earlier ones.`,
 		Example: `  # audit the shipped fixtures
   enrollaudit run --marketplace fixtures/basic/marketplace.csv \
       --insurer fixtures/basic/insurer.csv --insurer-mapping fixtures/basic/insurer-mapping.yaml \
@@ -29,7 +32,10 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 
   # two weekly extract files, an 834 and an insurer's Excel roster; fail a CI job on high findings
   enrollaudit run --marketplace wk1.834 --marketplace wk2.834 \
-      --insurer roster.xlsx --insurer-mapping roster.yaml --fail-on high --out out/`,
+      --insurer roster.xlsx --insurer-mapping roster.yaml --fail-on high --out out/
+
+  # a week of daily 834 files against the insurer's RCNI file
+  enrollaudit run --marketplace 'week-47/*.834' --insurer RCNI_33653.txt --insurer-format rcni --out out/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Version = toolVersion()
@@ -65,8 +71,8 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.Marketplace, "marketplace", nil, "marketplace enrollment file (repeat for several)")
-	f.StringArrayVar(&opts.Insurer, "insurer", nil, "insurer roster file (repeat for several)")
+	f.StringArrayVar(&opts.Marketplace, "marketplace", nil, "marketplace enrollment file, directory or glob (repeat for several)")
+	f.StringArrayVar(&opts.Insurer, "insurer", nil, "insurer roster file, directory or glob (repeat for several)")
 	f.StringVar(&opts.MarketplaceMapping, "marketplace-mapping", "", "mapping file for the marketplace files")
 	f.StringVar(&opts.InsurerMapping, "insurer-mapping", "", "mapping file for the insurer files")
 	f.StringVar(&opts.MarketplaceFormat, "marketplace-format", "", "read marketplace files as this format (csv, tsv, parquet, json, ndjson, xlsx, x12, rcni)")
