@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
@@ -260,4 +262,45 @@ func TestRunHistoryFailedRun(t *testing.T) {
 	if code != exitError || !strings.Contains(errb.String(), "usage: --as-of") {
 		t.Errorf("--as-of last-monday: exit %d, stderr %q; want a usage error", code, errb.String())
 	}
+}
+
+// TestRunHistoryInterrupted: a run interrupted at any moment, recording
+// included, leaves the history as it was (or, if it finished first, has
+// recorded it whole).
+func TestRunHistoryInterrupted(t *testing.T) {
+	tmp := t.TempDir()
+	hist := filepath.Join(tmp, "audits.history")
+	if code, _, stderr := runWeek(t, hist, filepath.Join(tmp, "week-1"), 1); code != 0 {
+		t.Fatalf("week 1: exit %d: %s", code, stderr)
+	}
+	before := historyListing(t, hist)
+	dir := filepath.Join("..", "..", "fixtures", "weekly", "week-2")
+	for _, after := range []time.Duration{0, 500 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
+		out := filepath.Join(tmp, "week-2-"+after.String())
+		args := []string{"run", "-q", "--no-html", "--marketplace", filepath.Join(dir, "marketplace.csv"),
+			"--insurer", filepath.Join(dir, "insurer.csv"), "--insurer-mapping", filepath.Join(dir, "insurer-mapping.yaml"),
+			"--history", hist, "--as-of", weeklyAsOf[1], "--out", out}
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(after, cancel)
+		var stdout, stderr bytes.Buffer
+		code := mainContext(ctx, args, strings.NewReader(""), &stdout, &stderr)
+		timer.Stop()
+		cancel()
+		if code == exitOK {
+			if historyListing(t, hist) == before {
+				t.Errorf("a run that finished (after %v) is not in the history", after)
+			}
+			return
+		}
+		if code != exitInterrupted {
+			t.Errorf("interrupted after %v: exit %d, stderr %q; want 130", after, code, stderr.String())
+		}
+		if got := historyListing(t, hist); got != before {
+			t.Fatalf("interrupted after %v, the history changed:\nbefore:\n%s\nafter:\n%s", after, before, got)
+		}
+		if _, err := os.Stat(filepath.Join(out, "report.json")); err == nil {
+			t.Errorf("interrupted after %v, report.json was written", after)
+		}
+	}
+	t.Log("every run was interrupted before it finished")
 }
