@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/enrollaudit/enrollaudit/history"
 	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
@@ -238,6 +239,20 @@ func TestRunHistoryFailedRun(t *testing.T) {
 	}
 	if after := historyListing(t, hist); after != before {
 		t.Errorf("a failed run changed the history:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	store, err := history.Open(context.Background(), hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busyOut := filepath.Join(tmp, "busy-out")
+	code, _, stderr = runWeek(t, hist, busyOut, 2)
+	store.Close()
+	if code != exitError || !strings.Contains(stderr, "history file is in use") {
+		t.Errorf("a history in use: exit %d, stderr %q; want exit 2 saying it is in use", code, stderr)
+	}
+	if _, err := os.Stat(busyOut); !os.IsNotExist(err) {
+		t.Errorf("a run refused for its history in use wrote %s (%v)", busyOut, err)
 	}
 
 	foreign := filepath.Join(tmp, "notes.txt")
