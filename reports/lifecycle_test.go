@@ -157,3 +157,32 @@ func TestSummaryLifecycleLine(t *testing.T) {
 		t.Errorf("summary ends\n%s\nwant %q", buf.String(), want)
 	}
 }
+
+func TestXLSXResolvedSplitsAtRowLimit(t *testing.T) {
+	defer func(n int) { xlsxMaxRows = n }(xlsxMaxRows)
+	xlsxMaxRows = 3 // a header and two findings a sheet
+	r := lifecycleTestReport()
+	one := r.History.Resolved[0]
+	r.History.Resolved = nil
+	for i := range 5 {
+		one.ID = strings.Repeat("0", 15) + string(rune('a'+i))
+		r.History.Resolved = append(r.History.Resolved, one)
+	}
+	f := writeXLSX(t, r)
+	var ids []string
+	for _, sheet := range []string{"Resolved", "Resolved (2)", "Resolved (3)"} {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatalf("sheet %s: %v", sheet, err)
+		}
+		for _, row := range rows[1:] {
+			ids = append(ids, row[0])
+		}
+	}
+	if len(ids) != 5 || ids[4] != strings.Repeat("0", 15)+"e" {
+		t.Errorf("resolved across sheets = %q", ids)
+	}
+	if slices.Contains(f.GetSheetList(), "Resolved (4)") {
+		t.Error("an empty fourth Resolved sheet")
+	}
+}
