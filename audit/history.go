@@ -3,6 +3,8 @@ package audit
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/history"
@@ -50,6 +52,11 @@ func (h *runHistory) record(ctx context.Context, e *Engine) error {
 		return err
 	}
 	h.rec = rec
+	inScope := map[string]bool{"": true}
+	for _, iss := range e.Scope() {
+		inScope[iss] = true
+	}
+	outside := map[string]int64{}
 	p := e.opts.Progress
 	p.Stage("recording history", rep.Summary.Findings)
 	n := 0
@@ -57,11 +64,22 @@ func (h *runHistory) record(ctx context.Context, e *Engine) error {
 		if n++; n%4096 == 0 {
 			p.Add(4096)
 		}
-		return rec.Add(ctx, historyFinding(f))
+		hf := historyFinding(f)
+		if !inScope[hf.IssuerHIOSID] {
+			outside[hf.IssuerHIOSID]++
+			return nil
+		}
+		return rec.Add(ctx, hf)
 	})
 	p.Done()
 	if err != nil {
 		return fmt.Errorf("record findings in history: %w", err)
+	}
+	for _, iss := range slices.Sorted(maps.Keys(outside)) {
+		// A roster that did not come is not a fix, nor a week of new
+		// findings: the issuer stays out of this run's history.
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("issuer %s has no rows in the insurer data: its %d findings are reported but not recorded in the history, where it is not evaluated this run",
+			iss, outside[iss]))
 	}
 	lc, err := rec.Lifecycle(ctx)
 	if err != nil {

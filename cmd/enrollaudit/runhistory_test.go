@@ -38,13 +38,15 @@ type lifeReport struct {
 		AsOf string `json:"as_of"`
 	} `json:"previous_run"`
 	Resolved []struct {
-		ID string `json:"id"`
+		ID           string  `json:"id"`
+		IssuerHIOSID *string `json:"issuer_hios_id"`
 	} `json:"resolved"`
 	Summary struct {
 		Lifecycle map[string]int64 `json:"lifecycle"`
 	} `json:"summary"`
 	Findings []struct {
 		ID               string  `json:"id"`
+		IssuerHIOSID     *string `json:"issuer_hios_id"`
 		Rule             string  `json:"rule"`
 		Category         string  `json:"category"`
 		ExchangePolicyID string  `json:"exchange_policy_id"`
@@ -318,4 +320,75 @@ func TestRunHistoryInterrupted(t *testing.T) {
 		}
 	}
 	t.Log("every run was interrupted before it finished")
+}
+
+// TestRunHistoryRosterMissing: when an issuer's rows are missing from the
+// insurer's file, its findings of the previous run are not_evaluated, not
+// resolved, and this run's findings of it are reported without a lifecycle
+// and kept out of the history, with a warning.
+func TestRunHistoryRosterMissing(t *testing.T) {
+	const issuer = "71837"
+	tmp := t.TempDir()
+	hist := filepath.Join(tmp, "audits.history")
+	if code, _, stderr := runWeek(t, hist, filepath.Join(tmp, "week-1"), 1); code != 0 {
+		t.Fatalf("week 1: exit %d: %s", code, stderr)
+	}
+	w1 := readLifeReport(t, filepath.Join(tmp, "week-1"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "weekly", "week-2", "insurer.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		if !strings.Contains(line, ","+issuer+",") {
+			kept = append(kept, line)
+		}
+	}
+	insurer := filepath.Join(tmp, "insurer.csv")
+	if err := os.WriteFile(insurer, []byte(strings.Join(kept, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "..", "fixtures", "weekly", "week-2")
+	out := filepath.Join(tmp, "week-2")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", "-q", "--no-html", "--marketplace", filepath.Join(dir, "marketplace.csv"), "--insurer", insurer,
+		"--insurer-mapping", filepath.Join(dir, "insurer-mapping.yaml"), "--history", hist, "--as-of", weeklyAsOf[1], "--out", out},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("week 2 without issuer %s: exit %d: %s", issuer, code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "issuer "+issuer+" has no rows in the insurer data") {
+		t.Errorf("no warning that issuer %s is not recorded: %q", issuer, stderr.String())
+	}
+	w2 := readLifeReport(t, out)
+	of := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	var open1, found2 int64
+	for _, f := range w1.Findings {
+		if of(f.IssuerHIOSID) == issuer {
+			open1++
+		}
+	}
+	for _, f := range w2.Findings {
+		if of(f.IssuerHIOSID) != issuer {
+			continue
+		}
+		found2++
+		if f.Lifecycle != nil {
+			t.Errorf("finding %s of issuer %s, outside the run's scope, has a lifecycle", f.ID, issuer)
+		}
+	}
+	if open1 == 0 || found2 == 0 || w2.Summary.Lifecycle["not_evaluated"] != open1 {
+		t.Errorf("issuer %s: %d findings in week 1, %d in week 2, %d not evaluated; want the week-1 ones not evaluated",
+			issuer, open1, found2, w2.Summary.Lifecycle["not_evaluated"])
+	}
+	for _, r := range w2.Resolved {
+		if of(r.IssuerHIOSID) == issuer {
+			t.Errorf("finding %s of issuer %s resolved though its roster did not come", r.ID, issuer)
+		}
+	}
 }
