@@ -53,7 +53,11 @@ type Options struct {
 	RevealPII          bool
 	AggregateOnly      bool
 	Version            string
-	Now                func() time.Time
+	// History is the history file to record the run in ("" for none), and
+	// AsOf the date the extracts describe (zero: the day of the run).
+	History string
+	AsOf    time.Time
+	Now     func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
 }
@@ -149,6 +153,9 @@ func (o *Options) check() error {
 			probs = append(probs, err.Error())
 		}
 	}
+	if !o.AsOf.IsZero() && o.History == "" {
+		probs = append(probs, "--as-of needs --history")
+	}
 	probs = append(probs, o.inputsInOut()...)
 	if len(probs) > 0 {
 		return &UsageError{Problems: probs}
@@ -166,6 +173,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer e.Close()
 	opts = e.opts
+	hist, err := openRunHistory(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer hist.close()
 	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
 	if err := e.Load(ctx); err != nil {
 		var rj *RejectsError
@@ -181,6 +193,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	rep := e.Report()
+	if hist != nil {
+		if err := hist.record(ctx, e); err != nil {
+			return nil, err
+		}
+	}
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
 	if len(formats) == 0 {
@@ -202,6 +219,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	opts.Progress.Done()
 	if err != nil {
 		return nil, err
+	}
+	if hist != nil {
+		if err := hist.commit(ctx); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
 	for i := len(canonical.Severities) - 1; i >= 0; i-- {
