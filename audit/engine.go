@@ -24,6 +24,8 @@ type Engine struct {
 	sources  []load.Source
 	rep      *reports.Report
 	rejected int64
+	scope    []string        // issuers audited (decideScope)
+	filter   relations.Scope // the rows views' filter that gives that scope
 }
 
 // Open checks the options and the configuration (rules, mappings, input
@@ -115,7 +117,12 @@ func (e *Engine) Match(ctx context.Context) error {
 	if err := lockDown(ctx, conn); err != nil {
 		return err
 	}
-	if err := relations.RefreshRows(ctx, conn); err != nil {
+	filter, err := e.decideScope(ctx)
+	if err != nil {
+		return err
+	}
+	e.filter = filter
+	if err := relations.RefreshScopedRows(ctx, conn, filter); err != nil {
 		return err
 	}
 	e.opts.Progress.Stage("matching", 0)
@@ -147,6 +154,9 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 		e.rep.Warnings = append(e.rep.Warnings, "rule "+s.ID+" skipped: "+s.Reason)
 	}
 	if err := summarise(ctx, conn, &e.rep.Summary); err != nil {
+		return err
+	}
+	if err := e.integrity(ctx); err != nil {
 		return err
 	}
 	e.rep.Findings = e.Findings("")

@@ -50,10 +50,13 @@ type Options struct {
 	MemoryLimit        string   // DuckDB memory_limit, e.g. "4GB"
 	TempDir            string   // parent of the private working directory (database file, spills); "" for the system temp dir
 	Threads            int
-	RevealPII          bool
-	AggregateOnly      bool
-	Version            string
-	Now                func() time.Time
+	// Issuers sets the scope (HIOS IDs, or AllIssuers); empty: the issuers
+	// of the insurer files.
+	Issuers       []string
+	RevealPII     bool
+	AggregateOnly bool
+	Version       string
+	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
 }
@@ -147,6 +150,14 @@ func (o *Options) check() error {
 	for _, f := range o.Formats {
 		if _, err := reports.Lookup(f); err != nil {
 			probs = append(probs, err.Error())
+		}
+	}
+	if slices.Contains(o.Issuers, AllIssuers) && len(o.Issuers) > 1 {
+		probs = append(probs, "--issuer all covers every issuer: give it alone")
+	}
+	for _, iss := range o.Issuers {
+		if strings.TrimSpace(iss) == "" {
+			probs = append(probs, "--issuer needs a HIOS ID (or all)")
 		}
 	}
 	probs = append(probs, o.inputsInOut()...)

@@ -180,6 +180,10 @@ type IssuerSummary struct {
 
 // Summary holds the report's aggregate figures.
 type Summary struct {
+	// Integrity: how many live policies reached the insurer intact (nil
+	// before Evaluate); Scope: the issuers audited and those left out.
+	Integrity           *Integrity        `json:"integrity,omitempty"`
+	Scope               *Scope            `json:"scope,omitempty"`
 	MarketplaceRows     int64             `json:"marketplace_rows"`
 	InsurerRows         int64             `json:"insurer_rows"`
 	MarketplaceRejected int64             `json:"marketplace_rejected"`
