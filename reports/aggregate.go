@@ -50,6 +50,8 @@ func hideRows(aggregate bool, people []int64) []rowHide {
 // the same shape, with suppressed figures as null and a list of what was
 // suppressed and why.
 type aggregateView struct {
+	Integrity           *integrityView    `json:"integrity,omitempty"`
+	Scope               *Scope            `json:"scope,omitempty"`
 	MarketplaceRows     int64             `json:"marketplace_rows"`
 	InsurerRows         int64             `json:"insurer_rows"`
 	MarketplaceRejected int64             `json:"marketplace_rejected"`
@@ -94,6 +96,7 @@ func aggregateSummary(s Summary) aggregateView {
 		MarketplacePolicies: s.MarketplacePolicies, InsurerPolicies: s.InsurerPolicies,
 		MatchedPolicies: s.MatchedPolicies, Findings: shown(d.Total.Findings, s.Findings), ByCategory: map[string]*int64{},
 		SuppressionRule: "counts of 1 to 10 people, and the figures that would reveal them, are null",
+		Integrity:       s.Integrity.view(d.Integrity), Scope: s.Scope,
 	}
 	v.MatchedMembers = shown(d.MatchedMembers, s.MatchedMembers)
 	v.PeopleAffected, v.PoliciesAffected = shown(d.Total.People, s.PeopleAffected), shown(d.Total.Policies, s.PoliciesAffected)

@@ -97,3 +97,112 @@ type OutOfScope struct {
 	InsurerRows     int64            `json:"insurer_rows"`
 	Issuers         map[string]int64 `json:"issuers"`
 }
+
+// IntegrityHide says which integrity figures of a group are hidden: People
+// (people and policies) and Intact (people and policies intact, and the
+// rates).
+type IntegrityHide struct{ People, Intact bool }
+
+// IntegrityDisclosure is what a publication shows of the integrity figures:
+// the total, then each issuer and each state, in Integrity's order.
+type IntegrityDisclosure struct {
+	Total             IntegrityHide
+	ByIssuer, ByState []IntegrityHide
+}
+
+// discloseIntegrity suppresses the integrity figures with suppressCells:
+// in each group people = intact + not intact (the last never shown, but
+// derived), and the issuers' (states') people and intact people add up to
+// the total's.
+func discloseIntegrity(g *Integrity) IntegrityDisclosure {
+	var fs figureSet
+	type cells struct{ people, intact int }
+	group := func(c IntegrityCounts) cells {
+		p, q := fs.add(c.People), fs.add(c.PeopleIntact)
+		b := fs.addHidden(c.People - c.PeopleIntact)
+		fs.ids = append(fs.ids, identity{{q, 1}, {b, 1}, {p, -1}})
+		return cells{p, q}
+	}
+	total := group(g.IntegrityCounts)
+	groups := func(gs []IntegrityGroup) []cells {
+		out := make([]cells, len(gs))
+		people, intact := identity{{total.people, -1}}, identity{{total.intact, -1}}
+		for i, x := range gs {
+			out[i] = group(x.IntegrityCounts)
+			people, intact = append(people, term{out[i].people, 1}), append(intact, term{out[i].intact, 1})
+		}
+		if len(gs) > 0 {
+			fs.ids = append(fs.ids, people, intact)
+		}
+		return out
+	}
+	issuers, states := groups(g.ByIssuer), groups(g.ByState)
+	hidden := suppressCells(fs.cells, fs.ids)
+	hide := func(c cells) IntegrityHide { return IntegrityHide{People: hidden[c.people], Intact: hidden[c.intact]} }
+	d := IntegrityDisclosure{Total: hide(total)}
+	for _, c := range issuers {
+		d.ByIssuer = append(d.ByIssuer, hide(c))
+	}
+	for _, c := range states {
+		d.ByState = append(d.ByState, hide(c))
+	}
+	return d
+}
+
+// integrityView is summary.integrity in an aggregate-only report: hidden
+// figures are null.
+type integrityView struct {
+	integrityCountsView
+	ByIssuer []integrityGroupView `json:"by_issuer"`
+	ByState  []integrityGroupView `json:"by_state"`
+}
+
+type integrityCountsView struct {
+	Policies         *int64   `json:"policies"`
+	PoliciesIntact   *int64   `json:"policies_intact"`
+	PolicyRate       *float64 `json:"policy_rate"`
+	People           *int64   `json:"people"`
+	PeopleIntact     *int64   `json:"people_intact"`
+	PeopleRate       *float64 `json:"people_rate"`
+	DollarsAtStake   Money    `json:"dollars_at_stake"`
+	MonthlyAtStake   Money    `json:"monthly_at_stake"`
+	PoliciesRejected *int64   `json:"policies_rejected"`
+	Suppressed       bool     `json:"suppressed,omitempty"`
+}
+
+type integrityGroupView struct {
+	Key string `json:"key"`
+	integrityCountsView
+}
+
+func maybe[T any](hide bool, v T) *T {
+	if hide {
+		return nil
+	}
+	return &v
+}
+
+func (c IntegrityCounts) view(h IntegrityHide) integrityCountsView {
+	v := integrityCountsView{Policies: maybe(h.People, c.Policies), People: maybe(h.People, c.People),
+		PoliciesIntact: maybe(h.Intact, c.PoliciesIntact), PeopleIntact: maybe(h.Intact, c.PeopleIntact),
+		PoliciesRejected: maybe(h.People, c.PoliciesRejected),
+		DollarsAtStake:   c.DollarsAtStake, MonthlyAtStake: c.MonthlyAtStake, Suppressed: h.People || h.Intact}
+	if !h.Intact {
+		v.PolicyRate, v.PeopleRate = c.PolicyRate, c.PeopleRate
+	}
+	return v
+}
+
+func (g *Integrity) view(d IntegrityDisclosure) *integrityView {
+	if g == nil {
+		return nil
+	}
+	v := &integrityView{integrityCountsView: g.IntegrityCounts.view(d.Total), ByIssuer: []integrityGroupView{}, ByState: []integrityGroupView{}}
+	for i, x := range g.ByIssuer {
+		v.ByIssuer = append(v.ByIssuer, integrityGroupView{Key: x.Key, integrityCountsView: x.IntegrityCounts.view(d.ByIssuer[i])})
+	}
+	for i, x := range g.ByState {
+		v.ByState = append(v.ByState, integrityGroupView{Key: x.Key, integrityCountsView: x.IntegrityCounts.view(d.ByState[i])})
+	}
+	return v
+}

@@ -14,6 +14,9 @@ type Disclosure struct {
 	Total          TotalHide   // the totals over categories and issuers
 	Subsidy        rowHide     // monthly subsidy difference (the wrong_subsidy row's)
 	Premium        rowHide     // monthly premium difference (the wrong_premium row's)
+	// Integrity: which integrity figures are hidden (all shown when the
+	// summary has none or the report is not aggregate-only).
+	Integrity IntegrityDisclosure
 }
 
 // TotalHide says which totals are shown.
@@ -85,6 +88,10 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	}
 	for i := range d.IssuerCategory {
 		d.IssuerCategory[i] = make([]rowHide, len(canonical.Categories))
+	}
+	if s.Integrity != nil {
+		d.Integrity = IntegrityDisclosure{ByIssuer: make([]IntegrityHide, len(s.Integrity.ByIssuer)),
+			ByState: make([]IntegrityHide, len(s.Integrity.ByState))}
 	}
 	if !aggregate {
 		return d
@@ -162,6 +169,9 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	}
 	if i, ok := catIndex["wrong_premium"]; ok {
 		d.Premium = d.Categories[i]
+	}
+	if s.Integrity != nil {
+		d.Integrity = discloseIntegrity(s.Integrity)
 	}
 	return d
 }
