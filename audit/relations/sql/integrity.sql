@@ -1,5 +1,5 @@
 -- The integrity figures (README "The integrity figure"): the live (effectuated
--- or pending) marketplace policies in scope, which of them reached the
+-- or pending, or of no readable status) marketplace policies in scope, which of them reached the
 -- insurer intact, their people, and the dollars at stake. Run after the
 -- findings are collected.
 --
@@ -14,7 +14,7 @@ CREATE OR REPLACE TEMP TABLE integrity_policies AS
 WITH live AS (
   SELECT exchange_policy_id AS pol, coalesce(min(issuer_hios_id), '') AS issuer, coalesce(min(state), '') AS state, false AS unread
   FROM {{.MarketplaceRows}}
-  WHERE is_policy_row AND effectuation_status IN ('effectuated', 'pending')
+  WHERE is_policy_row AND (effectuation_status IN ('effectuated', 'pending') OR effectuation_status IS NULL)
   GROUP BY ALL
 ), unread AS (
   SELECT exchange_policy_id AS pol, coalesce(min(issuer_hios_id), '') AS issuer, coalesce(min(state), '') AS state, true AS unread
