@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -270,7 +272,8 @@ func (p *Page) Suppressed() bool {
 }
 
 // PageFiguresFromReport fills the page's figures from a report: overview,
-// findings by category and by issuer, and how it was computed.
+// findings by category and by issuer, the integrity figures, and how it
+// was computed (scope included).
 func PageFiguresFromReport(r *Report) PageFigures {
 	s := r.Summary
 	f := PageFigures{
@@ -295,6 +298,18 @@ func PageFiguresFromReport(r *Report) PageFigures {
 			label = "(no issuer ID)"
 		}
 		f.ByIssuer = append(f.ByIssuer, RowFigures{Key: is.IssuerHIOSID, Label: label, Findings: is.Findings, People: is.People, Policies: is.Policies, Monthly: is.MonthlyAmount})
+	}
+	if g := s.Integrity; g != nil {
+		f.Integrity = g.PageFigures()
+	}
+	if sc := s.Scope; sc != nil {
+		f.Method.Scope = sc.Issuers
+		for _, iss := range slices.Sorted(maps.Keys(sc.OutOfScope.Issuers)) {
+			if iss == "" {
+				iss = "(no issuer ID)"
+			}
+			f.Method.OutOfScope = append(f.Method.OutOfScope, iss)
+		}
 	}
 	for _, in := range r.Inputs {
 		f.Method.Inputs = append(f.Method.Inputs, PageInput{Side: in.Side, File: filepath.Base(in.Path), Format: in.Format,
