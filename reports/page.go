@@ -34,6 +34,9 @@ type IntegrityFigures struct {
 	People, PeopleIntact     int64
 	DollarsAtStake           Money // member-months over the coverage year
 	MonthlyDollars           Money
+	// FromHistory: the figures come from a history, which does not keep
+	// MonthlyDollars.
+	FromHistory bool
 }
 
 // OverviewFigures are what every run can say about its findings.
@@ -41,6 +44,9 @@ type OverviewFigures struct {
 	MarketplacePolicies, InsurerPolicies, MatchedPolicies int64
 	Findings, PeopleAffected, PoliciesAffected            int64
 	MonthlySubsidy, MonthlyPremium                        Money
+	// FromHistory: the figures come from a history, which keeps neither
+	// the sides' policy counts nor the subsidy and premium differences.
+	FromHistory bool
 }
 
 // RowFigures is one row of a findings table (a category, issuer or state).
@@ -78,14 +84,20 @@ type PageInput struct {
 }
 
 // Count is a shown count or a suppressed one; a suppressed count holds no
-// value.
+// value. NotRecorded: the source (a history) does not keep this figure.
 type Count struct {
-	N          int64
-	Suppressed bool
+	N                       int64
+	Suppressed, NotRecorded bool
 }
+
+// NotRecordedText stands for a figure the history does not keep.
+const NotRecordedText = "n/a"
 
 // Text is the count as the page prints it.
 func (c Count) Text() string {
+	if c.NotRecorded {
+		return NotRecordedText
+	}
 	if c.Suppressed {
 		return SuppressedMark
 	}
@@ -94,12 +106,15 @@ func (c Count) Text() string {
 
 // Amount is a shown dollar figure or a suppressed one.
 type Amount struct {
-	M          Money
-	Suppressed bool
+	M                       Money
+	Suppressed, NotRecorded bool
 }
 
 // Text is the amount as the page prints it ($1,234.56).
 func (a Amount) Text() string {
+	if a.NotRecorded {
+		return NotRecordedText
+	}
 	if a.Suppressed {
 		return SuppressedMark
 	}
