@@ -17,31 +17,32 @@ const (
 // hideRows decides which rows of a table an aggregate-only report hides:
 // rows counting 1 to 10 people, then, while the hidden rows together count
 // fewer than SmallCellThreshold people, the smallest shown rows too, so that
-// subtracting the shown rows from a total never recovers a small row.
+// subtracting the shown rows from a total never recovers a small row. It is
+// suppressCells (the one implementation of small-cell suppression) on the
+// table's rows and their total; whether the total itself is shown is
+// Disclose's to decide (totalHide).
 func hideRows(aggregate bool, people []int64) []rowHide {
 	out := make([]rowHide, len(people))
-	if !aggregate {
+	if !aggregate || len(people) == 0 {
 		return out
 	}
-	var sum int64
-	for i, n := range people {
-		if Suppressed(n) {
-			out[i] = rowHiddenSmall
-			sum += n
-		}
+	var fs figureSet
+	id := identity{}
+	var total int64
+	for _, n := range people {
+		id = append(id, term{fs.add(n), 1})
+		total += n
 	}
-	for sum > 0 && sum < SmallCellThreshold {
-		j := -1
-		for i, n := range people {
-			if out[i] == rowShown && n > 0 && (j < 0 || n < people[j]) {
-				j = i
-			}
+	fs.cells = append(fs.cells, suppressCell{value: total, shown: true})
+	fs.ids = append(fs.ids, append(id, term{len(fs.cells) - 1, -1}))
+	hidden := suppressCells(fs.cells, fs.ids)
+	for i, n := range people {
+		switch {
+		case hidden[i] && Suppressed(n):
+			out[i] = rowHiddenSmall
+		case hidden[i]:
+			out[i] = rowHiddenOffset
 		}
-		if j < 0 {
-			break
-		}
-		out[j] = rowHiddenOffset
-		sum += people[j]
 	}
 	return out
 }

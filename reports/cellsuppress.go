@@ -12,7 +12,9 @@ import (
 // no hidden small count may be recoverable from what is shown through those
 // identities: not exactly (linear algebra), and not as a group of fewer than
 // SmallCellThreshold (hidden rows of one total must add up to at least that
-// many). The hideRows rule of aggregate-only reports is the one-table case.
+// many). It is the one implementation: the aggregate-only reports'
+// hideRows (through Disclose) and their integrity figures, and the page
+// (NewPage), all call suppressCells.
 
 // suppressCell is one figure of a suppression problem.
 type suppressCell struct {
