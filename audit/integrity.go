@@ -7,7 +7,8 @@ import (
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
-// integrity fills summary.integrity from relations.Integrity.
+// integrity fills summary.integrity from relations.Integrity, and
+// summary.states (findings by state) from relations.FindingsByState.
 func (e *Engine) integrity(ctx context.Context) error {
 	rows, err := relations.Integrity(ctx, e.d.conn, reports.IntegrityCategories, e.filter)
 	if err != nil {
@@ -27,5 +28,13 @@ func (e *Engine) integrity(ctx context.Context) error {
 		}
 	}
 	e.rep.Summary.Integrity = g
+	states, err := relations.FindingsByState(ctx, e.d.conn, "touched")
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		e.rep.Summary.States = append(e.rep.Summary.States, reports.StateSummary{State: st.State, Findings: st.Findings,
+			People: st.People, Policies: st.Policies, MonthlyAmount: reports.Money(st.Cents)})
+	}
 	return nil
 }

@@ -51,30 +51,40 @@ func hideRows(aggregate bool, people []int64) []rowHide {
 // the same shape, with suppressed figures as null and a list of what was
 // suppressed and why.
 type aggregateView struct {
-	Integrity           *integrityView    `json:"integrity,omitempty"`
-	Scope               *Scope            `json:"scope,omitempty"`
-	MarketplaceRows     int64             `json:"marketplace_rows"`
-	InsurerRows         int64             `json:"insurer_rows"`
-	MarketplaceRejected int64             `json:"marketplace_rejected"`
-	InsurerRejected     int64             `json:"insurer_rejected"`
-	MarketplacePolicies int64             `json:"marketplace_policies"`
-	InsurerPolicies     int64             `json:"insurer_policies"`
-	MatchedMembers      *int64            `json:"matched_members"`
-	MatchedPolicies     int64             `json:"matched_policies"`
-	Findings            *int64            `json:"findings"`
-	ByCategory          map[string]*int64 `json:"by_category"`
-	Categories          []aggregateRow    `json:"categories"`
-	Issuers             []aggregateRow    `json:"issuers"`
-	PeopleAffected      *int64            `json:"people_affected"`
-	PoliciesAffected    *int64            `json:"policies_affected"`
-	MonthlySubsidy      *Money            `json:"monthly_subsidy_difference"`
-	MonthlyPremium      *Money            `json:"monthly_premium_difference"`
-	SuppressionRule     string            `json:"suppression"`
+	Integrity           *integrityView      `json:"integrity,omitempty"`
+	Scope               *Scope              `json:"scope,omitempty"`
+	MarketplaceRows     int64               `json:"marketplace_rows"`
+	InsurerRows         int64               `json:"insurer_rows"`
+	MarketplaceRejected int64               `json:"marketplace_rejected"`
+	InsurerRejected     int64               `json:"insurer_rejected"`
+	MarketplacePolicies int64               `json:"marketplace_policies"`
+	InsurerPolicies     int64               `json:"insurer_policies"`
+	MatchedMembers      *int64              `json:"matched_members"`
+	MatchedPolicies     int64               `json:"matched_policies"`
+	Findings            *int64              `json:"findings"`
+	ByCategory          map[string]*int64   `json:"by_category"`
+	Categories          []aggregateRow      `json:"categories"`
+	Issuers             []aggregateRow      `json:"issuers"`
+	States              []aggregateStateRow `json:"states,omitempty"`
+	PeopleAffected      *int64              `json:"people_affected"`
+	PoliciesAffected    *int64              `json:"policies_affected"`
+	MonthlySubsidy      *Money              `json:"monthly_subsidy_difference"`
+	MonthlyPremium      *Money              `json:"monthly_premium_difference"`
+	SuppressionRule     string              `json:"suppression"`
 }
 
 type aggregateRow struct {
 	Category      string `json:"category,omitempty"`
 	IssuerHIOSID  string `json:"issuer_hios_id,omitempty"`
+	Findings      *int64 `json:"findings"`
+	People        *int64 `json:"people"`
+	Policies      *int64 `json:"policies"`
+	MonthlyAmount *Money `json:"monthly_amount"`
+	Suppressed    bool   `json:"suppressed,omitempty"`
+}
+
+type aggregateStateRow struct {
+	State         string `json:"state"`
 	Findings      *int64 `json:"findings"`
 	People        *int64 `json:"people"`
 	Policies      *int64 `json:"policies"`
@@ -113,6 +123,11 @@ func aggregateSummary(s Summary) aggregateView {
 		h := d.Issuers[i]
 		v.Issuers = append(v.Issuers, aggregateRow{IssuerHIOSID: is.IssuerHIOSID, Findings: shown(d.IssuerFindings[i], is.Findings),
 			People: shown(h, is.People), Policies: shown(h, is.Policies), MonthlyAmount: shown(h, is.MonthlyAmount), Suppressed: h != rowShown})
+	}
+	for i, st := range s.States {
+		h := d.States[i]
+		v.States = append(v.States, aggregateStateRow{State: st.State, Findings: shown(h, st.Findings), People: shown(h, st.People),
+			Policies: shown(h, st.Policies), MonthlyAmount: shown(h, st.MonthlyAmount), Suppressed: h != rowShown})
 	}
 	return v
 }

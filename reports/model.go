@@ -178,6 +178,16 @@ type IssuerSummary struct {
 	MonthlyAmount Money            `json:"monthly_amount"`
 }
 
+// StateSummary is one row of the by-state table: findings by the state of
+// their policy ("" when no record of it names one).
+type StateSummary struct {
+	State         string `json:"state"`
+	Findings      int64  `json:"findings"`
+	People        int64  `json:"people"`
+	Policies      int64  `json:"policies"`
+	MonthlyAmount Money  `json:"monthly_amount"`
+}
+
 // Summary holds the report's aggregate figures.
 type Summary struct {
 	// Integrity: how many live policies reached the insurer intact (nil
@@ -197,6 +207,7 @@ type Summary struct {
 	BySeverity          map[string]int64  `json:"by_severity"`
 	Categories          []CategorySummary `json:"categories"`
 	Issuers             []IssuerSummary   `json:"issuers"`
+	States              []StateSummary    `json:"states,omitempty"`
 	PeopleAffected      int64             `json:"people_affected"`
 	PoliciesAffected    int64             `json:"policies_affected"`
 	// Monthly dollar impact of subsidy and premium differences (sums of

@@ -314,6 +314,13 @@ func PageFiguresFromReport(r *Report) PageFigures {
 		}
 		f.ByIssuer = append(f.ByIssuer, RowFigures{Key: is.IssuerHIOSID, Label: label, Findings: is.Findings, People: is.People, Policies: is.Policies, Monthly: is.MonthlyAmount})
 	}
+	for _, st := range s.States {
+		label := st.State
+		if label == "" {
+			label = "(no state)"
+		}
+		f.ByState = append(f.ByState, RowFigures{Key: st.State, Label: label, Findings: st.Findings, People: st.People, Policies: st.Policies, Monthly: st.MonthlyAmount})
+	}
 	if g := s.Integrity; g != nil {
 		f.Integrity = g.PageFigures()
 	}

@@ -9,6 +9,7 @@ type Disclosure struct {
 	MatchedMembers rowHide
 	Categories     []rowHide   // by Summary.Categories
 	Issuers        []rowHide   // by Summary.Issuers
+	States         []rowHide   // by Summary.States
 	IssuerCategory [][]rowHide // [issuer][category, by canonical.Categories]
 	IssuerFindings []rowHide   // an issuer's findings count, by Summary.Issuers
 	Total          TotalHide   // the totals over categories and issuers
@@ -84,6 +85,7 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 		Issuers:        make([]rowHide, len(s.Issuers)),
 		IssuerCategory: make([][]rowHide, len(s.Issuers)),
 		IssuerFindings: make([]rowHide, len(s.Issuers)),
+		States:         make([]rowHide, len(s.States)),
 		Total:          TotalHide{BySeverity: map[string]rowHide{}},
 	}
 	for i := range d.IssuerCategory {
@@ -117,6 +119,11 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	d.Categories = hideRows(true, people.values)
 	issPeople := issCol(func(i IssuerSummary) int64 { return i.People }, 1, true)
 	d.Issuers = hideRows(true, issPeople.values)
+	var statePeople []int64
+	for _, st := range s.States {
+		statePeople = append(statePeople, st.People)
+	}
+	d.States = hideRows(true, statePeople)
 
 	worst := func(hs ...rowHide) rowHide {
 		w := rowShown

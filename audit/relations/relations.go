@@ -409,3 +409,35 @@ func Integrity(ctx context.Context, db Execer, breaking []string, scope Scope) (
 	}
 	return out, nil
 }
+
+// StateRow is one state's findings (sql/integrity.sql): people touched,
+// policies, and the absolute monthly differences in cents.
+type StateRow struct {
+	State                             string
+	Findings, People, Policies, Cents int64
+}
+
+// FindingsByState counts the findings per state of their policy; touched
+// is the table of the members each finding touches (finding id, policy,
+// member).
+func FindingsByState(ctx context.Context, db Execer, touched string) ([]StateRow, error) {
+	q := render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
+		"InsurerRows": InsurerRows.Name, "Touched": touched})
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("findings by state: %w", err)
+	}
+	defer rows.Close()
+	var out []StateRow
+	for rows.Next() {
+		var r StateRow
+		if err := rows.Scan(&r.State, &r.Findings, &r.People, &r.Policies, &r.Cents); err != nil {
+			return nil, fmt.Errorf("findings by state: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("findings by state: %w", err)
+	}
+	return out, nil
+}

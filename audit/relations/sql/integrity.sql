@@ -96,3 +96,28 @@ SELECT CASE coalesce(p.g, d.g) WHEN 3 THEN 'total' WHEN 1 THEN 'issuer' ELSE 'st
 FROM p FULL JOIN d ON d.g = p.g AND d.issuer IS NOT DISTINCT FROM p.issuer AND d.state IS NOT DISTINCT FROM p.state
 ORDER BY coalesce(p.g, d.g) DESC, key
 {{end}}
+
+-- Findings by state: a finding's state is its policy's (the marketplace's
+-- policy row, else the insurer's; "" when neither has one); people are those
+-- it touches (.Touched: one row per finding and member touched).
+{{define "findings_by_state"}}
+WITH pols AS (
+  SELECT DISTINCT exchange_policy_id AS pol FROM {{.Findings}} WHERE exchange_policy_id IS NOT NULL
+), st AS (
+  SELECT pol, arg_min(state, side) AS state FROM (
+    SELECT r.exchange_policy_id AS pol, r.state, 0 AS side FROM {{.MarketplaceRows}} AS r SEMI JOIN pols ON pols.pol = r.exchange_policy_id
+    WHERE r.is_policy_row AND r.state IS NOT NULL
+    UNION ALL
+    SELECT r.exchange_policy_id, r.state, 1 FROM {{.InsurerRows}} AS r SEMI JOIN pols ON pols.pol = r.exchange_policy_id
+    WHERE r.is_policy_row AND r.state IS NOT NULL)
+  GROUP BY pol
+), f AS (
+  SELECT coalesce(st.state, '') AS state, count(*) AS findings, count(DISTINCT f.exchange_policy_id) AS policies,
+    CAST(coalesce(sum(abs(f.amount)), 0) * 100 AS BIGINT) AS cents
+  FROM {{.Findings}} AS f LEFT JOIN st ON st.pol = f.exchange_policy_id GROUP BY ALL
+), ppl AS (
+  SELECT coalesce(st.state, '') AS state, count(DISTINCT t.exchange_member_id) AS people
+  FROM {{.Touched}} AS t LEFT JOIN st ON st.pol = t.exchange_policy_id GROUP BY ALL
+)
+SELECT f.state, f.findings, coalesce(ppl.people, 0), f.policies, f.cents FROM f LEFT JOIN ppl USING (state) ORDER BY f.state
+{{end}}
