@@ -70,9 +70,20 @@ func suppressCells(cells []suppressCell, ids []identity) []bool {
 				break
 			}
 		}
+		for _, id := range ids {
+			// Every identity through the cell is hidden whole, yet the
+			// others determine it: break another identity that has a
+			// hidden cell and a shown one.
+			if hid {
+				break
+			}
+			if slices.ContainsFunc(id, func(t term) bool { return hidden[t.cell] }) {
+				hid = hideComplement(cells, id, hidden)
+			}
+		}
 		if !hid {
-			// Every identity through the cell is hidden whole, yet it is
-			// determined: hide every cell, the only safe answer left.
+			// Every identity is hidden whole, yet the cell is determined:
+			// hide every cell, the only safe answer left.
 			for i := range hidden {
 				hidden[i] = true
 			}
