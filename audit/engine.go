@@ -24,7 +24,8 @@ type Engine struct {
 	sources  []load.Source
 	rep      *reports.Report
 	rejected int64
-	scope    []string
+	scope    []string        // issuers audited (decideScope)
+	filter   relations.Scope // the rows views' filter that gives that scope
 }
 
 // Open checks the options and the configuration (rules, mappings, input
@@ -116,7 +117,12 @@ func (e *Engine) Match(ctx context.Context) error {
 	if err := lockDown(ctx, conn); err != nil {
 		return err
 	}
-	if err := relations.RefreshRows(ctx, conn); err != nil {
+	filter, err := e.decideScope(ctx)
+	if err != nil {
+		return err
+	}
+	e.filter = filter
+	if err := relations.RefreshScopedRows(ctx, conn, filter); err != nil {
 		return err
 	}
 	e.opts.Progress.Stage("matching", 0)
@@ -150,21 +156,12 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 	if err := summarise(ctx, conn, &e.rep.Summary); err != nil {
 		return err
 	}
-	if e.opts.History != "" {
-		// Only the history needs it yet: 14 ms at 511k insurer rows, a
-		// few tenths of a second at national scale.
-		if e.scope, err = insurerIssuers(ctx, conn); err != nil {
-			return err
-		}
+	if err := e.integrity(ctx); err != nil {
+		return err
 	}
 	e.rep.Findings = e.Findings("")
 	return nil
 }
-
-// Scope lists the issuers (HIOS IDs) the audit covered, in order: those
-// present in the insurer's rows. Set by Evaluate when the run records a
-// history (Options.History).
-func (e *Engine) Scope() []string { return e.scope }
 
 // Report is the audit's result so far; after Evaluate its Findings are read
 // from the database, as often as a writer wants, until Close.

@@ -111,10 +111,11 @@ func (h *runHistory) run(e *Engine) history.Run {
 	return run
 }
 
-// integrityFigures is the seam for the integrity figures of the summary:
-// none until the engine computes them (Report.Summary.Integrity); then
-// they go to the history as grouping "total" and per issuer.
-func integrityFigures(*reports.Report) []history.Integrity { return nil }
+// integrityFigures are the summary's integrity figures as the history keeps
+// them: the total, then each issuer and each state.
+func integrityFigures(rep *reports.Report) []history.Integrity {
+	return rep.Summary.Integrity.History()
+}
 
 // historyFinding is what the history keeps of a finding: keys, amount and
 // the hash of its compared values.

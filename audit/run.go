@@ -50,9 +50,12 @@ type Options struct {
 	MemoryLimit        string   // DuckDB memory_limit, e.g. "4GB"
 	TempDir            string   // parent of the private working directory (database file, spills); "" for the system temp dir
 	Threads            int
-	RevealPII          bool
-	AggregateOnly      bool
-	Version            string
+	// Issuers sets the scope (HIOS IDs, or AllIssuers); empty: the issuers
+	// of the insurer files.
+	Issuers       []string
+	RevealPII     bool
+	AggregateOnly bool
+	Version       string
 	// History is the history file to record the run in ("" for none), and
 	// AsOf the date the extracts describe (zero: the day of the run).
 	History string
@@ -155,6 +158,14 @@ func (o *Options) check() error {
 	}
 	if !o.AsOf.IsZero() && o.History == "" {
 		probs = append(probs, "--as-of needs --history")
+	}
+	if slices.Contains(o.Issuers, AllIssuers) && len(o.Issuers) > 1 {
+		probs = append(probs, "--issuer all covers every issuer: give it alone")
+	}
+	for _, iss := range o.Issuers {
+		if strings.TrimSpace(iss) == "" {
+			probs = append(probs, "--issuer needs a HIOS ID (or all)")
+		}
 	}
 	probs = append(probs, o.inputsInOut()...)
 	if len(probs) > 0 {

@@ -12,7 +12,9 @@ import (
 // no hidden small count may be recoverable from what is shown through those
 // identities: not exactly (linear algebra), and not as a group of fewer than
 // SmallCellThreshold (hidden rows of one total must add up to at least that
-// many). The hideRows rule of aggregate-only reports is the one-table case.
+// many). It is the one implementation: the aggregate-only reports'
+// hideRows (through Disclose) and their integrity figures, and the page
+// (NewPage), all call suppressCells.
 
 // suppressCell is one figure of a suppression problem.
 type suppressCell struct {
@@ -68,9 +70,20 @@ func suppressCells(cells []suppressCell, ids []identity) []bool {
 				break
 			}
 		}
+		for _, id := range ids {
+			// Every identity through the cell is hidden whole, yet the
+			// others determine it: break another identity that has a
+			// hidden cell and a shown one.
+			if hid {
+				break
+			}
+			if slices.ContainsFunc(id, func(t term) bool { return hidden[t.cell] }) {
+				hid = hideComplement(cells, id, hidden)
+			}
+		}
 		if !hid {
-			// Every identity through the cell is hidden whole, yet it is
-			// determined: hide every cell, the only safe answer left.
+			// Every identity is hidden whole, yet the cell is determined:
+			// hide every cell, the only safe answer left.
 			for i := range hidden {
 				hidden[i] = true
 			}

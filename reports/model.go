@@ -180,8 +180,22 @@ type IssuerSummary struct {
 	MonthlyAmount Money            `json:"monthly_amount"`
 }
 
+// StateSummary is one row of the by-state table: findings by the state of
+// their policy ("" when no record of it names one).
+type StateSummary struct {
+	State         string `json:"state"`
+	Findings      int64  `json:"findings"`
+	People        int64  `json:"people"`
+	Policies      int64  `json:"policies"`
+	MonthlyAmount Money  `json:"monthly_amount"`
+}
+
 // Summary holds the report's aggregate figures.
 type Summary struct {
+	// Integrity: how many live policies reached the insurer intact (nil
+	// before Evaluate); Scope: the issuers audited and those left out.
+	Integrity           *Integrity        `json:"integrity,omitempty"`
+	Scope               *Scope            `json:"scope,omitempty"`
 	MarketplaceRows     int64             `json:"marketplace_rows"`
 	InsurerRows         int64             `json:"insurer_rows"`
 	MarketplaceRejected int64             `json:"marketplace_rejected"`
@@ -195,6 +209,7 @@ type Summary struct {
 	BySeverity          map[string]int64  `json:"by_severity"`
 	Categories          []CategorySummary `json:"categories"`
 	Issuers             []IssuerSummary   `json:"issuers"`
+	States              []StateSummary    `json:"states,omitempty"`
 	PeopleAffected      int64             `json:"people_affected"`
 	PoliciesAffected    int64             `json:"policies_affected"`
 	// Monthly dollar impact of subsidy and premium differences (sums of

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -32,6 +34,9 @@ type IntegrityFigures struct {
 	People, PeopleIntact     int64
 	DollarsAtStake           Money // member-months over the coverage year
 	MonthlyDollars           Money
+	// FromHistory: the figures come from a history, which does not keep
+	// MonthlyDollars.
+	FromHistory bool
 }
 
 // OverviewFigures are what every run can say about its findings.
@@ -39,6 +44,9 @@ type OverviewFigures struct {
 	MarketplacePolicies, InsurerPolicies, MatchedPolicies int64
 	Findings, PeopleAffected, PoliciesAffected            int64
 	MonthlySubsidy, MonthlyPremium                        Money
+	// FromHistory: the figures come from a history, which keeps neither
+	// the sides' policy counts nor the subsidy and premium differences.
+	FromHistory bool
 }
 
 // RowFigures is one row of a findings table (a category, issuer or state).
@@ -76,14 +84,20 @@ type PageInput struct {
 }
 
 // Count is a shown count or a suppressed one; a suppressed count holds no
-// value.
+// value. NotRecorded: the source (a history) does not keep this figure.
 type Count struct {
-	N          int64
-	Suppressed bool
+	N                       int64
+	Suppressed, NotRecorded bool
 }
+
+// NotRecordedText stands for a figure the history does not keep.
+const NotRecordedText = "n/a"
 
 // Text is the count as the page prints it.
 func (c Count) Text() string {
+	if c.NotRecorded {
+		return NotRecordedText
+	}
 	if c.Suppressed {
 		return SuppressedMark
 	}
@@ -92,12 +106,15 @@ func (c Count) Text() string {
 
 // Amount is a shown dollar figure or a suppressed one.
 type Amount struct {
-	M          Money
-	Suppressed bool
+	M                       Money
+	Suppressed, NotRecorded bool
 }
 
 // Text is the amount as the page prints it ($1,234.56).
 func (a Amount) Text() string {
+	if a.NotRecorded {
+		return NotRecordedText
+	}
 	if a.Suppressed {
 		return SuppressedMark
 	}
@@ -270,7 +287,8 @@ func (p *Page) Suppressed() bool {
 }
 
 // PageFiguresFromReport fills the page's figures from a report: overview,
-// findings by category and by issuer, and how it was computed.
+// findings by category and by issuer, the integrity figures, and how it
+// was computed (scope included).
 func PageFiguresFromReport(r *Report) PageFigures {
 	s := r.Summary
 	f := PageFigures{
@@ -295,6 +313,25 @@ func PageFiguresFromReport(r *Report) PageFigures {
 			label = "(no issuer ID)"
 		}
 		f.ByIssuer = append(f.ByIssuer, RowFigures{Key: is.IssuerHIOSID, Label: label, Findings: is.Findings, People: is.People, Policies: is.Policies, Monthly: is.MonthlyAmount})
+	}
+	for _, st := range s.States {
+		label := st.State
+		if label == "" {
+			label = "(no state)"
+		}
+		f.ByState = append(f.ByState, RowFigures{Key: st.State, Label: label, Findings: st.Findings, People: st.People, Policies: st.Policies, Monthly: st.MonthlyAmount})
+	}
+	if g := s.Integrity; g != nil {
+		f.Integrity = g.PageFigures()
+	}
+	if sc := s.Scope; sc != nil {
+		f.Method.Scope = sc.Issuers
+		for _, iss := range slices.Sorted(maps.Keys(sc.OutOfScope.Issuers)) {
+			if iss == "" {
+				iss = "(no issuer ID)"
+			}
+			f.Method.OutOfScope = append(f.Method.OutOfScope, iss)
+		}
 	}
 	for _, in := range r.Inputs {
 		f.Method.Inputs = append(f.Method.Inputs, PageInput{Side: in.Side, File: filepath.Base(in.Path), Format: in.Format,

@@ -85,7 +85,7 @@ func NewPage(f PageFigures) *Page {
 			PolicyRate: rate(in.PoliciesIntact, in.Policies, hi),
 			People:     count(in.People, hp), PeopleIntact: count(in.PeopleIntact, hi),
 			PeopleRate:     rate(in.PeopleIntact, in.People, hi),
-			DollarsAtStake: Amount{M: in.DollarsAtStake}, MonthlyDollars: Amount{M: in.MonthlyDollars},
+			DollarsAtStake: Amount{M: in.DollarsAtStake}, MonthlyDollars: Amount{M: in.MonthlyDollars, NotRecorded: in.FromHistory},
 		}
 	}
 
@@ -96,6 +96,10 @@ func NewPage(f PageFigures) *Page {
 		MatchedPolicies: Count{N: o.MatchedPolicies}, Findings: Count{N: o.Findings},
 		PeopleAffected: count(o.PeopleAffected, ha), PoliciesAffected: count(o.PoliciesAffected, ha),
 		MonthlySubsidy: Amount{M: o.MonthlySubsidy}, MonthlyPremium: Amount{M: o.MonthlyPremium},
+	}
+	if o.FromHistory {
+		p.Overview.MarketplacePolicies, p.Overview.InsurerPolicies = Count{NotRecorded: true}, Count{NotRecorded: true}
+		p.Overview.MonthlySubsidy, p.Overview.MonthlyPremium = Amount{NotRecorded: true}, Amount{NotRecorded: true}
 	}
 	for t, tb := range tables {
 		if len(tb.rows) == 0 {

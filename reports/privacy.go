@@ -9,11 +9,15 @@ type Disclosure struct {
 	MatchedMembers rowHide
 	Categories     []rowHide   // by Summary.Categories
 	Issuers        []rowHide   // by Summary.Issuers
+	States         []rowHide   // by Summary.States
 	IssuerCategory [][]rowHide // [issuer][category, by canonical.Categories]
 	IssuerFindings []rowHide   // an issuer's findings count, by Summary.Issuers
 	Total          TotalHide   // the totals over categories and issuers
 	Subsidy        rowHide     // monthly subsidy difference (the wrong_subsidy row's)
 	Premium        rowHide     // monthly premium difference (the wrong_premium row's)
+	// Integrity: which integrity figures are hidden (all shown when the
+	// summary has none or the report is not aggregate-only).
+	Integrity IntegrityDisclosure
 }
 
 // TotalHide says which totals are shown.
@@ -81,10 +85,15 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 		Issuers:        make([]rowHide, len(s.Issuers)),
 		IssuerCategory: make([][]rowHide, len(s.Issuers)),
 		IssuerFindings: make([]rowHide, len(s.Issuers)),
+		States:         make([]rowHide, len(s.States)),
 		Total:          TotalHide{BySeverity: map[string]rowHide{}},
 	}
 	for i := range d.IssuerCategory {
 		d.IssuerCategory[i] = make([]rowHide, len(canonical.Categories))
+	}
+	if s.Integrity != nil {
+		d.Integrity = IntegrityDisclosure{ByIssuer: make([]IntegrityHide, len(s.Integrity.ByIssuer)),
+			ByState: make([]IntegrityHide, len(s.Integrity.ByState))}
 	}
 	if !aggregate {
 		return d
@@ -110,6 +119,11 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	d.Categories = hideRows(true, people.values)
 	issPeople := issCol(func(i IssuerSummary) int64 { return i.People }, 1, true)
 	d.Issuers = hideRows(true, issPeople.values)
+	var statePeople []int64
+	for _, st := range s.States {
+		statePeople = append(statePeople, st.People)
+	}
+	d.States = hideRows(true, statePeople)
 
 	worst := func(hs ...rowHide) rowHide {
 		w := rowShown
@@ -162,6 +176,9 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	}
 	if i, ok := catIndex["wrong_premium"]; ok {
 		d.Premium = d.Categories[i]
+	}
+	if s.Integrity != nil {
+		d.Integrity = discloseIntegrity(s.Integrity)
 	}
 	return d
 }

@@ -3,7 +3,10 @@ package reports
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -22,6 +25,9 @@ func WriteSummary(w io.Writer, r *Report) error {
 			return "suppressed"
 		}
 		return strconv.FormatInt(n, 10)
+	}
+	if err := writeIntegrityLines(w, s, d); err != nil {
+		return err
 	}
 	fmt.Fprintf(tw, "\tmarketplace\tinsurer\t\n")
 	fmt.Fprintf(tw, "rows loaded\t%d\t%d\t\n", s.MarketplaceRows, s.InsurerRows)
@@ -69,4 +75,57 @@ func writeLifecycleLine(w io.Writer, h *History) error {
 	_, err := fmt.Fprintf(w, "since the previous run (as of %s): %d new, %d resolved, %d changed, %d reopened, %d persisting, %d not evaluated\n",
 		h.PreviousRun.AsOf, c["new"], c["resolved"], c["changed"], c["reopened"], c["persisting"], c["not_evaluated"])
 	return err
+}
+
+// writeIntegrityLines prints the integrity figures and the scope: the first
+// lines of the summary.
+func writeIntegrityLines(w io.Writer, s Summary, d Disclosure) error {
+	if g := s.Integrity; g != nil {
+		h := d.Integrity.Total
+		of := func(k, n int64, rate *float64) string {
+			if h.Intact || h.People {
+				return "suppressed"
+			}
+			r := "n/a"
+			if rate != nil {
+				r = strconv.FormatFloat(100**rate, 'f', 1, 64) + "%"
+			}
+			return fmt.Sprintf("%d of %d (%s)", k, n, r)
+		}
+		if _, err := fmt.Fprintf(w, "integrity: live policies intact %s, people %s\n", of(g.PoliciesIntact, g.Policies, g.PolicyRate),
+			of(g.PeopleIntact, g.People, g.PeopleRate)); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "dollars at stake: $%s over the coverage year, $%s a month\n", g.DollarsAtStake, g.MonthlyAtStake); err != nil {
+			return err
+		}
+	}
+	if sc := s.Scope; sc != nil {
+		if _, err := fmt.Fprintf(w, "scope: %s\n\n", ScopeText(sc)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScopeText says which issuers an audit covers and what it left out.
+func ScopeText(sc *Scope) string {
+	t := "issuers " + strings.Join(sc.Issuers, ", ")
+	o := sc.OutOfScope
+	if o.MarketplaceRows == 0 && o.InsurerRows == 0 {
+		return t + "; nothing out of scope"
+	}
+	var named []string
+	for _, iss := range slices.Sorted(maps.Keys(o.Issuers)) {
+		name := iss
+		if name == "" {
+			name = "(no issuer ID)"
+		}
+		named = append(named, fmt.Sprintf("%s: %d", name, o.Issuers[iss]))
+	}
+	t += fmt.Sprintf("; out of scope, not audited: %d marketplace rows", o.MarketplaceRows)
+	if len(named) > 0 {
+		t += " (" + strings.Join(named, ", ") + ")"
+	}
+	return t + fmt.Sprintf(", %d insurer rows", o.InsurerRows)
 }

@@ -36,6 +36,7 @@ const xlsxCheckEvery = 4096
 
 const (
 	xlsxSummarySheet   = "Summary"
+	xlsxIntegritySheet = "Integrity"
 	xlsxMaxSheetName   = 31 // Excel's limit on sheet names
 	xlsxSmallCell      = "<11"
 	xlsxSuppressed     = "suppressed"
@@ -105,6 +106,7 @@ type xlsxStyles struct {
 	wrap                            int // long text (paths, hashes) wrapped rather than widening a shared column
 	totalLabel, totalCount          int
 	totalMoney                      int
+	percent                         int
 }
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
@@ -128,6 +130,7 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 		{&s.totalLabel, excelize.Style{Font: bold}},
 		{&s.totalCount, excelize.Style{Font: bold, NumFmt: 3}},
 		{&s.totalMoney, excelize.Style{Font: bold, CustomNumFmt: &moneyFmt}},
+		{&s.percent, excelize.Style{NumFmt: 10}}, // 0.00%
 	} {
 		id, err := f.NewStyle(&d.style)
 		if err != nil {
@@ -245,6 +248,8 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	s := r.Summary
 
 	b.line(false, excelize.Cell{StyleID: st.title, Value: "enrollaudit report"})
+	d := Disclose(s, agg)
+	b.integrityLines(s, d)
 	var generated any
 	if !r.GeneratedAt.IsZero() {
 		// Excel datetimes carry no zone, so the label says which one.
@@ -273,7 +278,6 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 
 	b.section("Matching")
 	b.header("Measure", "Count")
-	d := Disclose(s, agg)
 	for _, m := range []struct {
 		label string
 		cell  any
@@ -371,8 +375,21 @@ func writeXLSXSummary(f *excelize.File, st *xlsxStyles, r *Report) error {
 	if err := f.SetSheetName(f.GetSheetName(0), xlsxSummarySheet); err != nil {
 		return err
 	}
-	b := buildXLSXSummary(r, st)
-	sw, err := f.NewStreamWriter(xlsxSummarySheet)
+	if err := writeXLSXRows(f, xlsxSummarySheet, buildXLSXSummary(r, st)); err != nil {
+		return err
+	}
+	if r.Summary.Integrity == nil {
+		return nil
+	}
+	if _, err := f.NewSheet(xlsxIntegritySheet); err != nil {
+		return err
+	}
+	return writeXLSXRows(f, xlsxIntegritySheet, buildXLSXIntegrity(r, st))
+}
+
+// writeXLSXRows writes a sheet of rows collected by an xlsxSummary.
+func writeXLSXRows(f *excelize.File, sheet string, b *xlsxSummary) error {
+	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
 	}

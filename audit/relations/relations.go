@@ -173,14 +173,46 @@ func Statements(opts rules.SQLOptions, items []rules.Item) ([]string, error) {
 
 // RefreshRows (re)creates both sides' rows views for the files loaded so
 // far: file paths and line offsets are written into them.
-func RefreshRows(ctx context.Context, db Execer) error {
+func RefreshRows(ctx context.Context, db Execer) error { return RefreshScopedRows(ctx, db, Scope{}) }
+
+// Scope keeps, on each side, the rows of the listed issuers; a nil list
+// keeps every row of the side (no filter at all, so an audit of every
+// issuer pays nothing for it).
+type Scope struct{ Marketplace, Insurer []string }
+
+func (s Scope) of(side string) []string {
+	if side == "insurer" {
+		return s.Insurer
+	}
+	return s.Marketplace
+}
+
+// inList is issuers as a SQL list of string literals ("" when nil; NULL
+// when empty, which keeps no row).
+func inList(issuers []string) string {
+	if issuers == nil {
+		return ""
+	}
+	if len(issuers) == 0 {
+		return "NULL"
+	}
+	q := make([]string, len(issuers))
+	for i, s := range issuers {
+		q[i] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// RefreshScopedRows is RefreshRows keeping, on each side, only the rows of
+// the issuers in scope: every relation rules read is built on these views.
+func RefreshScopedRows(ctx context.Context, db Execer, scope Scope) error {
 	file, line, err := load.SourceSQL(ctx, db)
 	if err != nil {
 		return err
 	}
 	for _, side := range Sides {
 		q := render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
-			"File": file, "Line": line, "Canon": load.CanonTable(side)})
+			"File": file, "Line": line, "Canon": load.CanonTable(side), "Scope": inList(scope.of(side))})
 		if err := exec(ctx, db, "prepare relations", statements(q)); err != nil {
 			return err
 		}
@@ -332,4 +364,80 @@ func CollectFindings(ctx context.Context, db Execer) error {
 	}
 	q := render("collect", map[string]string{"Findings": FindingsTable, "Raw": RawFindingsTable, "CategoryOrder": strings.Join(order, " ")})
 	return exec(ctx, db, "collect findings", statements(q))
+}
+
+// IntegrityRow is one line of the integrity figures (sql/integrity.sql):
+// Grouping is total, issuer or state, Key the issuer or state ("" in
+// total, or for records without one); amounts in cents.
+type IntegrityRow struct {
+	Grouping, Key                                  string
+	Policies, PoliciesIntact, People, PeopleIntact int64
+	PoliciesRejected, DollarsCents, MonthlyCents   int64
+}
+
+// Integrity computes the integrity figures over the live marketplace
+// policies in scope, once the findings are collected. breaking lists the
+// categories that break a policy's integrity; scope is the rows filter the
+// rows views were made with.
+func Integrity(ctx context.Context, db Execer, breaking []string, scope Scope) ([]IntegrityRow, error) {
+	cats := make([]string, len(breaking))
+	for i, c := range breaking {
+		cats[i] = "'" + c + "'"
+	}
+	data := map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
+		"MarketplaceCanon": load.CanonTable("marketplace"), "Findings": FindingsTable,
+		"Categories": strings.Join(cats, ", "), "Scope": inList(scope.Marketplace)}
+	if err := exec(ctx, db, "integrity figures", statements(render("integrity.sql", data))); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, render("integrity_figures", data))
+	if err != nil {
+		return nil, fmt.Errorf("integrity figures: %w", err)
+	}
+	defer rows.Close()
+	var out []IntegrityRow
+	for rows.Next() {
+		var r IntegrityRow
+		if err := rows.Scan(&r.Grouping, &r.Key, &r.Policies, &r.PoliciesIntact, &r.People, &r.PeopleIntact,
+			&r.PoliciesRejected, &r.DollarsCents, &r.MonthlyCents); err != nil {
+			return nil, fmt.Errorf("integrity figures: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("integrity figures: %w", err)
+	}
+	return out, nil
+}
+
+// StateRow is one state's findings (sql/integrity.sql): people touched,
+// policies, and the absolute monthly differences in cents.
+type StateRow struct {
+	State                             string
+	Findings, People, Policies, Cents int64
+}
+
+// FindingsByState counts the findings per state of their policy; touched
+// is the table of the members each finding touches (finding id, policy,
+// member).
+func FindingsByState(ctx context.Context, db Execer, touched string) ([]StateRow, error) {
+	q := render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
+		"InsurerRows": InsurerRows.Name, "Touched": touched})
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("findings by state: %w", err)
+	}
+	defer rows.Close()
+	var out []StateRow
+	for rows.Next() {
+		var r StateRow
+		if err := rows.Scan(&r.State, &r.Findings, &r.People, &r.Policies, &r.Cents); err != nil {
+			return nil, fmt.Errorf("findings by state: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("findings by state: %w", err)
+	}
+	return out, nil
 }

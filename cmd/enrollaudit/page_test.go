@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -146,6 +147,32 @@ func TestPageInChromium(t *testing.T) {
 	for k, v := range want {
 		if got.figures[k] != v {
 			t.Errorf("headline %s: page shows %q, model %q", k, got.figures[k], v)
+		}
+	}
+	// The headline integrity figures, as report.json has them.
+	in := rep.Summary.Integrity
+	if in == nil || in.PolicyRate == nil || in.PeopleRate == nil {
+		t.Fatalf("report.json has no integrity figures: %+v", in)
+	}
+	thousands := func(n int64) string {
+		s := strconv.FormatInt(n, 10)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	dollars := func(m reports.Money) string {
+		s := m.String()
+		return "$" + thousands(int64(m)/100) + s[len(s)-3:]
+	}
+	for k, v := range map[string]string{
+		"policies": thousands(in.Policies), "policies_intact": thousands(in.PoliciesIntact),
+		"people": thousands(in.People), "people_intact": thousands(in.PeopleIntact),
+		"policy_rate": fmt.Sprintf("%.1f%%", 100**in.PolicyRate), "people_rate": fmt.Sprintf("%.1f%%", 100**in.PeopleRate),
+		"dollars_at_stake": dollars(in.DollarsAtStake), "monthly_dollars": dollars(in.MonthlyAtStake),
+	} {
+		if got.figures[k] != v {
+			t.Errorf("headline %s: page shows %q, report.json says %q", k, got.figures[k], v)
 		}
 	}
 	if got.charts < 2 {

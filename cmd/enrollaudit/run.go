@@ -106,6 +106,7 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "memory DuckDB may use before spilling to disk, e.g. 6GB (default "+audit.DefaultMemoryLimit+")")
 	f.StringVar(&opts.TempDir, "temp-dir", "", "where the working database and spill files go, in a private subdirectory removed after the run (default: the system temp dir)")
 	f.IntVar(&opts.Threads, "threads", 0, "worker threads (default: all cores)")
+	f.StringArrayVar(&opts.Issuers, "issuer", nil, "audit this issuer (HIOS ID; repeatable) on both sides, or all: every issuer on either side (default: the issuers of the insurer files)")
 	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")

@@ -2,9 +2,10 @@
 -- source_file and source_line (.File and .Line are expressions over the
 -- input files) and the flags matching fills in; every row a flag was not
 -- set on gets the usual value (occurrence 1; the subscriber-indicator row
--- speaks for its policy).
+-- speaks for its policy). .Scope, when the audit leaves some of the side's
+-- issuers out, keeps the rows of the issuers in scope.
 CREATE OR REPLACE VIEW {{.Rows}} AS
 SELECT rowid AS row_id, {{.Fields}}, {{.File}} AS source_file, {{.Line}} AS source_line,
   coalesce(occurrence, 1) AS occurrence, duplicate_of, overlapping_policy_id,
   coalesce(policy_row, subscriber_indicator = 'Y', false) AS is_policy_row
-FROM {{.Canon}} WHERE reject_reasons IS NULL;
+FROM {{.Canon}} WHERE reject_reasons IS NULL{{with .Scope}} AND issuer_hios_id IN ({{.}}){{end}};
