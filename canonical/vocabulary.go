@@ -69,6 +69,13 @@ func MaskSSNsSQL(x string) string {
 	return once(once(x))
 }
 
+// UnreadableFieldsColumn is a column of every rows relation (and so of m,
+// i and r in rules): the canonical fields whose values could not be read on
+// that row (NULL when there are none). A rule skips a record on which a field
+// its condition reads is unreadable: it is reported once, as a field problem,
+// not as a difference against an empty value.
+const UnreadableFieldsColumn = "unreadable_fields"
+
 // FindingColumn is one column of a finding as the engine stores it.
 type FindingColumn struct{ Name, Type string }
 

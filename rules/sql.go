@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -182,6 +183,10 @@ func Reads(items []Item) (conds, all Uses, err error) {
 		}
 		conds.merge(r.compiled.when)
 		all.merge(r.compiled.when)
+		for alias := range r.skipUnreadable() {
+			conds.addCol(alias, canonical.UnreadableFieldsColumn)
+			all.addCol(alias, canonical.UnreadableFieldsColumn)
+		}
 		all.merge(r.compiled.amount)
 		aliases := []string{"r"}
 		if r.AppliesTo.Paired() {
@@ -266,7 +271,28 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 		parts[i] = fmt.Sprintf("'%s': CAST((%s) AS %s)", c.Name, e, c.Type)
 	}
 	value = "{" + strings.Join(parts, ", ") + "}"
+	for _, alias := range slices.Sorted(maps.Keys(r.skipUnreadable())) {
+		fields := r.skipUnreadable()[alias]
+		lits := make([]string, len(fields))
+		for i, f := range fields {
+			lits[i] = quote(f)
+		}
+		cond += fmt.Sprintf(" AND NOT coalesce(list_has_any(%s.%s, [%s]), false)", alias, canonical.UnreadableFieldsColumn, strings.Join(lits, ", "))
+	}
 	return cond + " AND (" + when + ")", value, nil
+}
+
+// skipUnreadable returns, per alias, the canonical fields the rule's
+// condition reads on which an unreadable value makes the rule skip the
+// record: that value is reported once as a field problem, and comparing
+// the empty field it left would report a difference nobody made. Presence
+// rules (marketplace_only, insurer_only) skip nothing: a record one side
+// lacks is a finding whatever its fields hold.
+func (r *Rule) skipUnreadable() map[string][]string {
+	if r.AppliesTo == ScopeMarketplaceOnly || r.AppliesTo == ScopeInsurerOnly {
+		return nil
+	}
+	return r.Needs()
 }
 
 // valuesSQL builds the MAP of compared field values shown for one side.

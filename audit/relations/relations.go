@@ -180,7 +180,7 @@ func RefreshRows(ctx context.Context, db Execer) error {
 	}
 	for _, side := range Sides {
 		q := render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
-			"File": file, "Line": line, "Canon": load.CanonTable(side)})
+			"File": file, "Line": line, "Canon": load.CanonTable(side), "Unreadable": canonical.UnreadableFieldsColumn})
 		if err := exec(ctx, db, "prepare relations", statements(q)); err != nil {
 			return err
 		}
