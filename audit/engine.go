@@ -119,7 +119,7 @@ func (e *Engine) Match(ctx context.Context) error {
 		return err
 	}
 	e.opts.Progress.Stage("matching", 0)
-	if err := relations.Match(ctx, conn); err != nil {
+	if err := relations.Match(ctx, conn, e.opts.matching()); err != nil {
 		return err
 	}
 	crowded, err := relations.CrowdedMembers(ctx, conn)
@@ -138,7 +138,7 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	skipped, err := evaluateRules(ctx, conn, e.set, e.sqlOptions(), provided, e.opts.Progress)
+	skipped, err := evaluateRules(ctx, conn, e.set, e.sqlOptions(), e.opts.matching(), provided, e.opts.Progress)
 	if err != nil {
 		return err
 	}

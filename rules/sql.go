@@ -258,7 +258,7 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 	exprs := map[string]string{"rule": quote(r.ID), "category": quote(r.Category), "severity": quote(r.Severity),
 		"issuer_hios_id": f.issuer, "exchange_policy_id": f.policy, "exchange_member_id": f.member,
 		"segment": f.segment, "side": f.side, "marketplace": f.mk, "insurer": f.ins, "amount": amount, "message": msg,
-		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine}
+		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine, "match_method": "NULL"}
 	// Every value is cast to its column's type: a bare literal would be
 	// typed STRING_LITERAL and could not share a list with other rules'
 	// structs.

@@ -142,7 +142,7 @@ func Create(ctx context.Context, conn *sql.Conn) error {
 	if err := RefreshRows(ctx, conn); err != nil {
 		return err
 	}
-	if err := Match(ctx, conn); err != nil {
+	if err := Match(ctx, conn, MatchKeys); err != nil {
 		return err
 	}
 	// Empty, so the rules' statements bind when they are compiled.
@@ -194,9 +194,73 @@ func RefreshRows(ctx context.Context, db Execer) error {
 // 02, ...) would pair every one of its rows with every other.
 const MaxMemberRows = 1000
 
-// Match (re)computes the flags and keys behind the relations rules read.
-// Run on empty canonical tables it gives the schema rules compile against.
-func Match(ctx context.Context, db Execer) error {
+// Matching says how records are paired: on their keys alone, or then by
+// identity (README "How records are matched").
+type Matching string
+
+// The ways of matching (run --match).
+const (
+	MatchKeys     Matching = "keys"
+	MatchIdentity Matching = "identity"
+)
+
+// Identity-matching methods, in the order they are tried, as report.json
+// names them ("match": {"method": ...}).
+const (
+	MethodMemberID     = "exchange_member_id"
+	MethodSSNBirthDate = "ssn_birth_date"
+	MethodNameBirth    = "name_birth_date"
+)
+
+// Rules of the wrong_identifiers findings identity matching makes.
+const (
+	PolicyIdentifiersRule = "policy-identifiers-differ"
+	MemberIdentifiersRule = "member-identifiers-differ"
+)
+
+// identityTier is one tier of identity matching: the key two one-sided
+// people must share (over lone_people, alias p), and when a person has one.
+type identityTier struct{ Method, Label, Key, Known string }
+
+var identityTiers = []identityTier{
+	// Exchange member IDs are given by the exchange, one per person: the
+	// same ID under another policy ID is the same person.
+	{MethodMemberID, "the same exchange member ID", "p.mem", "p.mem IS NOT NULL"},
+	{MethodSSNBirthDate, "the same SSN and birth date", "p.ssn || '|' || CAST(p.birth_date AS VARCHAR)",
+		"p.ssn IS NOT NULL AND p.birth_date IS NOT NULL"},
+	{MethodNameBirth, "the same name and birth date", "p.last_name || '|' || p.first_name || '|' || CAST(p.birth_date AS VARCHAR)",
+		"p.last_name IS NOT NULL AND p.first_name IS NOT NULL AND p.birth_date IS NOT NULL"},
+}
+
+// methodLabel is a SQL expression giving the label of the method in expr.
+func methodLabel(expr string) string {
+	var whens []string
+	for _, t := range identityTiers {
+		whens = append(whens, "WHEN '"+t.Method+"' THEN '"+t.Label+"'")
+	}
+	return "CASE " + expr + " " + strings.Join(whens, " ") + " END"
+}
+
+func identityData(m Matching) map[string]any {
+	tiers := identityTiers
+	if m == MatchKeys {
+		tiers = nil
+	}
+	return map[string]any{"Tiers": tiers, "Label": methodLabel, "MemberKeys": MemberKeysTable, "PolicyKeys": PolicyKeysTable,
+		"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name, "Raw": RawFindingsTable,
+		"PolicyRule": PolicyIdentifiersRule, "MemberRule": MemberIdentifiersRule}
+}
+
+// IdentityFindings adds the wrong_identifiers findings of identity matching
+// to the raw findings (run after Match, before CollectFindings).
+func IdentityFindings(ctx context.Context, db Execer, m Matching) error {
+	return exec(ctx, db, "report identity matches", statements(render("identity_findings", identityData(m))))
+}
+
+// Match (re)computes the flags and keys behind the relations rules read,
+// pairing on keys and then, with MatchIdentity, by identity. Run on empty
+// canonical tables it gives the schema rules compile against.
+func Match(ctx context.Context, db Execer, m Matching) error {
 	var stmts []string
 	for _, side := range Sides {
 		stmts = append(stmts, statements(render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
@@ -210,6 +274,7 @@ func Match(ctx context.Context, db Execer) error {
 		"MemberPairs": MemberPairs.Name, "PolicyPairs": PolicyPairs.Name,
 		"MemberPairsSelect": pairSelect(false, "m", "i", false), "PolicyPairsSelect": pairSelect(true, "m", "i", false),
 	}))...)
+	stmts = append(stmts, statements(render("identity.sql", identityData(m)))...)
 	return exec(ctx, db, "match records", stmts)
 }
 
