@@ -297,6 +297,36 @@ func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
 	return warnings, nil
 }
 
+// NothingMatched warns when both sides have records and not one member
+// pairs on the keys (identity matches aside): the IDs are most likely not
+// comparable, and every record would be a finding. When the member IDs
+// match once leading zeros are removed, it says so (a spreadsheet drops
+// them). Run after Match; the counts are only made when nothing matched.
+func NothingMatched(ctx context.Context, db Execer) ([]string, error) {
+	var keyPairs, mRows, iRows int64
+	q := "SELECT (SELECT count(*) FROM " + MemberKeysTable + " WHERE mrow IS NOT NULL AND irow IS NOT NULL) - (SELECT count(*) FROM identity_rows), " +
+		"EXISTS (SELECT 1 FROM " + MarketplaceRows.Name + "), EXISTS (SELECT 1 FROM " + InsurerRows.Name + ")"
+	var mAny, iAny bool
+	if err := db.QueryRowContext(ctx, q).Scan(&keyPairs, &mAny, &iAny); err != nil {
+		return nil, fmt.Errorf("count matches: %w", err)
+	}
+	if keyPairs > 0 || !mAny || !iAny {
+		return nil, nil
+	}
+	q = render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
+	var ids, zeros int64
+	if err := db.QueryRowContext(ctx, q).Scan(&ids, &zeros, &mRows, &iRows); err != nil {
+		return nil, fmt.Errorf("count matches: %w", err)
+	}
+	w := fmt.Sprintf("nothing matched: none of %d insurer member IDs pairs with a marketplace record on policy and member ID (%d marketplace rows, %d insurer rows)", ids, mRows, iRows)
+	if zeros > 0 {
+		w += fmt.Sprintf("; %d match after removing leading zeros: the file may have lost them in a spreadsheet", zeros)
+	} else {
+		w += "; check that both files are of the same issuer and period, and that the mappings map the exchange's policy and member IDs"
+	}
+	return []string{w}, nil
+}
+
 // pairSelect is the SELECT of a pair relation (policy grain or member
 // grain; sql/pairs.sql). mStruct and iStruct are what it gives as m and i.
 // With hits it selects only the pairs in HitsTable, with their item number
