@@ -10,7 +10,8 @@
 -- Each one-sided member pair's row, with what identifies its person.
 CREATE OR REPLACE TEMP TABLE lone_rows AS
 WITH k AS MATERIALIZED (
-  SELECT pair_id, mrow, irow, segment FROM {{.MemberKeys}} WHERE NOT (marketplace_has_member AND insurer_has_member)
+  -- With --match keys (no tiers) nothing is read: the tables stay empty.
+  SELECT pair_id, mrow, irow, segment FROM {{.MemberKeys}} WHERE NOT (marketplace_has_member AND insurer_has_member){{if not .Tiers}} AND false{{end}}
 )
 SELECT 'm' AS side, k.pair_id, k.segment, r.row_id, r.issuer_hios_id AS issuer, r.exchange_policy_id AS pol, r.exchange_member_id AS mem,
   r.ssn, r.birth_date, lower(strip_accents(r.last_name)) AS last_name, lower(strip_accents(r.first_name)) AS first_name,
