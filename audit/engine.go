@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
@@ -68,8 +69,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		SchemaVersion: reports.SchemaVersion,
 		Tool:          reports.Tool{Name: "enrollaudit", Version: opts.Version},
 		Options:       reports.Options{RevealPII: opts.RevealPII, AggregateOnly: opts.AggregateOnly},
-		Rules:         reports.Rules{ContentHash: set.Hash, Disabled: set.Disabled},
+		Rules:         reports.Rules{ContentHash: set.Hash, Disabled: set.Disabled, Active: []reports.RuleInfo{}},
 		GeneratedAt:   started.UTC().Truncate(time.Second),
+		Warnings:      []string{},
+	}
+	if len(set.Rules) == 0 {
+		e.rep.Warnings = append(e.rep.Warnings, "no rules are active (--no-default-rules without --rules, or every rule disabled): nothing is compared, and the report can show no discrepancy")
 	}
 	for _, r := range set.Rules {
 		e.rep.Rules.Active = append(e.rep.Rules.Active, reports.RuleInfo{ID: r.ID, Title: r.Title, Category: r.Category,
@@ -104,6 +109,7 @@ func (e *Engine) Load(ctx context.Context) error {
 			e.rep.Summary.InsurerRejected += in.RowsRejected
 		}
 	}
+	e.rep.Warnings = append(e.rep.Warnings, inputWarnings(e.rep.Inputs)...)
 	if e.rejected > e.opts.MaxRejects {
 		return &RejectsError{Rejected: e.rejected, Max: e.opts.MaxRejects}
 	}
@@ -126,7 +132,7 @@ func (e *Engine) Match(ctx context.Context) error {
 		return err
 	}
 	e.opts.Progress.Stage("matching", 0)
-	if err := relations.Match(ctx, conn); err != nil {
+	if err := relations.Match(ctx, conn, e.opts.matching()); err != nil {
 		return err
 	}
 	crowded, err := relations.CrowdedMembers(ctx, conn)
@@ -134,7 +140,32 @@ func (e *Engine) Match(ctx context.Context) error {
 		return err
 	}
 	e.rep.Warnings = append(e.rep.Warnings, crowded...)
+	unmatched, err := relations.NothingMatched(ctx, conn)
+	if err != nil {
+		return err
+	}
+	e.rep.Warnings = append(e.rep.Warnings, unmatched...)
 	return nil
+}
+
+// inputWarnings flags inputs that make an audit say nothing true: a file
+// given twice on one side (every record would be its own duplicate) and a
+// file with no data rows (every record of the other side would be missing).
+func inputWarnings(inputs []reports.Input) []string {
+	var out []string
+	first := map[[2]string]string{}
+	for _, in := range inputs {
+		key := [2]string{in.Side, in.SHA256}
+		if prev, ok := first[key]; ok && in.SHA256 != "" {
+			out = append(out, fmt.Sprintf("%s data: %s has the same content (SHA-256) as %s: the same file given twice makes every record a duplicate", in.Side, in.Path, prev))
+		} else {
+			first[key] = in.Path
+		}
+		if in.RowsLoaded+in.RowsRejected == 0 {
+			out = append(out, fmt.Sprintf("%s data: %s has no data rows (a header only?): every record of the other side will be reported missing or unknown", in.Side, in.Path))
+		}
+	}
+	return out
 }
 
 // Evaluate runs the rules into the findings table and computes the summary.
@@ -145,7 +176,7 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	skipped, err := evaluateRules(ctx, conn, e.set, e.sqlOptions(), provided, e.opts.Progress)
+	skipped, err := evaluateRules(ctx, conn, e.set, e.sqlOptions(), e.opts.matching(), provided, e.opts.Progress)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ type execer = relations.Execer
 
 // evaluateRules runs every rule into the findings table, skipping (and
 // saying why) rules or sides whose fields the inputs do not provide.
-func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQLOptions, provided map[string]map[string]bool, p Progress) ([]reports.SkippedRule, error) {
+func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQLOptions, matching relations.Matching, provided map[string]map[string]bool, p Progress) ([]reports.SkippedRule, error) {
 	if err := relations.CreateFindings(ctx, db); err != nil {
 		return nil, err
 	}
@@ -87,6 +87,9 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 			return nil, blameRule(ctx, db, opts, items, err)
 		}
 		p.Add(int64(len(items)))
+	}
+	if err := relations.IdentityFindings(ctx, db, matching); err != nil {
+		return nil, err
 	}
 	if err := relations.CollectFindings(ctx, db); err != nil {
 		return nil, err

@@ -107,12 +107,12 @@ func (s *findingStream) read(ctx context.Context, category string, emit func([]*
 			issuer, pol, mem     sql.NullString
 			side, mFile, iFile   sql.NullString
 			mLine, iLine, amount sql.NullInt64
-			mVals, iVals         sql.NullString
+			mVals, iVals, method sql.NullString
 		)
 		dest := map[string]any{"rule": &f.Rule, "category": &f.Category, "severity": &f.Severity,
 			"issuer_hios_id": &issuer, "exchange_policy_id": &pol, "exchange_member_id": &mem, "segment": &f.Segment, "side": &side,
 			"marketplace": &mVals, "insurer": &iVals, "amount": &amount, "message": &f.Message,
-			"m_file": &mFile, "m_line": &mLine, "i_file": &iFile, "i_line": &iLine}
+			"m_file": &mFile, "m_line": &mLine, "i_file": &iFile, "i_line": &iLine, "match_method": &method}
 		dests := []any{&f.ID}
 		for _, c := range canonical.FindingColumns {
 			dests = append(dests, dest[c.Name])
@@ -130,6 +130,13 @@ func (s *findingStream) read(ctx context.Context, category string, emit func([]*
 		}
 		if err != nil {
 			return fmt.Errorf("read finding %s: %w", f.ID, err)
+		}
+		if method.Valid {
+			f.Match = &reports.Match{Method: method.String}
+			f.Fields = []string{"exchange_policy_id"}
+			if f.ExchangeMemberID != nil {
+				f.Fields = append(f.Fields, "exchange_member_id")
+			}
 		}
 		if f.Fields == nil && f.Rule == fieldUnreadableRule {
 			f.Fields = slices.Sorted(maps.Keys(f.Marketplace))

@@ -25,7 +25,7 @@ func TestFindingStream(t *testing.T) {
 		'high' AS severity, '12345' AS issuer_hios_id, 'P' || lpad(CAST(i AS VARCHAR), 6, '0') AS exchange_policy_id, CAST(NULL AS VARCHAR) AS exchange_member_id,
 		CAST(0 AS BIGINT) AS segment, CAST(NULL AS VARCHAR) AS side, MAP {'qhp_id': 'A'} AS marketplace, CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS insurer,
 		CAST(NULL AS DECIMAL(18,2)) AS amount, 'm' AS message, 'f.csv' AS m_file, i AS m_line, CAST(NULL AS VARCHAR) AS i_file,
-		CAST(NULL AS BIGINT) AS i_line, 1 AS category_order FROM range(%d) AS t(i)`, relations.FindingsTable, n))
+		CAST(NULL AS BIGINT) AS i_line, CAST(NULL AS VARCHAR) AS match_method, 1 AS category_order FROM range(%d) AS t(i)`, relations.FindingsTable, n))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestPolicyRowChoice(t *testing.T) {
 			if err := relations.RefreshRows(ctx, d.conn); err != nil {
 				t.Fatal(err)
 			}
-			if err := relations.Match(ctx, d.conn); err != nil {
+			if err := relations.Match(ctx, d.conn, relations.MatchIdentity); err != nil {
 				t.Fatal(err)
 			}
 			rows, err := d.conn.QueryContext(ctx, `SELECT exchange_member_id || ':' || strftime(benefit_start, '%Y-%m-%d') FROM marketplace_rows WHERE is_policy_row`)

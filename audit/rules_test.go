@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 
@@ -193,21 +194,24 @@ func TestRuleTypes(t *testing.T) {
 // TestReads: what a batch's condition scan and findings pass must carry,
 // from DuckDB's parse of the rule.
 func TestReads(t *testing.T) {
+	// A side whose fields the condition reads carries its unreadable
+	// fields too: the rule skips a record on which one could not be read.
+	u := canonical.UnreadableFieldsColumn
 	tests := []struct {
 		name, when, msg, fields string
 		condM, allM, allI       []string
 		wholeCond, wholeAll     bool
 	}{
 		{"condition fields only in conditions", "m.qhp_id <> i.qhp_id", "plan {m.qhp_id}", "[qhp_id]",
-			[]string{"qhp_id"}, []string{"qhp_id", "source_file", "source_line"}, []string{"qhp_id", "source_file", "source_line"}, false, false},
+			[]string{"qhp_id", u}, []string{"qhp_id", "source_file", "source_line", u}, []string{"qhp_id", "source_file", "source_line", u}, false, false},
 		{"message fields only in findings", "m.ssn <> i.ssn", "{m.first_name} {i.last_name}", "",
-			[]string{"ssn"}, []string{"ssn", "source_file", "source_line", "first_name"}, []string{"ssn", "source_file", "source_line", "last_name"}, false, false},
+			[]string{"ssn", u}, []string{"ssn", "source_file", "source_line", "first_name", u}, []string{"ssn", "source_file", "source_line", "last_name", u}, false, false},
 		{"a quoted m.x is not a read", "m.gender = 'm.x'", "g", "",
-			[]string{"gender"}, []string{"gender", "source_file", "source_line"}, []string{"gender", "source_file", "source_line"}, false, false},
+			[]string{"gender", u}, []string{"gender", "source_file", "source_line", u}, []string{"gender", "source_file", "source_line"}, false, false},
 		{"upper case", "M.QHP_ID <> P.I.Qhp_Id", "g", "[state]",
-			[]string{"qhp_id"}, []string{"qhp_id", "state", "source_file", "source_line"}, []string{"qhp_id", "state", "source_file", "source_line"}, false, false},
+			[]string{"qhp_id", u}, []string{"qhp_id", "state", "source_file", "source_line", u}, []string{"qhp_id", "state", "source_file", "source_line", u}, false, false},
 		{"whole row", "m IS NULL OR m.state <> i.state", "s", "",
-			[]string{"state"}, []string{"state", "source_file", "source_line"}, []string{"state", "source_file", "source_line"}, true, true},
+			[]string{"state", u}, []string{"state", "source_file", "source_line", u}, []string{"state", "source_file", "source_line", u}, true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

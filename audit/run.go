@@ -46,6 +46,7 @@ type Options struct {
 	Formats            []string // report writers; default json and xlsx
 	FindingsFormat     string   // "json" (in report.json) or "ndjson" (findings.ndjson)
 	MaxRejects         int64    // rejected rows tolerated; more fails the run
+	Match              string   // "keys" or "identity" (the default, ""): how records are paired
 	FailOn             string   // severity; "" = never
 	MemoryLimit        string   // DuckDB memory_limit, e.g. "4GB"
 	TempDir            string   // parent of the private working directory (database file, spills); "" for the system temp dir
@@ -148,6 +149,9 @@ func (o *Options) check() error {
 	if o.MaxRejects < 0 {
 		probs = append(probs, "--max-rejects must be 0 or more")
 	}
+	if o.Match != "" && o.Match != string(relations.MatchKeys) && o.Match != string(relations.MatchIdentity) {
+		probs = append(probs, fmt.Sprintf("--match %q is not keys or identity", o.Match))
+	}
 	if o.FindingsFormat != "" && o.FindingsFormat != "json" && o.FindingsFormat != "ndjson" {
 		probs = append(probs, fmt.Sprintf("--findings-format %q is not json or ndjson", o.FindingsFormat))
 	}
@@ -172,6 +176,14 @@ func (o *Options) check() error {
 		return &UsageError{Problems: probs}
 	}
 	return nil
+}
+
+// matching is how records are paired: by identity unless told keys.
+func (o Options) matching() relations.Matching {
+	if o.Match == string(relations.MatchKeys) {
+		return relations.MatchKeys
+	}
+	return relations.MatchIdentity
 }
 
 // Run performs one audit with an Engine and publishes its reports into

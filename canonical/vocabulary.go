@@ -19,6 +19,7 @@ var Categories = []string{
 	"wrong_demographics",
 	"duplicate_enrollment",
 	"invalid_record",
+	"wrong_identifiers",
 }
 
 // Severities of findings, from least to most severe.
@@ -69,13 +70,22 @@ func MaskSSNsSQL(x string) string {
 	return once(once(x))
 }
 
+// UnreadableFieldsColumn is a column of every rows relation (and so of m,
+// i and r in rules): the canonical fields whose values could not be read on
+// that row (NULL when there are none). A rule skips a record on which a field
+// its condition reads is unreadable: it is reported once, as a field problem,
+// not as a difference against an empty value.
+const UnreadableFieldsColumn = "unreadable_fields"
+
 // FindingColumn is one column of a finding as the engine stores it.
 type FindingColumn struct{ Name, Type string }
 
 // FindingColumns are a finding's stored columns, in order: the findings
 // table, each rule's projection and the read-back of findings are all made
 // from this list. marketplace and insurer hold each side's compared values
-// by field; m_/i_ file and line say where each side's row came from.
+// by field; m_/i_ file and line say where each side's row came from;
+// match_method is how identity matching paired a wrong_identifiers finding's
+// records (NULL on every other finding).
 var FindingColumns = []FindingColumn{
 	{"rule", "VARCHAR"}, {"category", "VARCHAR"}, {"severity", "VARCHAR"},
 	{"issuer_hios_id", "VARCHAR"}, {"exchange_policy_id", "VARCHAR"}, {"exchange_member_id", "VARCHAR"},
@@ -83,4 +93,5 @@ var FindingColumns = []FindingColumn{
 	{"marketplace", "MAP(VARCHAR, VARCHAR)"}, {"insurer", "MAP(VARCHAR, VARCHAR)"},
 	{"amount", "DECIMAL(18,2)"}, {"message", "VARCHAR"},
 	{"m_file", "VARCHAR"}, {"m_line", "BIGINT"}, {"i_file", "VARCHAR"}, {"i_line", "BIGINT"},
+	{"match_method", "VARCHAR"},
 }

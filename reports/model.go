@@ -26,6 +26,7 @@ var CategoryTitles = map[string]string{
 	"wrong_demographics":   "Wrong demographics",
 	"duplicate_enrollment": "Duplicate enrollment",
 	"invalid_record":       "Invalid record",
+	"wrong_identifiers":    "Wrong identifiers",
 }
 
 // SmallCellThreshold: in aggregate-only reports, counts of people from 1 to
@@ -104,6 +105,15 @@ type Finding struct {
 	InsurerSource           *Source            `json:"insurer_source,omitempty"`
 	// Lifecycle is set when the run is recorded in a history.
 	Lifecycle *FindingLifecycle `json:"lifecycle,omitempty"`
+	// Match says how identity matching paired a wrong_identifiers finding's
+	// records; nil on every other finding.
+	Match *Match `json:"match,omitempty"`
+}
+
+// Match is how identity matching found a person or policy under other IDs:
+// exchange_member_id, ssn_birth_date or name_birth_date.
+type Match struct {
+	Method string `json:"method"`
 }
 
 // FindingSource streams findings in the report's stable order (category in

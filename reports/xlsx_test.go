@@ -601,10 +601,10 @@ func TestXLSXAggregateOnly(t *testing.T) {
 		// Offset: with only Wrong plan hidden, the total would give it away.
 		"Wrong premium": {"Wrong premium", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed"},
 		"Total":         {"Total", "0", "0", "25", "79", "0", "104", "73", "40", "$1,333.56", "-$34.56"},
-		// Issuers: Findings, People, Policies, 10 categories, $.
-		"11111":                           append([]string{"11111", "suppressed", "<11", "suppressed"}, slices.Repeat([]string{"suppressed"}, 11)...),
-		"22222":                           {"22222", "60", "68", "30", "0", "0", "suppressed", "50", "suppressed", "0", "0", "0", "0", "0", "$1,000.00"},
-		"33333":                           append([]string{"33333", "suppressed", "suppressed", "suppressed"}, slices.Repeat([]string{"suppressed"}, 11)...),
+		// Issuers: Findings, People, Policies, 11 categories, $.
+		"11111":                           append([]string{"11111", "suppressed", "<11", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
+		"22222":                           {"22222", "60", "68", "30", "0", "0", "suppressed", "50", "suppressed", "0", "0", "0", "0", "0", "0", "$1,000.00"},
+		"33333":                           append([]string{"33333", "suppressed", "suppressed", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
 		"Subsidy differences (APTC, CSR)": {"Subsidy differences (APTC, CSR)", "$1,234.56"},
 		"Premium differences":             {"Premium differences", "suppressed"},
 		"People affected":                 {"People affected", "73"},

@@ -291,7 +291,7 @@ func sampleSQL(ctx context.Context, db Queryer, rel Relation, schema Schema) (st
 		v, ok := sampleText[name]
 		switch {
 		case ok:
-		case name == "duplicate_of" || name == "overlapping_policy_id":
+		case name == "duplicate_of" || name == "overlapping_policy_id" || name == canonical.UnreadableFieldsColumn:
 			parts = append(parts, "CAST(NULL AS "+typ+") AS "+name)
 			continue
 		case typ == "DATE":

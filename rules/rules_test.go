@@ -16,6 +16,9 @@ func TestDefaultPackCoversEveryCategory(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range canonical.Categories {
+		if c == "wrong_identifiers" {
+			continue // found by identity matching, not by a rule
+		}
 		if !slices.ContainsFunc(set.Rules, func(r *Rule) bool { return r.Category == c }) {
 			t.Errorf("no default rule for category %s", c)
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -182,6 +183,10 @@ func Reads(items []Item) (conds, all Uses, err error) {
 		}
 		conds.merge(r.compiled.when)
 		all.merge(r.compiled.when)
+		for alias := range r.skipUnreadable() {
+			conds.addCol(alias, canonical.UnreadableFieldsColumn)
+			all.addCol(alias, canonical.UnreadableFieldsColumn)
+		}
 		all.merge(r.compiled.amount)
 		aliases := []string{"r"}
 		if r.AppliesTo.Paired() {
@@ -253,7 +258,7 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 	exprs := map[string]string{"rule": quote(r.ID), "category": quote(r.Category), "severity": quote(r.Severity),
 		"issuer_hios_id": f.issuer, "exchange_policy_id": f.policy, "exchange_member_id": f.member,
 		"segment": f.segment, "side": f.side, "marketplace": f.mk, "insurer": f.ins, "amount": amount, "message": msg,
-		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine}
+		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine, "match_method": "NULL"}
 	// Every value is cast to its column's type: a bare literal would be
 	// typed STRING_LITERAL and could not share a list with other rules'
 	// structs.
@@ -266,7 +271,28 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 		parts[i] = fmt.Sprintf("'%s': CAST((%s) AS %s)", c.Name, e, c.Type)
 	}
 	value = "{" + strings.Join(parts, ", ") + "}"
+	for _, alias := range slices.Sorted(maps.Keys(r.skipUnreadable())) {
+		fields := r.skipUnreadable()[alias]
+		lits := make([]string, len(fields))
+		for i, f := range fields {
+			lits[i] = quote(f)
+		}
+		cond += fmt.Sprintf(" AND NOT coalesce(list_has_any(%s.%s, [%s]), false)", alias, canonical.UnreadableFieldsColumn, strings.Join(lits, ", "))
+	}
 	return cond + " AND (" + when + ")", value, nil
+}
+
+// skipUnreadable returns, per alias, the canonical fields the rule's
+// condition reads on which an unreadable value makes the rule skip the
+// record: that value is reported once as a field problem, and comparing
+// the empty field it left would report a difference nobody made. Presence
+// rules (marketplace_only, insurer_only) skip nothing: a record one side
+// lacks is a finding whatever its fields hold.
+func (r *Rule) skipUnreadable() map[string][]string {
+	if r.AppliesTo == ScopeMarketplaceOnly || r.AppliesTo == ScopeInsurerOnly {
+		return nil
+	}
+	return r.Needs()
 }
 
 // valuesSQL builds the MAP of compared field values shown for one side.

@@ -142,7 +142,7 @@ func Create(ctx context.Context, conn *sql.Conn) error {
 	if err := RefreshRows(ctx, conn); err != nil {
 		return err
 	}
-	if err := Match(ctx, conn); err != nil {
+	if err := Match(ctx, conn, MatchKeys); err != nil {
 		return err
 	}
 	// Empty, so the rules' statements bind when they are compiled.
@@ -212,7 +212,8 @@ func RefreshScopedRows(ctx context.Context, db Execer, scope Scope) error {
 	}
 	for _, side := range Sides {
 		q := render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
-			"File": file, "Line": line, "Canon": load.CanonTable(side), "Scope": inList(scope.of(side))})
+			"File": file, "Line": line, "Canon": load.CanonTable(side), "Scope": inList(scope.of(side)),
+			"Unreadable": canonical.UnreadableFieldsColumn})
 		if err := exec(ctx, db, "prepare relations", statements(q)); err != nil {
 			return err
 		}
@@ -226,9 +227,73 @@ func RefreshScopedRows(ctx context.Context, db Execer, scope Scope) error {
 // 02, ...) would pair every one of its rows with every other.
 const MaxMemberRows = 1000
 
-// Match (re)computes the flags and keys behind the relations rules read.
-// Run on empty canonical tables it gives the schema rules compile against.
-func Match(ctx context.Context, db Execer) error {
+// Matching says how records are paired: on their keys alone, or then by
+// identity (README "How records are matched").
+type Matching string
+
+// The ways of matching (run --match).
+const (
+	MatchKeys     Matching = "keys"
+	MatchIdentity Matching = "identity"
+)
+
+// Identity-matching methods, in the order they are tried, as report.json
+// names them ("match": {"method": ...}).
+const (
+	MethodMemberID     = "exchange_member_id"
+	MethodSSNBirthDate = "ssn_birth_date"
+	MethodNameBirth    = "name_birth_date"
+)
+
+// Rules of the wrong_identifiers findings identity matching makes.
+const (
+	PolicyIdentifiersRule = "policy-identifiers-differ"
+	MemberIdentifiersRule = "member-identifiers-differ"
+)
+
+// identityTier is one tier of identity matching: the key two one-sided
+// people must share (over lone_people, alias p), and when a person has one.
+type identityTier struct{ Method, Label, Key, Known string }
+
+var identityTiers = []identityTier{
+	// Exchange member IDs are given by the exchange, one per person: the
+	// same ID under another policy ID is the same person.
+	{MethodMemberID, "the same exchange member ID", "p.mem", "p.mem IS NOT NULL"},
+	{MethodSSNBirthDate, "the same SSN and birth date", "p.ssn || '|' || CAST(p.birth_date AS VARCHAR)",
+		"p.ssn IS NOT NULL AND p.birth_date IS NOT NULL"},
+	{MethodNameBirth, "the same name and birth date", "p.last_name || '|' || p.first_name || '|' || CAST(p.birth_date AS VARCHAR)",
+		"p.last_name IS NOT NULL AND p.first_name IS NOT NULL AND p.birth_date IS NOT NULL"},
+}
+
+// methodLabel is a SQL expression giving the label of the method in expr.
+func methodLabel(expr string) string {
+	var whens []string
+	for _, t := range identityTiers {
+		whens = append(whens, "WHEN '"+t.Method+"' THEN '"+t.Label+"'")
+	}
+	return "CASE " + expr + " " + strings.Join(whens, " ") + " END"
+}
+
+func identityData(m Matching) map[string]any {
+	tiers := identityTiers
+	if m == MatchKeys {
+		tiers = nil
+	}
+	return map[string]any{"Tiers": tiers, "Label": methodLabel, "MemberKeys": MemberKeysTable, "PolicyKeys": PolicyKeysTable,
+		"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name, "Raw": RawFindingsTable,
+		"PolicyRule": PolicyIdentifiersRule, "MemberRule": MemberIdentifiersRule}
+}
+
+// IdentityFindings adds the wrong_identifiers findings of identity matching
+// to the raw findings (run after Match, before CollectFindings).
+func IdentityFindings(ctx context.Context, db Execer, m Matching) error {
+	return exec(ctx, db, "report identity matches", statements(render("identity_findings", identityData(m))))
+}
+
+// Match (re)computes the flags and keys behind the relations rules read,
+// pairing on keys and then, with MatchIdentity, by identity. Run on empty
+// canonical tables it gives the schema rules compile against.
+func Match(ctx context.Context, db Execer, m Matching) error {
 	var stmts []string
 	for _, side := range Sides {
 		stmts = append(stmts, statements(render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
@@ -242,6 +307,7 @@ func Match(ctx context.Context, db Execer) error {
 		"MemberPairs": MemberPairs.Name, "PolicyPairs": PolicyPairs.Name,
 		"MemberPairsSelect": pairSelect(false, "m", "i", false), "PolicyPairsSelect": pairSelect(true, "m", "i", false),
 	}))...)
+	stmts = append(stmts, statements(render("identity.sql", identityData(m)))...)
 	return exec(ctx, db, "match records", stmts)
 }
 
@@ -262,6 +328,36 @@ func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
 		}
 	}
 	return warnings, nil
+}
+
+// NothingMatched warns when both sides have records and not one member
+// pairs on the keys (identity matches aside): the IDs are most likely not
+// comparable, and every record would be a finding. When the member IDs
+// match once leading zeros are removed, it says so (a spreadsheet drops
+// them). Run after Match; the counts are only made when nothing matched.
+func NothingMatched(ctx context.Context, db Execer) ([]string, error) {
+	var keyPairs, mRows, iRows int64
+	q := "SELECT (SELECT count(*) FROM " + MemberKeysTable + " WHERE mrow IS NOT NULL AND irow IS NOT NULL) - (SELECT count(*) FROM identity_rows), " +
+		"EXISTS (SELECT 1 FROM " + MarketplaceRows.Name + "), EXISTS (SELECT 1 FROM " + InsurerRows.Name + ")"
+	var mAny, iAny bool
+	if err := db.QueryRowContext(ctx, q).Scan(&keyPairs, &mAny, &iAny); err != nil {
+		return nil, fmt.Errorf("count matches: %w", err)
+	}
+	if keyPairs > 0 || !mAny || !iAny {
+		return nil, nil
+	}
+	q = render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
+	var ids, zeros int64
+	if err := db.QueryRowContext(ctx, q).Scan(&ids, &zeros, &mRows, &iRows); err != nil {
+		return nil, fmt.Errorf("count matches: %w", err)
+	}
+	w := fmt.Sprintf("nothing matched: none of %d insurer member IDs pairs with a marketplace record on policy and member ID (%d marketplace rows, %d insurer rows)", ids, mRows, iRows)
+	if zeros > 0 {
+		w += fmt.Sprintf("; %d match after removing leading zeros: the file may have lost them in a spreadsheet", zeros)
+	} else {
+		w += "; check that both files are of the same issuer and period, and that the mappings map the exchange's policy and member IDs"
+	}
+	return []string{w}, nil
 }
 
 // pairSelect is the SELECT of a pair relation (policy grain or member

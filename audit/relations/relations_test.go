@@ -54,7 +54,7 @@ func TestSchema(t *testing.T) {
 	}
 	pairs := []string{"pair_id", "exchange_policy_id", "exchange_member_id", "issuer_hios_id", "segment", "in_marketplace", "in_insurer",
 		"marketplace_has_policy", "insurer_has_policy", "marketplace_has_member", "insurer_has_member", "m", "i"}
-	rowCols := append(append([]string{"row_id"}, canonical.Names()...), "source_file", "source_line", "occurrence", "duplicate_of", "overlapping_policy_id", "is_policy_row")
+	rowCols := append(append([]string{"row_id"}, canonical.Names()...), "source_file", "source_line", "occurrence", "duplicate_of", "overlapping_policy_id", "is_policy_row", canonical.UnreadableFieldsColumn)
 	var findingCols []string
 	for _, c := range canonical.FindingColumns {
 		findingCols = append(findingCols, c.Name)

@@ -77,10 +77,10 @@ var (
 const (
 	// RuleFieldUnreadable reports a value that cannot be read in a non-key field.
 	RuleFieldUnreadable = "field-unreadable"
-	// RuleIdentity names wrong_identifiers findings in the truth; the audit's
-	// own rule id for them is not fixed, so the truth test compares them by
-	// category, keys and method.
-	RuleIdentity = "identity-match"
+	// RuleMemberIdentifiers and RulePolicyIdentifiers report a member, or a
+	// whole policy, the insurer has under other IDs (wrong_identifiers).
+	RuleMemberIdentifiers = "member-identifiers-differ"
+	RulePolicyIdentifiers = "policy-identifiers-differ"
 
 	MethodMemberID     = "exchange_member_id"
 	MethodSSNBirthDate = "ssn_birth_date"
@@ -119,7 +119,8 @@ var ruleCategory = map[string]string{
 	"duplicate-member-row":             "duplicate_enrollment",
 	"member-in-overlapping-policies":   "duplicate_enrollment",
 	RuleFieldUnreadable:                "invalid_record",
-	RuleIdentity:                       "wrong_identifiers",
+	RuleMemberIdentifiers:              "wrong_identifiers",
+	RulePolicyIdentifiers:              "wrong_identifiers",
 	"benefit-end-before-start":         "invalid_record",
 	"plan-id-malformed":                "invalid_record",
 	"plan-issuer-mismatch":             "invalid_record",
@@ -347,7 +348,11 @@ func (g *generator) plant(k kind, mk, ins *policy) {
 // for a whole policy) of marketplace policy mk, found under the insurer's
 // policy and member IDs (member 0 when m is nil).
 func (g *generator) expectIdentity(mk *policy, m *member, method string, insPolicy, insMember int64) {
-	g.expect(RuleIdentity, mk, m, "")
+	rule := RuleMemberIdentifiers
+	if m == nil {
+		rule = RulePolicyIdentifiers
+	}
+	g.expect(rule, mk, m, "")
 	t := &g.truth[len(g.truth)-1]
 	t.Method = method
 	t.InsurerPolicyID = strconv.FormatInt(insPolicy, 10)

@@ -102,6 +102,7 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	f.StringVar(&opts.OutDir, "out", "", "output directory for the reports")
 	f.StringVar(&opts.FindingsFormat, "findings-format", "json", "json: findings inside report.json; ndjson: in findings.ndjson, one per line")
 	f.Int64Var(&opts.MaxRejects, "max-rejects", 0, "input rows that may be rejected before the run fails (0: any reject fails it)")
+	f.StringVar(&opts.Match, "match", "identity", "keys: pair records on policy and member IDs only; identity: then pair the rest by the same person (README \"How records are matched\")")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical)")
 	f.StringVar(&opts.MemoryLimit, "memory-limit", "", "memory DuckDB may use before spilling to disk, e.g. 6GB (default "+audit.DefaultMemoryLimit+")")
 	f.StringVar(&opts.TempDir, "temp-dir", "", "where the working database and spill files go, in a private subdirectory removed after the run (default: the system temp dir)")

@@ -5,6 +5,8 @@
 {{define "raw"}}CREATE OR REPLACE TEMP TABLE {{.Raw}} ({{.Columns}});{{end}}
 
 {{define "collect"}}CREATE OR REPLACE TABLE {{.Findings}} AS
-SELECT left(sha256(concat_ws('|', rule, coalesce(side, ''), coalesce(exchange_policy_id, ''), coalesce(exchange_member_id, ''), CAST(segment AS VARCHAR))), 16) AS id,
-  CASE category {{.CategoryOrder}} END AS category_order, *
-FROM {{.Raw}};{{end}}
+SELECT left(sha256(concat_ws('|', f.rule, coalesce(f.side, ''), coalesce(f.exchange_policy_id, ''), coalesce(f.exchange_member_id, ''), CAST(f.segment AS VARCHAR))), 16) AS id,
+  CASE f.category {{.CategoryOrder}} END AS category_order, f.* REPLACE (f.message || coalesce(n.note, '') AS message)
+FROM {{.Raw}} AS f
+-- Missing and unknown records identity matching found several candidates for.
+LEFT JOIN identity_notes AS n ON n.category = f.category AND n.pol = f.exchange_policy_id AND n.mem IS NOT DISTINCT FROM f.exchange_member_id;{{end}}

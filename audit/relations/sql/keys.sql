@@ -51,6 +51,16 @@ SELECT coalesce(m.row_id, (CAST(1 AS BIGINT) << 40) + i.row_id) AS pair_id, m.ro
 FROM m FULL JOIN i ON m.exchange_policy_id = i.exchange_policy_id
 LEFT JOIN rejected_policies AS r ON r.exchange_policy_id = coalesce(m.exchange_policy_id, i.exchange_policy_id);
 
+-- Policies with a row rejected for lack of a member ID, per side: the
+-- other side's members of the policy left without a counterpart may be that
+-- row's member, so they are not compared (README: a member whose row was
+-- rejected is not compared), rather than reported missing or unknown.
+CREATE OR REPLACE TEMP TABLE rejected_unknown_members AS
+SELECT exchange_policy_id AS pol, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM (
+  SELECT 'marketplace' AS side, exchange_policy_id FROM {{.MarketplaceCanon}} WHERE reject_reasons IS NOT NULL AND exchange_member_id IS NULL
+  UNION ALL SELECT 'insurer', exchange_policy_id FROM {{.InsurerCanon}} WHERE reject_reasons IS NOT NULL AND exchange_member_id IS NULL)
+WHERE exchange_policy_id IS NOT NULL GROUP BY ALL;
+
 -- The policies one side lacks: few, so member pairs look them up in a
 -- small table rather than joining every pair to every policy.
 CREATE OR REPLACE TEMP TABLE lacking_policies AS
@@ -110,7 +120,9 @@ WITH exact AS (
 SELECT coalesce(p.mrow, (CAST(1 AS BIGINT) << 40) + p.irow) AS pair_id, p.mrow, p.irow, p.segment,
   NOT coalesce(l.m_lacks, false) AS marketplace_has_policy, NOT coalesce(l.i_lacks, false) AS insurer_has_policy,
   p.m_has AS marketplace_has_member, p.i_has AS insurer_has_member
-FROM paired AS p LEFT JOIN lacking_policies AS l ON l.pol = p.pol;
+FROM paired AS p LEFT JOIN lacking_policies AS l ON l.pol = p.pol
+LEFT JOIN rejected_unknown_members AS u ON u.pol = p.pol
+WHERE NOT (coalesce(u.in_i, false) AND NOT p.i_has) AND NOT (coalesce(u.in_m, false) AND NOT p.m_has);
 
 CREATE OR REPLACE VIEW {{.MemberPairs}} AS {{.MemberPairsSelect}};
 
