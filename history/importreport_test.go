@@ -207,8 +207,8 @@ func TestImportRejectsBadReports(t *testing.T) {
 		{"not json", "id,rule\n", "report.json:1: not a report.json"},
 		{"truncated", string(good[:len(good)/2]), "report.json:"},
 		{"newer version", strings.Replace(string(good), `"schema_version": 1`, `"schema_version": 2`, 1), "schema_version: 2 is not a version"},
-		{"finding without rule", strings.Replace(string(good), `"rule":"member-missing-at-insurer"`, `"rule":""`, 1), "report.json:907: rule: missing in finding \"eb060af8c684089d\""},
-		{"bad amount", strings.Replace(string(good), `"monthly_amount_difference":610.43`, `"monthly_amount_difference":"x"`, 1), "report.json:912: not a report.json: json: invalid number literal"},
+		{"finding without rule", strings.Replace(string(good), `"rule":"member-missing-at-insurer"`, `"rule":""`, 1), "report.json:929: rule: missing in finding \"eb060af8c684089d\""},
+		{"bad amount", strings.Replace(string(good), `"monthly_amount_difference":610.43`, `"monthly_amount_difference":"x"`, 1), "report.json:934: not a report.json: json: invalid number literal"},
 		{"count differs", strings.Replace(string(good), `"findings": 147`, `"findings": 148`, 1), "holds 147 findings where its summary counts 148"},
 	}
 	for _, tt := range tests {
