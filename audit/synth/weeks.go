@@ -53,6 +53,10 @@ type weekTwo struct {
 	orig    policy // the marketplace view before the plant
 	planted int    // truth entries before the plant
 	changed map[string]bool
+	// dropped are the members a new discrepancy dropped from the insurer's
+	// roster: when one is the child a later policy shares, that policy's
+	// overlap is gone from the insurer's side.
+	dropped map[int64]bool
 }
 
 // generateWeeks writes week-1/ and week-2/ and LifecycleFile into dir.
@@ -65,7 +69,7 @@ func generateWeeks(ctx context.Context, dir string, opts Options, rate float64, 
 		return Summary{}, err
 	}
 	g := newGenerator(opts, lay)
-	g.week = &weekTwo{rng: rand.New(rand.NewPCG(uint64(opts.Seed), 0x7765656b32)), rate: rate, changed: map[string]bool{}}
+	g.week = &weekTwo{rng: rand.New(rand.NewPCG(uint64(opts.Seed), 0x7765656b32)), rate: rate, changed: map[string]bool{}, dropped: map[int64]bool{}}
 	two, err := g.generate(ctx, filepath.Join(dir, WeekDir(2)), opts.Seed, opts.Policies, rate)
 	if err != nil {
 		return Summary{}, err
@@ -206,6 +210,7 @@ func (w *weekTwo) plantNew(g *generator, mk, ins *policy) {
 		}
 		j = 1 + r.IntN(len(mk.members)-1)
 		ins.members = append(ins.members[:j], ins.members[j+1:]...)
+		w.dropped[mk.members[j].id] = true
 		g.expect("member-missing-at-insurer", mk, &mk.members[j], "")
 	}
 	g.sum.PlantedPolicies++
