@@ -102,6 +102,21 @@ type Finding struct {
 	Message                 string             `json:"message"`
 	MarketplaceSource       *Source            `json:"marketplace_source,omitempty"`
 	InsurerSource           *Source            `json:"insurer_source,omitempty"`
+	// Disposition is the latest answer recorded for the finding in the
+	// history (run --history); nil when none.
+	Disposition *Disposition `json:"disposition,omitempty"`
+	// CorrectionNotSeen: the finding was answered "corrected" and is still
+	// there.
+	CorrectionNotSeen bool `json:"correction_not_seen,omitempty"`
+}
+
+// Disposition is an answer given to a finding (docs/dispositions.md).
+type Disposition struct {
+	Status     string    `json:"status"` // one of canonical.Dispositions
+	Comment    string    `json:"comment"`
+	Until      *string   `json:"until"` // YYYY-MM-DD; set for waived
+	RecordedAt time.Time `json:"recorded_at"`
+	Source     string    `json:"source"` // the file it was imported from
 }
 
 // FindingSource streams findings in the report's stable order (category in

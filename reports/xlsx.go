@@ -100,6 +100,7 @@ type xlsxStyles struct {
 	wrap                            int // long text (paths, hashes) wrapped rather than widening a shared column
 	totalLabel, totalCount          int
 	totalMoney                      int
+	response                        xlsxResponseStyles
 }
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
@@ -130,7 +131,9 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 		}
 		*d.id = id
 	}
-	return s, nil
+	var err error
+	s.response, err = newXLSXResponseStyles(f)
+	return s, err
 }
 
 // xlsxSummary collects the Summary sheet's rows (a few hundred at most) so the
@@ -347,6 +350,10 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
 
+	if !agg {
+		b.respondBlock()
+	}
+
 	// What limits the audit (a rule that could not run, a file read as
 	// Latin-1) belongs beside the numbers it qualifies.
 	if len(r.Warnings) > 0 {
@@ -396,6 +403,9 @@ type xlsxColumn struct {
 func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
 	cols := []xlsxColumn{
 		{"ID", 26, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
+	}
+	cols = append(cols, xlsxResponseColumns(st)...)
+	cols = append(cols, []xlsxColumn{
 		{"Rule", 24, 0, func(fd *Finding) any { return xlsxText(fd.Rule) }},
 		{"Severity", 14, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
 		{"Issuer HIOS ID", 16, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
@@ -408,7 +418,7 @@ func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
 			return fd.Segment
 		}},
 		{"Side", 14, 0, func(fd *Finding) any { return xlsxText(fd.Side) }},
-	}
+	}...)
 	for _, field := range fields {
 		cols = append(cols,
 			xlsxSideColumn(st, "Marketplace", field, func(fd *Finding) map[string]*string { return fd.Marketplace }),
@@ -630,6 +640,9 @@ func (cw *xlsxCategoryWriter) close() error {
 	// AutoFilter records the range on the worksheet the stream writer still
 	// holds, so it goes after the last row is known and before Flush.
 	if err := cw.f.AutoFilter(cw.sheet, "A1:"+last+strconv.Itoa(cw.rows), nil); err != nil {
+		return err
+	}
+	if err := cw.protectResponses(); err != nil {
 		return err
 	}
 	return cw.sw.Flush()
