@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// enrollaudit runs the command line and returns its exit code and streams.
+func enrollaudit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestDispositionsRoundTrip audits the fixture, records the run in a
+// history, fills the workbook as a person would (a value picked from the
+// list, a comment typed, a date entered, the author set by the
+// spreadsheet program) and imports it.
+func TestDispositionsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	out, hist := filepath.Join(dir, "out"), filepath.Join(dir, "audits.history")
+	fx := "../../fixtures/basic/"
+	if code, _, stderr := enrollaudit(t, "run", "--quiet", "--marketplace", fx+"marketplace.csv", "--insurer", fx+"insurer.csv",
+		"--insurer-mapping", fx+"insurer-mapping.yaml", "--out", out); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := enrollaudit(t, "history", "import", "--history", hist, "--as-of", "2026-11-20", filepath.Join(out, "report.json")); code != 0 {
+		t.Fatalf("history import: exit %d: %s", code, stderr)
+	}
+
+	f, err := excelize.OpenFile(filepath.Join(out, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planID, _ := f.GetCellValue("Wrong plan", "A2")
+	subsidyID, _ := f.GetCellValue("Wrong subsidy", "A3")
+	set := func(sheet, ref string, v any) {
+		t.Helper()
+		if err := f.SetCellValue(sheet, ref, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("Wrong plan", "B2", "disputed")
+	set("Wrong plan", "C2", "the member changed plans on 11/02; see our 834 of 11/03")
+	set("Wrong subsidy", "B3", "waived")
+	set("Wrong subsidy", "D3", time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "xuri", LastModifiedBy: "Jane Roe"}); err != nil {
+		t.Fatal(err)
+	}
+	filled := filepath.Join(dir, "47825-answers.xlsx")
+	if err := f.SaveAs(filled); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	code, stdout, stderr := enrollaudit(t, "dispositions", "import", "--history", hist, filled)
+	if code != 0 || !strings.Contains(stdout, "recorded 2 answer(s) by Jane Roe") {
+		t.Fatalf("import: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = enrollaudit(t, "dispositions", "import", "--history", hist, filled)
+	if code != 0 || !strings.Contains(stdout, "imported before") {
+		t.Errorf("re-import: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = enrollaudit(t, "history", "show", planID, "--history", hist)
+	if code != 0 || !strings.Contains(stdout, "disputed") || !strings.Contains(stdout, "the member changed plans on 11/02") ||
+		!strings.Contains(stdout, "47825-answers.xlsx") || !strings.Contains(stdout, "Jane Roe") {
+		t.Errorf("history show %s: exit %d\n%s", planID, code, stdout)
+	}
+	code, stdout, _ = enrollaudit(t, "history", "show", subsidyID, "--history", hist)
+	if code != 0 || !strings.Contains(stdout, "waived") || !strings.Contains(stdout, "2099-12-31") {
+		t.Errorf("history show %s: exit %d\n%s", subsidyID, code, stdout)
+	}
+
+	// A CSV with every kind of mistake, and an answer that contradicts the
+	// workbook's: all listed, nothing of it recorded.
+	bad := filepath.Join(dir, "bad.csv")
+	csv := "id,disposition,comment,until\n" +
+		planID + ",agree,,\n" + // differs from nothing yet: recorded only if the file were valid
+		"ffffffffffffffff,agree,,\n" +
+		subsidyID + ",agre,,\n" +
+		planID + ",waived,,\n" +
+		planID + ",corrected,,2020-01-01\n"
+	if err := os.WriteFile(bad, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = enrollaudit(t, "dispositions", "import", "--history", hist, "--by", "QA", bad)
+	for _, want := range []string{
+		"bad.csv:3: finding ffffffffffffffff is not in the history",
+		"bad.csv:4: finding " + subsidyID + `: Disposition "agre" is not one of`,
+		"bad.csv:5: finding " + planID + ": waived without an Until date",
+		"bad.csv:6: finding " + planID + ": Until 2020-01-01 is in the past",
+		"bad.csv:6: finding " + planID + " is answered differently at row 2",
+		"nothing was recorded",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != 2 || stdout != "" {
+		t.Errorf("bad answers: exit %d, stdout %q", code, stdout)
+	}
+	_, stdout, _ = enrollaudit(t, "history", "show", planID, "--history", hist)
+	if strings.Contains(stdout, "agree") || strings.Contains(stdout, "QA") {
+		t.Errorf("something of the invalid file was recorded:\n%s", stdout)
+	}
+}
