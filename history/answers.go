@@ -243,7 +243,6 @@ func (r *answerReader) readCSV(data []byte) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -251,6 +250,7 @@ func (r *answerReader) readCSV(data []byte) error {
 			}
 			return &fileerr.Error{File: r.file.Path, Msg: err.Error()}
 		}
+		line, _ := cr.FieldPos(0)
 		if !cols.ok() {
 			if cols = findAnswerColumns(rec); !cols.ok() {
 				return &fileerr.Error{File: r.file.Path, Line: line, Msg: "the header must name the columns id and disposition (and comment, until)"}

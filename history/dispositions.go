@@ -123,8 +123,12 @@ func (s *Store) recordDispositionFile(ctx context.Context, f DispositionFile) (b
 const dispositionColumns = `d.id, d.status, d.comment, d.until, d.sheet, d.row, s.name, s.sha256, s.recorded_by, s.recorded_at
 	FROM disposition d JOIN disposition_source s USING (source_id)`
 
-// dispositionOrder puts a finding's answers in the order they were given.
-const dispositionOrder = "s.recorded_at, d.source_id, d.position"
+// dispositionOrder puts a finding's answers in the order they were given;
+// dispositionLatest puts its latest first.
+const (
+	dispositionOrder  = "s.recorded_at, d.source_id, d.position"
+	dispositionLatest = "s.recorded_at DESC, d.source_id DESC, d.position DESC"
+)
 
 func scanDisposition(rows *sql.Rows) (Disposition, error) {
 	var d Disposition
@@ -141,7 +145,7 @@ func scanDisposition(rows *sql.Rows) (Disposition, error) {
 func (s *Store) LatestDispositions(ctx context.Context, at time.Time) (map[string]Disposition, error) {
 	out := map[string]Disposition{}
 	err := s.each(ctx, "SELECT "+dispositionColumns+" WHERE s.recorded_at <= ? QUALIFY row_number() OVER (PARTITION BY d.id ORDER BY "+
-		dispositionOrder+" DESC) = 1", func(rows *sql.Rows) error {
+		dispositionLatest+") = 1", func(rows *sql.Rows) error {
 		d, err := scanDisposition(rows)
 		out[d.ID] = d
 		return err
