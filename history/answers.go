@@ -227,7 +227,8 @@ func (r *answerReader) date(s string) (time.Time, error) {
 		}
 	}
 	for _, layout := range []string{time.DateOnly, "1/2/2006", time.RFC3339, "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		// Before 1900 is a slip (and year 1 would read as no date at all).
+		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1900 {
 			return day(t), nil
 		}
 	}

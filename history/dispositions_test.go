@@ -229,6 +229,7 @@ func FuzzReadAnswersCSV(f *testing.F) {
 	f.Add("id,disposition,comment,until\na1,waived,x,2026-01-01\n")
 	f.Add("until,id,disposition\n46000,a,agree\n\"\n")
 	f.Add("id,disposition\n,,,,\n")
+	f.Add("id,disposition,until\na,waived,0001-01-01\n")
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, content string) {
 		p := filepath.Join(dir, "fuzz.csv")
