@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/enrollaudit/enrollaudit/reports"
 )
 
 // Disposition is one answer given to a finding (docs/dispositions.md).
@@ -175,4 +177,29 @@ func (s *Store) FindingDispositions(ctx context.Context, id string) ([]Dispositi
 // waiver holds up to and including its Until date.
 func (d Disposition) Waives(asOf time.Time) bool {
 	return d.Status == "waived" && !d.Until.IsZero() && !day(d.Until).Before(day(asOf))
+}
+
+// ForReport is d as report.json and report.xlsx show it: the file it came
+// from by name, Until as YYYY-MM-DD.
+func (d Disposition) ForReport() reports.Disposition {
+	out := reports.Disposition{Status: d.Status, Comment: d.Comment, RecordedAt: d.RecordedAt.UTC(), Source: d.Source}
+	if !d.Until.IsZero() {
+		u := d.Until.Format(time.DateOnly)
+		out.Until = &u
+	}
+	return out
+}
+
+// ReportDispositions is LatestDispositions as reports.ApplyDispositions
+// takes them.
+func (s *Store) ReportDispositions(ctx context.Context, at time.Time) (map[string]reports.Disposition, error) {
+	latest, err := s.LatestDispositions(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]reports.Disposition, len(latest))
+	for id, d := range latest {
+		out[id] = d.ForReport()
+	}
+	return out, nil
 }

@@ -68,6 +68,13 @@ func TestDispositionsStore(t *testing.T) {
 	if latest, _ := s.LatestDispositions(ctx, t1.Add(-time.Hour)); len(latest) != 0 {
 		t.Errorf("answers before any was recorded: %v", latest)
 	}
+	forReport, err := s.ReportDispositions(ctx, t2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := forReport["f2"]; d.Status != "waived" || d.Until == nil || *d.Until != "2026-02-01" || d.Source != "a.xlsx" || !d.RecordedAt.Equal(t1) {
+		t.Errorf("f2 for the report = %+v", d)
+	}
 	life, err := s.FindingDispositions(ctx, "f1")
 	if err != nil {
 		t.Fatal(err)

@@ -214,6 +214,8 @@ type Summary struct {
 	// absolute differences).
 	MonthlySubsidyDifference Money `json:"monthly_subsidy_difference"`
 	MonthlyPremiumDifference Money `json:"monthly_premium_difference"`
+	// Dispositions counts the answers honoured (runs with a history).
+	Dispositions *DispositionSummary `json:"dispositions,omitempty"`
 }
 
 // Options records how the report was produced where that changes its content.
@@ -237,6 +239,12 @@ type Report struct {
 	// FindingsFile names the file holding the findings when they are not in
 	// report.json (--findings-format ndjson).
 	FindingsFile string `json:"findings_file,omitempty"`
+	// Waived lists the findings left out because their waiver runs
+	// (ApplyDispositions), each with its disposition.
+	Waived []*Finding `json:"waived,omitempty"`
+	// Disputed holds the disputed findings for the Disputed sheet; in
+	// report.json they are among the findings, with their disposition.
+	Disputed []*Finding `json:"-"`
 	// Findings streams the findings; ignored when Options.AggregateOnly.
 	Findings FindingSource `json:"-"`
 }

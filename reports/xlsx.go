@@ -81,6 +81,9 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 		if err := writeXLSXFindings(ctx, f, st, r); err != nil {
 			return err
 		}
+		if err := writeXLSXAnswerSheets(f, st, r); err != nil {
+			return err
+		}
 	}
 	// File.Write assembles the whole zip in a bytes.Buffer before copying it
 	// to w; a zip writer on w streams the archive instead, so memory stays
@@ -353,6 +356,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	if !agg {
 		b.respondBlock()
 	}
+	b.dispositionsBlock(s.Dispositions)
 
 	// What limits the audit (a rule that could not run, a file read as
 	// Latin-1) belongs beside the numbers it qualifies.

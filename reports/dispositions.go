@@ -1,0 +1,148 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// DispositionSummary counts the answers a run honoured (docs/dispositions.md).
+type DispositionSummary struct {
+	// ByStatus counts the findings of the run (waived ones included) by
+	// their latest disposition.
+	ByStatus map[string]int64 `json:"by_status"`
+	// Waived: findings left out of findings and counts, their waiver
+	// running at the run's as-of date.
+	Waived int64 `json:"waived"`
+	// CorrectionNotSeen: findings answered "corrected" that are still there.
+	CorrectionNotSeen int64 `json:"correction_not_seen"`
+}
+
+// ApplyDispositions gives each finding of r its latest disposition (by
+// finding id) as of the run's date asOf: a finding whose waiver runs at
+// asOf leaves findings and the additive counts (by category, severity and
+// issuer, amounts) for r.Waived; a finding answered "corrected" that is
+// still there is flagged CorrectionNotSeen; disputed findings are kept for
+// the Disputed sheet. It reads the findings once, and holds only the
+// waived and disputed ones in memory.
+//
+// People and policies affected are distinct counts the engine makes; it
+// must leave the waived findings (WaivedIDs) out of them itself.
+func ApplyDispositions(ctx context.Context, r *Report, latest map[string]Disposition, asOf time.Time) error {
+	ds := &DispositionSummary{ByStatus: map[string]int64{}}
+	r.Summary.Dispositions = ds
+	if len(latest) == 0 || r.Findings == nil {
+		return nil
+	}
+	waived := map[string]bool{}
+	err := r.Findings.Each(ctx, "", func(fd *Finding) error {
+		d, ok := latest[fd.ID]
+		if !ok {
+			return nil
+		}
+		ds.ByStatus[d.Status]++
+		switch {
+		case d.Waives(asOf):
+			waived[fd.ID] = true
+			if !r.Options.AggregateOnly { // no person-level rows
+				f := *fd
+				f.Disposition = &d
+				r.Waived = append(r.Waived, &f)
+			}
+			ds.Waived++
+			r.Summary.subtract(fd)
+		case d.Status == "corrected":
+			ds.CorrectionNotSeen++
+		case d.Status == "disputed" && !r.Options.AggregateOnly:
+			f := *fd
+			f.Disposition = &d
+			r.Disputed = append(r.Disputed, &f)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("apply dispositions: %w", err)
+	}
+	r.Findings = dispositionSource{inner: r.Findings, latest: latest, waived: waived}
+	return nil
+}
+
+// WaivedIDs are the ids of the findings ApplyDispositions left out.
+func (r *Report) WaivedIDs() []string {
+	s, ok := r.Findings.(dispositionSource)
+	if !ok {
+		return nil
+	}
+	ids := make([]string, 0, len(s.waived))
+	for id := range s.waived {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Waives reports whether d keeps its finding out of a run as of asOf: a
+// waiver holds through its Until date.
+func (d Disposition) Waives(asOf time.Time) bool {
+	if d.Status != "waived" || d.Until == nil {
+		return false
+	}
+	until, err := time.Parse(time.DateOnly, *d.Until)
+	return err == nil && !until.Before(asOf.Truncate(24*time.Hour))
+}
+
+// subtract takes a waived finding out of the additive figures.
+func (s *Summary) subtract(fd *Finding) {
+	var amount, abs Money
+	if fd.MonthlyAmountDifference != nil {
+		amount = *fd.MonthlyAmountDifference
+		abs = max(amount, -amount)
+	}
+	s.Findings--
+	s.ByCategory[fd.Category]--
+	s.BySeverity[fd.Severity]--
+	for i := range s.Categories {
+		if c := &s.Categories[i]; c.Category == fd.Category {
+			c.Findings--
+			c.BySeverity[fd.Severity]--
+			c.MonthlyAmount -= abs
+			c.MonthlyAmountNet -= amount
+		}
+	}
+	issuer := ""
+	if fd.IssuerHIOSID != nil {
+		issuer = *fd.IssuerHIOSID
+	}
+	for i := range s.Issuers {
+		if is := &s.Issuers[i]; is.IssuerHIOSID == issuer {
+			is.Findings--
+			is.ByCategory[fd.Category]--
+			is.MonthlyAmount -= abs
+		}
+	}
+}
+
+// dispositionSource streams a run's findings with their dispositions,
+// without the waived ones.
+type dispositionSource struct {
+	inner  FindingSource
+	latest map[string]Disposition
+	waived map[string]bool
+}
+
+func (s dispositionSource) Each(ctx context.Context, category string, fn func(*Finding) error) error {
+	return s.inner.Each(ctx, category, func(fd *Finding) error {
+		if s.waived[fd.ID] {
+			return nil
+		}
+		// Sources may hand over the same Finding for every row: set both
+		// fields each time.
+		fd.Disposition, fd.CorrectionNotSeen = nil, false
+		if d, ok := s.latest[fd.ID]; ok {
+			fd.Disposition = &d
+			fd.CorrectionNotSeen = d.Status == "corrected"
+		}
+		return fn(fd)
+	})
+}
