@@ -52,8 +52,10 @@ type Options struct {
 	Threads            int
 	RevealPII          bool
 	AggregateOnly      bool
-	Version            string
-	Now                func() time.Time
+	// SplitByIssuer also writes each issuer's packet to OutDir/issuers/<HIOS>.
+	SplitByIssuer bool
+	Version       string
+	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
 }
@@ -204,6 +206,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
+	if opts.SplitByIssuer {
+		if err := publishIssuers(ctx, e, opts, res); err != nil {
+			return nil, err
+		}
+	}
 	for i := len(canonical.Severities) - 1; i >= 0; i-- {
 		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
 			res.MaxSeverity = canonical.Severities[i]

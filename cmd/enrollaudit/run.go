@@ -89,6 +89,7 @@ supersedes his earlier ones.`,
 	f.IntVar(&opts.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
+	f.BoolVar(&opts.SplitByIssuer, "split-by-issuer", false, "also write each issuer's packet: DIR/issuers/<HIOS>/report.json and report.xlsx with only its findings and figures")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
 	_ = cmd.MarkFlagRequired("marketplace")
 	_ = cmd.MarkFlagRequired("insurer")
