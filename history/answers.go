@@ -266,6 +266,27 @@ func (r *answerReader) readCSV(data []byte) error {
 	return nil
 }
 
+// Same reports whether two answers say the same (status, comment, until).
+func (d Disposition) Same(o Disposition) bool {
+	return d.Status == o.Status && d.Comment == o.Comment && d.Until.Equal(o.Until)
+}
+
+// DropUnchanged removes the answers that repeat their finding's latest
+// recorded one: a workbook comes back with the answers it was pre-filled
+// with, and those are not new answers (nor checked again: a waiver's Until
+// may have passed since). It returns how many it removed.
+func (a *AnswerFile) DropUnchanged(latest map[string]Disposition) int {
+	kept := a.Dispositions[:0]
+	for _, d := range a.Dispositions {
+		if l, ok := latest[d.ID]; !ok || !l.Same(d) {
+			kept = append(kept, d)
+		}
+	}
+	n := len(a.Dispositions) - len(kept)
+	a.Dispositions = kept
+	return n
+}
+
 // CheckAnswers checks answer files against the history and each other:
 // every finding ID must be known to the history (known), an Until must not
 // be before today, and a finding answered twice must be answered the same
@@ -293,7 +314,7 @@ func CheckAnswers(files []*AnswerFile, known map[string]bool, today time.Time) f
 				first[d.ID] = place{f.Path, d}
 				continue
 			}
-			if p.d.Status != d.Status || p.d.Comment != d.Comment || !p.d.Until.Equal(d.Until) {
+			if !p.d.Same(d) {
 				where := fmt.Sprintf("row %d", p.d.Row)
 				if p.d.Sheet != "" {
 					where = fmt.Sprintf("sheet %q, row %d", p.d.Sheet, p.d.Row)

@@ -85,7 +85,7 @@ func TestApplyDispositions(t *testing.T) {
 	xlsxWantText(t, f, "Wrong subsidy", "A2", findings[1].ID)
 	xlsxWantText(t, f, "Wrong subsidy", "B2", "corrected")
 	rows, _ := f.GetRows("Disputed")
-	if len(rows) != 2 || rows[1][0] != findings[2].ID || rows[1][2] != "we sent the change on 11/02" ||
+	if len(rows) != 2 || rows[0][0] != "Finding ID" || rows[0][1] != "Disposition" || rows[1][0] != findings[2].ID || rows[1][2] != "we sent the change on 11/02" ||
 		!strings.Contains(rows[1][10], "benefit_start: ") || !strings.Contains(rows[1][11], "benefit_end: ") {
 		t.Errorf("Disputed sheet = %q", rows)
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -92,7 +91,7 @@ func (cw *xlsxCategoryWriter) protectResponses() error {
 	if err := until.SetRange(1, 2958465, excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween); err != nil {
 		return err
 	}
-	until.SetError(excelize.DataValidationErrorStyleStop, "Until", "Enter a date, e.g. "+time.Now().AddDate(0, 3, 0).Format(time.DateOnly)+".")
+	until.SetError(excelize.DataValidationErrorStyleStop, "Until", "Enter a date (YYYY-MM-DD): the last day the waiver holds.")
 	for _, dv := range []*excelize.DataValidation{list, until} {
 		if err := cw.f.AddDataValidation(cw.sheet, dv); err != nil {
 			return err
@@ -163,7 +162,9 @@ func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, sheet string, findin
 		return fd.Disposition
 	}
 	cols := []xlsxColumn{
-		{"ID", 20, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
+		// Not "ID": these sheets are for reading, and dispositions import
+		// reads the answers of sheets headed ID and Disposition.
+		{"Finding ID", 20, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
 		{xlsxDispositionHeader, 14, 0, func(fd *Finding) any { return xlsxText(answer(fd).Status) }},
 		{xlsxCommentHeader, 40, st.wrap, func(fd *Finding) any { return xlsxText(answer(fd).Comment) }},
 		{xlsxUntilHeader, 12, st.date, func(fd *Finding) any {

@@ -46,7 +46,8 @@ waived needs an Until date, an Until may not be in the past, and a finding answe
 must be answered the same way. Any problem (all are listed, by file, sheet and row) and
 nothing is recorded. Each answer is recorded with who (--by, else the workbook's author,
 else the user running the command), when, and the file's name and SHA-256; a file
-imported before is skipped.`,
+imported before is skipped, and so is an answer the same as its finding's latest (a
+workbook pre-filled by a run comes back with them).`,
 		Example: `  enrollaudit dispositions import --history audits.history answers/47825-report.xlsx
   enrollaudit dispositions import --history audits.history --by "J. Smith, Plan 47825" answers.csv`,
 		Args: cobra.MinimumNArgs(1),
@@ -77,8 +78,13 @@ func runDispositionsImport(ctx context.Context, e *env, opts dispositionsImportO
 	return withHistory(ctx, &historyOptions{path: opts.history}, func(s *history.Store) error {
 		// A file imported before is skipped before it is checked: its
 		// Until dates may have passed since.
+		latest, err := s.LatestDispositions(ctx, time.Now())
+		if err != nil {
+			return err
+		}
 		var fresh []*history.AnswerFile
 		var ids []string
+		unchanged := map[*history.AnswerFile]int{}
 		for _, f := range files {
 			at, seen, err := s.Imported(ctx, f.SHA256)
 			if err != nil {
@@ -88,6 +94,7 @@ func runDispositionsImport(ctx context.Context, e *env, opts dispositionsImportO
 				fmt.Fprintf(e.stdout, "%s: imported before (%s); nothing changed\n", f.Path, at.UTC().Format(time.DateTime+" UTC"))
 				continue
 			}
+			unchanged[f] = f.DropUnchanged(latest)
 			fresh = append(fresh, f)
 			for _, d := range f.Dispositions {
 				ids = append(ids, d.ID)
@@ -110,7 +117,11 @@ func runDispositionsImport(ctx context.Context, e *env, opts dispositionsImportO
 			return err
 		}
 		for i, f := range fresh {
-			fmt.Fprintf(e.stdout, "%s: recorded %d answer(s) by %s\n", f.Path, len(f.Dispositions), records[i].By)
+			fmt.Fprintf(e.stdout, "%s: recorded %d answer(s) by %s", f.Path, len(f.Dispositions), records[i].By)
+			if n := unchanged[f]; n > 0 {
+				fmt.Fprintf(e.stdout, "; %d answer(s) as recorded before left as they were", n)
+			}
+			fmt.Fprintln(e.stdout)
 		}
 		return nil
 	})

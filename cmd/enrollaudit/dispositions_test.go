@@ -68,8 +68,24 @@ func TestDispositionsRoundTrip(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "imported before") {
 		t.Errorf("re-import: exit %d\n%s", code, stdout)
 	}
+	// The workbook comes back again with one more answer: the two given
+	// before are not new answers.
+	f, err = excelize.OpenFile(filled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set("Wrong plan", "B3", "agree")
+	again := filepath.Join(dir, "47825-answers-2.xlsx")
+	if err := f.SaveAs(again); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, stdout, stderr = enrollaudit(t, "dispositions", "import", "--history", hist, "--by", "J. Smith", again)
+	if code != 0 || !strings.Contains(stdout, "recorded 1 answer(s) by J. Smith; 2 answer(s) as recorded before left as they were") {
+		t.Errorf("second workbook: exit %d\n%s%s", code, stdout, stderr)
+	}
 	code, stdout, _ = enrollaudit(t, "history", "show", planID, "--history", hist)
-	if code != 0 || !strings.Contains(stdout, "disputed") || !strings.Contains(stdout, "the member changed plans on 11/02") ||
+	if code != 0 || strings.Count(stdout, "disputed") != 1 || !strings.Contains(stdout, "disputed") || !strings.Contains(stdout, "the member changed plans on 11/02") ||
 		!strings.Contains(stdout, "47825-answers.xlsx") || !strings.Contains(stdout, "Jane Roe") {
 		t.Errorf("history show %s: exit %d\n%s", planID, code, stdout)
 	}
