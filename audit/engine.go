@@ -24,6 +24,7 @@ type Engine struct {
 	sources  []load.Source
 	rep      *reports.Report
 	rejected int64
+	scope    []string
 }
 
 // Open checks the options and the configuration (rules, mappings, input
@@ -149,9 +150,21 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 	if err := summarise(ctx, conn, &e.rep.Summary); err != nil {
 		return err
 	}
+	if e.opts.History != "" {
+		// Only the history needs it yet: 14 ms at 511k insurer rows, a
+		// few tenths of a second at national scale.
+		if e.scope, err = insurerIssuers(ctx, conn); err != nil {
+			return err
+		}
+	}
 	e.rep.Findings = e.Findings("")
 	return nil
 }
+
+// Scope lists the issuers (HIOS IDs) the audit covered, in order: those
+// present in the insurer's rows. Set by Evaluate when the run records a
+// history (Options.History).
+func (e *Engine) Scope() []string { return e.scope }
 
 // Report is the audit's result so far; after Evaluate its Findings are read
 // from the database, as often as a writer wants, until Close.

@@ -52,9 +52,13 @@ type Options struct {
 	Threads            int
 	RevealPII          bool
 	AggregateOnly      bool
+	Version            string
+	// History is the history file to record the run in ("" for none), and
+	// AsOf the date the extracts describe (zero: the day of the run).
+	History string
+	AsOf    time.Time
 	// SplitByIssuer also writes each issuer's packet to OutDir/issuers/<HIOS>.
 	SplitByIssuer bool
-	Version       string
 	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
@@ -151,6 +155,9 @@ func (o *Options) check() error {
 			probs = append(probs, err.Error())
 		}
 	}
+	if !o.AsOf.IsZero() && o.History == "" {
+		probs = append(probs, "--as-of needs --history")
+	}
 	probs = append(probs, o.inputsInOut()...)
 	if len(probs) > 0 {
 		return &UsageError{Problems: probs}
@@ -168,6 +175,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer e.Close()
 	opts = e.opts
+	hist, err := openRunHistory(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer hist.close()
 	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
 	if err := e.Load(ctx); err != nil {
 		var rj *RejectsError
@@ -183,6 +195,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	rep := e.Report()
+	if hist != nil {
+		if err := hist.record(ctx, e); err != nil {
+			return nil, err
+		}
+	}
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
 	if len(formats) == 0 {
@@ -208,6 +225,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
 	if opts.SplitByIssuer {
 		if err := publishIssuers(ctx, e, opts, res); err != nil {
+			return nil, err
+		}
+	}
+	if hist != nil {
+		if err := hist.commit(ctx); err != nil {
 			return nil, err
 		}
 	}

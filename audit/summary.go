@@ -178,3 +178,18 @@ func eachRow(ctx context.Context, db execer, q string, fn func(*sql.Rows) error)
 	}
 	return nil
 }
+
+// insurerIssuers lists the issuers present in the insurer's rows.
+func insurerIssuers(ctx context.Context, db execer) ([]string, error) {
+	var out []string
+	err := eachRow(ctx, db, "SELECT DISTINCT issuer_hios_id FROM "+relations.InsurerRows.Name+
+		" WHERE issuer_hios_id <> '' ORDER BY 1", func(r *sql.Rows) error {
+		var iss string
+		if err := r.Scan(&iss); err != nil {
+			return err
+		}
+		out = append(out, iss)
+		return nil
+	})
+	return out, err
+}

@@ -67,6 +67,7 @@ type aggregateView struct {
 	MonthlySubsidy      *Money            `json:"monthly_subsidy_difference"`
 	MonthlyPremium      *Money            `json:"monthly_premium_difference"`
 	SuppressionRule     string            `json:"suppression"`
+	Lifecycle           map[string]int64  `json:"lifecycle,omitempty"`
 }
 
 type aggregateRow struct {
@@ -94,6 +95,7 @@ func aggregateSummary(s Summary) aggregateView {
 		MarketplacePolicies: s.MarketplacePolicies, InsurerPolicies: s.InsurerPolicies,
 		MatchedPolicies: s.MatchedPolicies, Findings: shown(d.Total.Findings, s.Findings), ByCategory: map[string]*int64{},
 		SuppressionRule: "counts of 1 to 10 people, and the figures that would reveal them, are null",
+		Lifecycle:       s.Lifecycle,
 	}
 	v.MatchedMembers = shown(d.MatchedMembers, s.MatchedMembers)
 	v.PeopleAffected, v.PoliciesAffected = shown(d.Total.People, s.PeopleAffected), shown(d.Total.Policies, s.PoliciesAffected)

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,6 +36,11 @@ func (JSON) Write(ctx context.Context, w io.Writer, r *Report) error {
 	head = head[:len(head)-2]
 	if _, err := bw.Write(head); err != nil {
 		return err
+	}
+	if r.History != nil {
+		if err := writeJSONHistory(bw, r); err != nil {
+			return err
+		}
 	}
 	switch {
 	case r.Options.AggregateOnly || r.FindingsFile != "":
@@ -77,6 +83,28 @@ func (JSON) Write(ctx context.Context, w io.Writer, r *Report) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// writeJSONHistory adds what a run recorded in a history reports at the top
+// level: the findings resolved since the previous run (none listed in an
+// aggregate-only report: they are person-level rows) and the previous run
+// (null on a first run).
+func writeJSONHistory(w io.Writer, r *Report) error {
+	resolved := r.History.Resolved
+	if resolved == nil || r.Options.AggregateOnly {
+		resolved = []ResolvedFinding{}
+	}
+	doc, err := json.MarshalIndent(struct {
+		Resolved    []ResolvedFinding `json:"resolved"`
+		PreviousRun *PreviousRun      `json:"previous_run"`
+	}{resolved, r.History.PreviousRun}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	// Inside the report object: the fields without their braces.
+	doc = bytes.TrimSuffix(bytes.TrimPrefix(doc, []byte("{")), []byte("\n}"))
+	_, err = fmt.Fprintf(w, ",%s", doc)
+	return err
 }
 
 // NDJSON writes findings.ndjson: one finding per line, for audits with more

@@ -102,6 +102,8 @@ type Finding struct {
 	Message                 string             `json:"message"`
 	MarketplaceSource       *Source            `json:"marketplace_source,omitempty"`
 	InsurerSource           *Source            `json:"insurer_source,omitempty"`
+	// Lifecycle is set when the run is recorded in a history.
+	Lifecycle *FindingLifecycle `json:"lifecycle,omitempty"`
 	// Disposition is the latest answer recorded for the finding in the
 	// history (run --history); nil when none.
 	Disposition *Disposition `json:"disposition,omitempty"`
@@ -214,6 +216,9 @@ type Summary struct {
 	// absolute differences).
 	MonthlySubsidyDifference Money `json:"monthly_subsidy_difference"`
 	MonthlyPremiumDifference Money `json:"monthly_premium_difference"`
+	// Lifecycle counts the findings per lifecycle status when the run is
+	// recorded in a history (run --history); absent otherwise.
+	Lifecycle map[string]int64 `json:"lifecycle,omitempty"`
 	// Dispositions counts the answers honoured (runs with a history).
 	Dispositions *DispositionSummary `json:"dispositions,omitempty"`
 }
@@ -247,6 +252,9 @@ type Report struct {
 	Disputed []*Finding `json:"-"`
 	// Findings streams the findings; ignored when Options.AggregateOnly.
 	Findings FindingSource `json:"-"`
+	// History is set when the run is recorded in a history: report.json
+	// then carries resolved and previous_run, the workbook a Resolved sheet.
+	History *History `json:"-"`
 }
 
 // CategoryFields returns, per category, the union of the compared fields of

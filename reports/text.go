@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteSummary prints the short summary shown on stdout after a run: what
@@ -48,6 +49,24 @@ func WriteSummary(w io.Writer, r *Report) error {
 	if d.Premium != rowShown {
 		premium = "suppressed"
 	}
-	_, err := fmt.Fprintf(w, "monthly APTC/CSR difference %s, premium difference %s\n", subsidy, premium)
+	if _, err := fmt.Fprintf(w, "monthly APTC/CSR difference %s, premium difference %s\n", subsidy, premium); err != nil {
+		return err
+	}
+	if r.History != nil {
+		return writeLifecycleLine(w, r.History)
+	}
+	return nil
+}
+
+// writeLifecycleLine gives the week-over-week deltas of a run recorded in a
+// history.
+func writeLifecycleLine(w io.Writer, h *History) error {
+	c := h.Counts
+	if h.PreviousRun == nil {
+		_, err := fmt.Fprintf(w, "first run in the history (as of %s): %d new\n", h.AsOf.Format(time.DateOnly), c["new"])
+		return err
+	}
+	_, err := fmt.Fprintf(w, "since the previous run (as of %s): %d new, %d resolved, %d changed, %d reopened, %d persisting, %d not evaluated\n",
+		h.PreviousRun.AsOf, c["new"], c["resolved"], c["changed"], c["reopened"], c["persisting"], c["not_evaluated"])
 	return err
 }

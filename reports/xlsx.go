@@ -84,6 +84,11 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 		if err := writeXLSXAnswerSheets(f, st, r); err != nil {
 			return err
 		}
+		if r.History != nil {
+			if err := writeXLSXResolved(ctx, f, st, r.History); err != nil {
+				return fmt.Errorf("write resolved sheet: %w", err)
+			}
+		}
 	}
 	// File.Write assembles the whole zip in a bytes.Buffer before copying it
 	// to w; a zip writer on w streams the archive instead, so memory stays
@@ -291,6 +296,10 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		{"Policies affected", b.count(d.Total.Policies, s.PoliciesAffected, st.count)},
 	} {
 		b.line(true, m.label, m.cell)
+	}
+
+	if r.History != nil {
+		xlsxLifecycleSummary(b, r.History)
 	}
 
 	b.section("Findings by category")
@@ -543,7 +552,11 @@ func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r 
 		if r.Findings == nil {
 			return fmt.Errorf("write %s sheet: report counts findings but has no finding source", c)
 		}
-		cw := &xlsxCategoryWriter{f: f, st: st, title: CategoryTitles[c], cols: xlsxColumns(st, fields[c])}
+		cols := xlsxColumns(st, fields[c])
+		if r.History != nil {
+			cols = withLifecycleColumns(cols, st, r.History)
+		}
+		cw := &xlsxCategoryWriter{f: f, st: st, title: CategoryTitles[c], cols: cols}
 		if err := cw.write(ctx, r.Findings, c); err != nil {
 			return fmt.Errorf("write %s sheet: %w", c, err)
 		}

@@ -326,9 +326,12 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanT
 		      ' (a stray quote?): those lines are rejected (' || lower(replace(error_type, '_', ' ')) || ')'
 		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
 		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
-		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END
-		FROM (SELECT r.line, s.span, unnest(generate_series(CAST(r.line AS BIGINT), CAST(r.line + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message
-		      FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message
+		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END,
+		  raw[CAST(l - line + 1 AS BIGINT)]
+		FROM (SELECT r.line, s.span, unnest(generate_series(CAST(r.line AS BIGINT), CAST(r.line + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message,
+		        string_split(r.raw, chr(10)) AS raw
+		      FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message,
+		              any_value(csv_line) AS raw
 		            FROM %[2]s GROUP BY line) AS r JOIN (%[3]s) AS s USING (line))
 		ORDER BY l`, RejectsTable, rejTable, spans)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)

@@ -183,7 +183,10 @@ func CreateTables(ctx context.Context, conn *sql.Conn) error {
 		// field is NULL, the row loads (NULL when none).
 		"field_problems STRUCT(field VARCHAR, value VARCHAR, reason VARCHAR)[]")
 	stmts := []string{
-		fmt.Sprintf("CREATE TABLE %s (side VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR)", RejectsTable),
+		// raw is the text of a line the reader could not split into fields:
+		// it stays in the working database (never in an output), where
+		// matching looks for the keys it holds (audit/relations keys.sql).
+		fmt.Sprintf("CREATE TABLE %s (side VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR, raw VARCHAR)", RejectsTable),
 		fmt.Sprintf("CREATE TABLE %s (id INTEGER, side VARCHAR, path VARCHAR, line_offset BIGINT)", FilesTable),
 	}
 	for _, side := range []string{"marketplace", "insurer"} {
@@ -296,7 +299,7 @@ func pathReason(err error) string {
 // rejects table, one line per bad field, and counts loaded and rejected rows.
 func (t *Target) collectRejects(ctx context.Context) error {
 	table := CanonTable(t.src.Side)
-	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, ?, line, e.field, e.value, e.reason
+	q := fmt.Sprintf(`INSERT INTO %s SELECT ?, ?, line, e.field, e.value, e.reason, NULL
 		FROM (SELECT %s AS line, unnest(reject_reasons) AS e FROM %s WHERE file_id = ? AND reject_reasons IS NOT NULL)
 		ORDER BY line`,
 		RejectsTable, t.lineSQL(), table)
@@ -317,7 +320,7 @@ func (t *Target) collectRejects(ctx context.Context) error {
 
 // Reject records a row the reader could not split into fields.
 func (t *Target) Reject(ctx context.Context, rej canonical.Reject) error {
-	_, err := t.Conn.ExecContext(ctx, "INSERT INTO "+RejectsTable+" VALUES (?, ?, ?, ?, ?, ?)",
+	_, err := t.Conn.ExecContext(ctx, "INSERT INTO "+RejectsTable+" VALUES (?, ?, ?, ?, ?, ?, NULL)",
 		t.src.Side, t.src.Path, rej.Line, rej.Field, rej.Value, rej.Reason)
 	if err != nil {
 		return fmt.Errorf("record reject: %w", err)

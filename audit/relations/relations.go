@@ -204,7 +204,7 @@ func Match(ctx context.Context, db Execer) error {
 	}
 	type segmented struct{ Name, Rows string }
 	stmts = append(stmts, statements(render("keys.sql", map[string]any{
-		"MarketplaceCanon": load.CanonTable("marketplace"), "InsurerCanon": load.CanonTable("insurer"),
+		"MarketplaceCanon": load.CanonTable("marketplace"), "InsurerCanon": load.CanonTable("insurer"), "Rejects": load.RejectsTable,
 		"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
 		"Segmented":   []segmented{{"mk", MarketplaceRows.Name}, {"ik", InsurerRows.Name}},
 		"MemberPairs": MemberPairs.Name, "PolicyPairs": PolicyPairs.Name,

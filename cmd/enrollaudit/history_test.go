@@ -11,8 +11,10 @@ import (
 
 // TestHistoryCommands runs every directory under testdata/history: `script`
 // holds commands (one per line, arguments split on spaces; $HIST stands for
-// a history file in a fresh directory, $REPORTS for a directory of the
-// end-to-end cases' report.json goldens, one per case, as <case>.json).
+// a history file in a fresh directory, $OUT for a directory beside it for
+// the reports of run commands, $REPORTS for a directory of the end-to-end
+// cases' report.json goldens, one per case, as <case>.json; commands run
+// from this package's directory).
 // Each command's exit code, stdout and stderr go to transcript.golden
 // (go test ./cmd/enrollaudit -update rewrites it).
 func TestHistoryCommands(t *testing.T) {
@@ -29,15 +31,16 @@ func TestHistoryCommands(t *testing.T) {
 			}
 			tmp := t.TempDir()
 			hist := filepath.Join(tmp, "audits.history")
+			out := filepath.Join(tmp, "out")
 			var transcript bytes.Buffer
 			for _, line := range strings.Split(strings.TrimSpace(string(script)), "\n") {
 				if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
 					continue
 				}
-				args := strings.Fields(strings.NewReplacer("$HIST", hist, "$REPORTS", reports).Replace(line))
+				args := strings.Fields(strings.NewReplacer("$HIST", hist, "$OUT", out, "$REPORTS", reports).Replace(line))
 				var stdout, stderr bytes.Buffer
 				code := Main(args, strings.NewReader(""), &stdout, &stderr)
-				clean := strings.NewReplacer(hist, "$HIST", reports, "$REPORTS")
+				clean := strings.NewReplacer(hist, "$HIST", out, "$OUT", reports, "$REPORTS")
 				fmt.Fprintf(&transcript, "$ enrollaudit %s\n(exit %d)\n%s", line, code, clean.Replace(stdout.String()))
 				if stderr.Len() > 0 {
 					fmt.Fprintf(&transcript, "stderr:\n%s", clean.Replace(stderr.String()))

@@ -12,6 +12,7 @@ import (
 func newRunCmd(e *env) *cobra.Command {
 	var opts audit.Options
 	var noHTML bool
+	var asOf string
 	cmd := &cobra.Command{
 		Use:   "run --marketplace PATH --insurer PATH --out DIR",
 		Short: "Audit marketplace enrollments against insurer rosters",
@@ -24,7 +25,12 @@ Input formats come from the extension (.csv .tsv .txt .parquet .json .ndjson .js
 .834 .edi .x12) or from a mapping file's format: key (format: rcni for CMS RCNI files).
 --marketplace and --insurer also take a directory (its files, in name order) or a quoted glob
 pattern; a side's 834 files are read as one extract, where a member's later transaction
-supersedes his earlier ones.`,
+supersedes his earlier ones.
+
+With --history FILE the run is recorded in a history file (created when absent) and each
+finding gets its lifecycle against the previous run: new, persisting, changed, reopened;
+what was fixed is listed as resolved (docs/history.md). --as-of is the date the extracts
+describe (default: today); a run with the date and issuers of an earlier one replaces it.`,
 		Example: `  # audit the shipped fixtures
   enrollaudit run --marketplace fixtures/basic/marketplace.csv \
       --insurer fixtures/basic/insurer.csv --insurer-mapping fixtures/basic/insurer-mapping.yaml \
@@ -34,11 +40,24 @@ supersedes his earlier ones.`,
   enrollaudit run --marketplace wk1.834 --marketplace wk2.834 \
       --insurer roster.xlsx --insurer-mapping roster.yaml --fail-on high --out out/
 
+  # two weeks audited into one history: week 2's findings are new, persisting, changed or resolved
+  enrollaudit run --marketplace wk1/marketplace.csv --insurer wk1/insurer.csv \
+      --history audits.history --as-of 2026-07-20 --out out/wk1
+  enrollaudit run --marketplace wk2/marketplace.csv --insurer wk2/insurer.csv \
+      --history audits.history --as-of 2026-07-27 --out out/wk2
+
   # a week of daily 834 files against the insurer's RCNI file
   enrollaudit run --marketplace 'week-47/*.834' --insurer RCNI_33653.txt --insurer-format rcni --out out/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Version = toolVersion()
+			if asOf != "" {
+				d, err := parseAsOf(asOf)
+				if err != nil {
+					return err
+				}
+				opts.AsOf = d
+			}
 			opts.Formats = []string{"json", "xlsx", "html"}
 			if noHTML {
 				opts.Formats = opts.Formats[:2]
@@ -91,6 +110,8 @@ supersedes his earlier ones.`,
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
 	f.BoolVar(&opts.SplitByIssuer, "split-by-issuer", false, "also write each issuer's packet: DIR/issuers/<HIOS>/report.json and report.xlsx with only its findings and figures")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
+	f.StringVar(&opts.History, "history", "", "record the run in this history file (created when absent) and report each finding's lifecycle")
+	f.StringVar(&asOf, "as-of", "", "date the extracts describe, YYYY-MM-DD (with --history; default: today)")
 	_ = cmd.MarkFlagRequired("marketplace")
 	_ = cmd.MarkFlagRequired("insurer")
 	_ = cmd.MarkFlagRequired("out")

@@ -7,16 +7,38 @@
 -- duplicate and never multiplies through the join. pair_id is the
 -- marketplace row's id, or the insurer row's offset past any marketplace id.
 
+-- A line that could not be split into fields (a stray quote, a short row)
+-- still names its member: the keys of the other side's rows whose policy
+-- and member IDs both stand as fields of one rejected line are taken as
+-- that line's keys, so the member is accounted for in the rejects rather
+-- than reported missing. Fields are split on every usual delimiter (the
+-- semicolon as chr(59): statements here are split on it); the
+-- rejected lines are few, so both joins probe small tables.
+CREATE OR REPLACE TEMP TABLE reject_fields AS
+SELECT DISTINCT side, reject_id, f FROM (
+  SELECT side, reject_id, trim(f, ' "' || chr(13)) AS f FROM (
+    SELECT side, rowid AS reject_id, unnest(regexp_split_to_array(raw, '[,|\t' || chr(59) || ']')) AS f FROM {{.Rejects}} WHERE raw IS NOT NULL))
+WHERE f <> '';
+
+CREATE OR REPLACE TEMP TABLE rejected_lines AS
+SELECT DISTINCT x.side, r.exchange_policy_id, r.exchange_member_id FROM (
+  SELECT 'insurer' AS side, exchange_policy_id, exchange_member_id FROM {{.MarketplaceRows}}
+  UNION ALL SELECT 'marketplace', exchange_policy_id, exchange_member_id FROM {{.InsurerRows}}) AS r
+JOIN reject_fields AS x ON x.f = r.exchange_member_id AND x.side = r.side
+JOIN reject_fields AS y ON y.reject_id = x.reject_id AND y.f = r.exchange_policy_id;
+
 CREATE OR REPLACE TEMP TABLE rejected_keys AS
 SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
   SELECT exchange_policy_id, exchange_member_id FROM {{.MarketplaceCanon}} WHERE reject_reasons IS NOT NULL
-  UNION ALL SELECT exchange_policy_id, exchange_member_id FROM {{.InsurerCanon}} WHERE reject_reasons IS NOT NULL);
+  UNION ALL SELECT exchange_policy_id, exchange_member_id FROM {{.InsurerCanon}} WHERE reject_reasons IS NOT NULL
+  UNION ALL SELECT exchange_policy_id, exchange_member_id FROM rejected_lines);
 
 -- A policy whose rows were all rejected on one side is not "missing" there.
 CREATE OR REPLACE TEMP TABLE rejected_policies AS
 SELECT exchange_policy_id, bool_or(side = 'marketplace') AS in_m, bool_or(side = 'insurer') AS in_i FROM (
   SELECT 'marketplace' AS side, exchange_policy_id FROM {{.MarketplaceCanon}} WHERE reject_reasons IS NOT NULL
-  UNION ALL SELECT 'insurer', exchange_policy_id FROM {{.InsurerCanon}} WHERE reject_reasons IS NOT NULL)
+  UNION ALL SELECT 'insurer', exchange_policy_id FROM {{.InsurerCanon}} WHERE reject_reasons IS NOT NULL
+  UNION ALL SELECT side, exchange_policy_id FROM rejected_lines)
 WHERE exchange_policy_id IS NOT NULL GROUP BY ALL;
 
 CREATE OR REPLACE TABLE policy_keys AS

@@ -1,0 +1,185 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/enrollaudit/enrollaudit/history"
+	"github.com/enrollaudit/enrollaudit/reports"
+)
+
+// runHistory is a run's side of its history file (run --history,
+// docs/history.md). It is opened before the audit, so a history that is
+// not ours, newer, corrupt or in use fails the run before any work; the
+// findings are recorded after Evaluate in one transaction, which is
+// committed only once the reports are published, and rolled back on any
+// failure (close), so a failed run leaves the history as it was.
+type runHistory struct {
+	store *history.Store
+	rec   *history.Recorder
+	asOf  time.Time
+}
+
+// openRunHistory opens (or creates) the history of opts; nil without
+// --history.
+func openRunHistory(ctx context.Context, opts Options) (*runHistory, error) {
+	if opts.History == "" {
+		return nil, nil
+	}
+	s, err := history.Open(ctx, opts.History)
+	if err != nil {
+		return nil, err
+	}
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = opts.Now()
+	}
+	y, m, d := asOf.Date()
+	return &runHistory{store: s, asOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
+}
+
+// record adds the audit's findings to the history (nothing personal: a
+// history.Finding has no field for it) and works out their lifecycle,
+// which it puts on the report: each finding's status as the writers read
+// it, what was resolved, the counts per status.
+func (h *runHistory) record(ctx context.Context, e *Engine) error {
+	rep := e.Report()
+	rec, err := h.store.Begin(ctx, h.run(e))
+	if err != nil {
+		return err
+	}
+	h.rec = rec
+	inScope := map[string]bool{"": true}
+	for _, iss := range e.Scope() {
+		inScope[iss] = true
+	}
+	outside := map[string]int64{}
+	p := e.opts.Progress
+	p.Stage("recording history", rep.Summary.Findings)
+	n := 0
+	err = e.Findings("").Each(ctx, "", func(f *reports.Finding) error {
+		if n++; n%4096 == 0 {
+			p.Add(4096)
+		}
+		hf := historyFinding(f)
+		if !inScope[hf.IssuerHIOSID] {
+			outside[hf.IssuerHIOSID]++
+			return nil
+		}
+		return rec.Add(ctx, hf)
+	})
+	p.Done()
+	if err != nil {
+		return fmt.Errorf("record findings in history: %w", err)
+	}
+	for _, iss := range slices.Sorted(maps.Keys(outside)) {
+		// A roster that did not come is not a fix, nor a week of new
+		// findings: the issuer stays out of this run's history.
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("issuer %s has no rows in the insurer data: its %d findings are reported but not recorded in the history, where it is not evaluated this run",
+			iss, outside[iss]))
+	}
+	lc, err := rec.Lifecycle(ctx)
+	if err != nil {
+		return err
+	}
+	rep.History = reportHistory(h.asOf, lc)
+	rep.Summary.Lifecycle = rep.History.Counts
+	rep.Findings = reports.WithLifecycle(rep.Findings, rep.History)
+	return nil
+}
+
+// run describes the audit for the history.
+func (h *runHistory) run(e *Engine) history.Run {
+	rep := e.Report()
+	s := rep.Summary
+	run := history.Run{AsOf: h.asOf, ToolVersion: rep.Tool.Version, RulesHash: rep.Rules.ContentHash, Scope: e.Scope(),
+		Summary: history.Summary{MarketplaceRows: s.MarketplaceRows, InsurerRows: s.InsurerRows,
+			MarketplaceRejected: s.MarketplaceRejected, InsurerRejected: s.InsurerRejected,
+			MatchedMembers: s.MatchedMembers, MatchedPolicies: s.MatchedPolicies, Findings: s.Findings,
+			PeopleAffected: s.PeopleAffected, PoliciesAffected: s.PoliciesAffected},
+		Integrity: integrityFigures(rep)}
+	for _, c := range s.Categories {
+		run.Summary.MonthlyAmountCents += int64(c.MonthlyAmount)
+	}
+	for _, in := range rep.Inputs {
+		run.Inputs = append(run.Inputs, history.Input{Side: in.Side, Name: in.Path, Bytes: in.Bytes, SHA256: in.SHA256,
+			RowsLoaded: in.RowsLoaded, RowsRejected: in.RowsRejected})
+	}
+	return run
+}
+
+// integrityFigures is the seam for the integrity figures of the summary:
+// none until the engine computes them (Report.Summary.Integrity); then
+// they go to the history as grouping "total" and per issuer.
+func integrityFigures(*reports.Report) []history.Integrity { return nil }
+
+// historyFinding is what the history keeps of a finding: keys, amount and
+// the hash of its compared values.
+func historyFinding(f *reports.Finding) history.Finding {
+	hf := history.Finding{ID: f.ID, Rule: f.Rule, Category: f.Category, Severity: f.Severity,
+		IssuerHIOSID: deref(f.IssuerHIOSID), ExchangePolicyID: deref(f.ExchangePolicyID), ExchangeMemberID: deref(f.ExchangeMemberID),
+		ValuesHash: history.ValuesHash(f.Marketplace, f.Insurer)}
+	if f.MonthlyAmountDifference != nil {
+		cents := int64(*f.MonthlyAmountDifference)
+		hf.MonthlyAmountCents = &cents
+	}
+	return hf
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func orNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// reportHistory turns the history's lifecycle into the report's.
+func reportHistory(asOf time.Time, lc *history.Lifecycle) *reports.History {
+	h := &reports.History{AsOf: asOf, Findings: make(map[string]reports.FindingLifecycle, len(lc.Findings)),
+		Counts: map[string]int64{}}
+	if lc.Previous != nil {
+		h.PreviousRun = &reports.PreviousRun{AsOf: reports.Date(lc.Previous.AsOf)}
+	}
+	for id, l := range lc.Findings {
+		h.Findings[id] = reports.FindingLifecycle{Status: string(l.Status), FirstSeen: reports.Date(l.FirstSeen), RunsSeen: l.RunsSeen}
+	}
+	for _, r := range lc.Resolved {
+		h.Resolved = append(h.Resolved, reports.ResolvedFinding{ID: r.ID, Rule: r.Rule, Category: r.Category,
+			IssuerHIOSID: orNil(r.IssuerHIOSID), ExchangePolicyID: orNil(r.ExchangePolicyID), ExchangeMemberID: orNil(r.ExchangeMemberID),
+			FirstSeen: reports.Date(r.FirstSeen), LastSeen: reports.Date(r.LastSeen)})
+	}
+	for st, n := range lc.Counts {
+		h.Counts[string(st)] = n
+	}
+	return h
+}
+
+// commit makes the run part of the history, once its reports are out.
+func (h *runHistory) commit(ctx context.Context) error {
+	if err := h.rec.Commit(ctx); err != nil {
+		return fmt.Errorf("record the run in history %s: %w", h.store.Path(), err)
+	}
+	return nil
+}
+
+// close abandons an uncommitted run (the history stays as it was) and
+// releases the file.
+func (h *runHistory) close() {
+	if h == nil {
+		return
+	}
+	if h.rec != nil {
+		h.rec.Rollback()
+	}
+	h.store.Close()
+}
