@@ -21,14 +21,11 @@ type DispositionSummary struct {
 
 // ApplyDispositions gives each finding of r its latest disposition (by
 // finding id) as of the run's date asOf: a finding whose waiver runs at
-// asOf leaves findings and the additive counts (by category, severity and
-// issuer, amounts) for r.Waived; a finding answered "corrected" that is
-// still there is flagged CorrectionNotSeen; disputed findings are kept for
-// the Disputed sheet. It reads the findings once, and holds only the
-// waived and disputed ones in memory.
-//
-// People and policies affected are distinct counts the engine makes; it
-// must leave the waived findings (WaivedIDs) out of them itself.
+// asOf leaves the findings for r.Waived; a finding answered "corrected"
+// that is still there is flagged CorrectionNotSeen; disputed findings are
+// kept for the Disputed sheet. It reads the findings once, and holds only
+// the waived and disputed ones in memory. The summary's figures are the
+// engine's: it recomputes them without the waived findings (WaivedIDs).
 func ApplyDispositions(ctx context.Context, r *Report, latest map[string]Disposition, asOf time.Time) error {
 	ds := &DispositionSummary{ByStatus: map[string]int64{}}
 	r.Summary.Dispositions = ds
@@ -51,7 +48,6 @@ func ApplyDispositions(ctx context.Context, r *Report, latest map[string]Disposi
 				r.Waived = append(r.Waived, &f)
 			}
 			ds.Waived++
-			r.Summary.subtract(fd)
 		case d.Status == "corrected":
 			ds.CorrectionNotSeen++
 		case d.Status == "disputed" && !r.Options.AggregateOnly:
@@ -90,37 +86,6 @@ func (d Disposition) Waives(asOf time.Time) bool {
 	}
 	until, err := time.Parse(time.DateOnly, *d.Until)
 	return err == nil && !until.Before(asOf.Truncate(24*time.Hour))
-}
-
-// subtract takes a waived finding out of the additive figures.
-func (s *Summary) subtract(fd *Finding) {
-	var amount, abs Money
-	if fd.MonthlyAmountDifference != nil {
-		amount = *fd.MonthlyAmountDifference
-		abs = max(amount, -amount)
-	}
-	s.Findings--
-	s.ByCategory[fd.Category]--
-	s.BySeverity[fd.Severity]--
-	for i := range s.Categories {
-		if c := &s.Categories[i]; c.Category == fd.Category {
-			c.Findings--
-			c.BySeverity[fd.Severity]--
-			c.MonthlyAmount -= abs
-			c.MonthlyAmountNet -= amount
-		}
-	}
-	issuer := ""
-	if fd.IssuerHIOSID != nil {
-		issuer = *fd.IssuerHIOSID
-	}
-	for i := range s.Issuers {
-		if is := &s.Issuers[i]; is.IssuerHIOSID == issuer {
-			is.Findings--
-			is.ByCategory[fd.Category]--
-			is.MonthlyAmount -= abs
-		}
-	}
 }
 
 // dispositionSource streams a run's findings with their dispositions,

@@ -12,10 +12,6 @@ func TestApplyDispositions(t *testing.T) {
 	ctx := context.Background()
 	findings := xlsxSampleFindings() // sub-1, sub-2 (wrong_subsidy), then one of dates and one of demographics
 	r := xlsxTestReport(findings)
-	r.Summary.BySeverity = map[string]int64{}
-	for _, f := range findings {
-		r.Summary.BySeverity[f.Severity]++
-	}
 	str := func(s string) *string { return &s }
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	latest := map[string]Disposition{
@@ -25,17 +21,12 @@ func TestApplyDispositions(t *testing.T) {
 		findings[3].ID: {Status: "waived", Until: str("2026-12-03"), RecordedAt: at, Source: "a.xlsx"}, // ended the day before
 		"gone":         {Status: "agree", RecordedAt: at, Source: "a.xlsx"},
 	}
-	before := r.Summary.ByCategory["wrong_subsidy"]
 	if err := ApplyDispositions(ctx, r, latest, time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	d := r.Summary.Dispositions
 	if d.Waived != 1 || d.CorrectionNotSeen != 1 || d.ByStatus["waived"] != 2 || d.ByStatus["disputed"] != 1 || d.ByStatus["agree"] != 0 {
 		t.Errorf("summary = %+v", d)
-	}
-	if r.Summary.Findings != int64(len(findings))-1 || r.Summary.ByCategory["wrong_subsidy"] != before-1 ||
-		r.Summary.Categories[0].Findings != before-1 {
-		t.Errorf("counts after the waiver: %+v", r.Summary)
 	}
 	if len(r.Waived) != 1 || r.Waived[0].ID != findings[0].ID || r.Waived[0].Disposition.Comment != "known lag" {
 		t.Errorf("waived = %+v", r.Waived)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
 )
 
 // enrollaudit runs the command line and returns its exit code and streams.
@@ -125,5 +128,114 @@ func TestDispositionsRoundTrip(t *testing.T) {
 	_, stdout, _ = enrollaudit(t, "history", "show", planID, "--history", hist)
 	if strings.Contains(stdout, "agree") || strings.Contains(stdout, "QA") {
 		t.Errorf("something of the invalid file was recorded:\n%s", stdout)
+	}
+}
+
+// TestDispositionsInNextRun: answers imported after one run are honoured by
+// the next: a running waiver leaves findings and counts, a correction still
+// there is flagged, a dispute is listed on the Disputed sheet, and the
+// workbook comes pre-filled.
+func TestDispositionsInNextRun(t *testing.T) {
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "audits.history")
+	fx := "../../fixtures/basic/"
+	run := func(out, asOf string) []byte {
+		t.Helper()
+		if code, _, stderr := enrollaudit(t, "run", "--quiet", "--marketplace", fx+"marketplace.csv", "--insurer", fx+"insurer.csv",
+			"--insurer-mapping", fx+"insurer-mapping.yaml", "--out", out, "--history", hist, "--as-of", asOf); code != 0 {
+			t.Fatalf("run as of %s: exit %d: %s", asOf, code, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := reportcheck.Validate(b); err != nil {
+			t.Errorf("report.json as of %s: %v", asOf, err)
+		}
+		return b
+	}
+	week1 := filepath.Join(dir, "week1")
+	run(week1, "2026-11-20")
+	f, err := excelize.OpenFile(filepath.Join(week1, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waivedID, _ := f.GetCellValue("Wrong plan", "A2")
+	correctedID, _ := f.GetCellValue("Wrong plan", "A3")
+	disputedID, _ := f.GetCellValue("Wrong status", "A2")
+	for _, c := range []struct {
+		sheet, ref string
+		v          any
+	}{
+		{"Wrong plan", "B2", "waived"}, {"Wrong plan", "D2", time.Date(2099, 1, 31, 0, 0, 0, 0, time.UTC)},
+		{"Wrong plan", "B3", "corrected"},
+		{"Wrong status", "B2", "disputed"}, {"Wrong status", "C2", "effectuated on 11/03, see our 834"},
+	} {
+		if err := f.SetCellValue(c.sheet, c.ref, c.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filled := filepath.Join(dir, "answers.xlsx")
+	if err := f.SaveAs(filled); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if code, stdout, stderr := enrollaudit(t, "dispositions", "import", "--history", hist, "--by", "QA", filled); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	week2 := filepath.Join(dir, "week2")
+	var rep struct {
+		Summary struct {
+			Findings     int64 `json:"findings"`
+			Dispositions struct {
+				Waived            int64 `json:"waived"`
+				CorrectionNotSeen int64 `json:"correction_not_seen"`
+			} `json:"dispositions"`
+		} `json:"summary"`
+		Waived   []struct{ ID string } `json:"waived"`
+		Findings []struct {
+			ID                string `json:"id"`
+			CorrectionNotSeen bool   `json:"correction_not_seen"`
+			Disposition       *struct {
+				Status, Comment, Source string
+			} `json:"disposition"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(run(week2, "2026-11-27"), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Findings != 146 || len(rep.Findings) != 146 || len(rep.Waived) != 1 || rep.Waived[0].ID != waivedID {
+		t.Errorf("week 2: %d findings counted, %d listed, waived %+v", rep.Summary.Findings, len(rep.Findings), rep.Waived)
+	}
+	if d := rep.Summary.Dispositions; d.Waived != 1 || d.CorrectionNotSeen != 1 {
+		t.Errorf("summary.dispositions = %+v", d)
+	}
+	for _, fd := range rep.Findings {
+		switch fd.ID {
+		case waivedID:
+			t.Errorf("waived finding %s still listed", fd.ID)
+		case correctedID:
+			if !fd.CorrectionNotSeen || fd.Disposition == nil || fd.Disposition.Status != "corrected" {
+				t.Errorf("corrected finding: %+v", fd)
+			}
+		case disputedID:
+			if fd.Disposition == nil || fd.Disposition.Comment != "effectuated on 11/03, see our 834" || fd.Disposition.Source != "answers.xlsx" {
+				t.Errorf("disputed finding: %+v", fd)
+			}
+		}
+	}
+	f, err = excelize.OpenFile(filepath.Join(week2, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, _ := f.GetCellValue("Wrong plan", "B2"); got != "corrected" { // the waived row is gone
+		t.Errorf("Wrong plan!B2 = %q, want the pre-filled answer corrected", got)
+	}
+	for sheet, id := range map[string]string{"Waived": waivedID, "Disputed": disputedID} {
+		if got, _ := f.GetCellValue(sheet, "A2"); got != id {
+			t.Errorf("%s!A2 = %q, want %s", sheet, got, id)
+		}
 	}
 }
