@@ -20,12 +20,16 @@ func IssuerDir(out, issuer string) string { return filepath.Join(out, "issuers",
 // policies and members, and each input with the rows of that issuer it
 // held. Nothing in it is about another issuer. Call after Evaluate.
 func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Report, error) {
-	r := *e.rep
+	r := e.rep.ForIssuer(issuer, e.Findings(issuer))
 	r.Summary = reports.Summary{}
 	r.FindingsFile = ""
 	conn := e.d.conn
 	lit := "'" + strings.ReplaceAll(issuer, "'", "''") + "'"
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW issuer_findings AS SELECT * FROM findings WHERE issuer_hios_id = "+lit); err != nil {
+	findings := "findings"
+	if len(e.rep.WaivedIDs()) > 0 {
+		findings = "unwaived_findings" // made by applyDispositions
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW issuer_findings AS SELECT * FROM "+findings+" WHERE issuer_hios_id = "+lit); err != nil {
 		return nil, fmt.Errorf("issuer %s: %w", issuer, err)
 	}
 	if err := summariseFindings(ctx, conn, &r.Summary, "issuer_findings", "issuer_hios_id = "+lit); err != nil {
@@ -64,8 +68,47 @@ func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Repo
 		}
 		r.Inputs[i] = in
 	}
-	r.Findings = e.Findings(issuer)
-	return &r, nil
+	if err := issuerCounts(ctx, r, e.rep); err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", issuer, err)
+	}
+	return r, nil
+}
+
+// issuerCounts counts a packet's findings per lifecycle status and
+// disposition, as the whole report counts the run's.
+func issuerCounts(ctx context.Context, r, whole *reports.Report) error {
+	var life map[string]int64
+	if r.History != nil {
+		life = map[string]int64{}
+		for st := range whole.History.Counts {
+			life[st] = 0
+		}
+		life["resolved"] = int64(len(r.History.Resolved))
+		r.History.Counts, r.Summary.Lifecycle = life, life
+	}
+	var ds *reports.DispositionSummary
+	if whole.Summary.Dispositions != nil {
+		ds = &reports.DispositionSummary{ByStatus: map[string]int64{}, Waived: int64(len(r.Waived))}
+		if ds.Waived > 0 {
+			ds.ByStatus["waived"] = ds.Waived
+		}
+		r.Summary.Dispositions = ds
+	}
+	if life == nil && ds == nil {
+		return nil
+	}
+	return r.Findings.Each(ctx, "", func(f *reports.Finding) error {
+		if life != nil && f.Lifecycle != nil {
+			life[f.Lifecycle.Status]++
+		}
+		if ds != nil && f.Disposition != nil {
+			ds.ByStatus[f.Disposition.Status]++
+			if f.CorrectionNotSeen {
+				ds.CorrectionNotSeen++
+			}
+		}
+		return nil
+	})
 }
 
 // Issuers lists, in order, the issuers of the audit's policies (either

@@ -111,3 +111,39 @@ func (s dispositionSource) Each(ctx context.Context, category string, fn func(*F
 		return fn(fd)
 	})
 }
+
+// ForIssuer is r as one issuer's packet sees it: findings from src (that
+// issuer's, read by the engine) with the run's lifecycle and dispositions
+// applied as in r, and only that issuer's resolved, waived and disputed
+// findings. The summary and inputs are the caller's to set.
+func (r *Report) ForIssuer(issuer string, src FindingSource) *Report {
+	out := *r
+	mine := func(id *string) bool { return id != nil && *id == issuer }
+	if r.History != nil {
+		h := *r.History
+		h.Resolved = nil
+		for _, f := range r.History.Resolved {
+			if mine(f.IssuerHIOSID) {
+				h.Resolved = append(h.Resolved, f)
+			}
+		}
+		out.History = &h
+		src = WithLifecycle(src, &h)
+	}
+	if ds, ok := r.Findings.(dispositionSource); ok {
+		src = dispositionSource{inner: src, latest: ds.latest, waived: ds.waived}
+	}
+	out.Findings = src
+	out.Waived, out.Disputed = nil, nil
+	for _, f := range r.Waived {
+		if mine(f.IssuerHIOSID) {
+			out.Waived = append(out.Waived, f)
+		}
+	}
+	for _, f := range r.Disputed {
+		if mine(f.IssuerHIOSID) {
+			out.Disputed = append(out.Disputed, f)
+		}
+	}
+	return &out
+}

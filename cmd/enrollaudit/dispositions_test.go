@@ -142,7 +142,7 @@ func TestDispositionsInNextRun(t *testing.T) {
 	run := func(out, asOf string) []byte {
 		t.Helper()
 		if code, _, stderr := enrollaudit(t, "run", "--quiet", "--marketplace", fx+"marketplace.csv", "--insurer", fx+"insurer.csv",
-			"--insurer-mapping", fx+"insurer-mapping.yaml", "--out", out, "--history", hist, "--as-of", asOf); code != 0 {
+			"--insurer-mapping", fx+"insurer-mapping.yaml", "--out", out, "--history", hist, "--as-of", asOf, "--split-by-issuer"); code != 0 {
 			t.Fatalf("run as of %s: exit %d: %s", asOf, code, stderr)
 		}
 		b, err := os.ReadFile(filepath.Join(out, "report.json"))
@@ -225,6 +225,54 @@ func TestDispositionsInNextRun(t *testing.T) {
 			}
 		}
 	}
+	// The packets: each issuer's own findings, waived and resolved ones only,
+	// adding up to the whole.
+	packets, _ := filepath.Glob(filepath.Join(week2, "issuers", "*", "report.json"))
+	var total, waived int64
+	for _, p := range packets {
+		issuer := filepath.Base(filepath.Dir(p))
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := reportcheck.Validate(b); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		var pr struct {
+			Summary struct {
+				Findings     int64 `json:"findings"`
+				Dispositions struct {
+					Waived int64 `json:"waived"`
+				} `json:"dispositions"`
+			} `json:"summary"`
+			Waived, Resolved, Findings []struct {
+				ID     string `json:"id"`
+				Issuer string `json:"issuer_hios_id"`
+			}
+		}
+		if err := json.Unmarshal(b, &pr); err != nil {
+			t.Fatal(err)
+		}
+		for _, list := range [][]struct {
+			ID     string `json:"id"`
+			Issuer string `json:"issuer_hios_id"`
+		}{pr.Waived, pr.Resolved, pr.Findings} {
+			for _, x := range list {
+				if x.Issuer != issuer {
+					t.Errorf("packet %s holds %s of issuer %s", issuer, x.ID, x.Issuer)
+				}
+			}
+		}
+		if pr.Summary.Findings != int64(len(pr.Findings)) || pr.Summary.Dispositions.Waived != int64(len(pr.Waived)) {
+			t.Errorf("packet %s: %+v", issuer, pr.Summary)
+		}
+		total += pr.Summary.Findings
+		waived += int64(len(pr.Waived))
+	}
+	if len(packets) < 2 || total != 146 || waived != 1 {
+		t.Errorf("%d packets: %d findings, %d waived; want 146 and 1", len(packets), total, waived)
+	}
+
 	f, err = excelize.OpenFile(filepath.Join(week2, "report.xlsx"))
 	if err != nil {
 		t.Fatal(err)
