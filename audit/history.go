@@ -88,7 +88,7 @@ func (h *runHistory) record(ctx context.Context, e *Engine) error {
 	rep.History = reportHistory(h.asOf, lc)
 	rep.Summary.Lifecycle = rep.History.Counts
 	rep.Findings = reports.WithLifecycle(rep.Findings, rep.History)
-	return nil
+	return h.applyDispositions(ctx, e)
 }
 
 // run describes the audit for the history.

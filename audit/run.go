@@ -61,7 +61,9 @@ type Options struct {
 	// AsOf the date the extracts describe (zero: the day of the run).
 	History string
 	AsOf    time.Time
-	Now     func() time.Time
+	// SplitByIssuer also writes each issuer's packet to OutDir/issuers/<HIOS>.
+	SplitByIssuer bool
+	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
 }
@@ -243,12 +245,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
+	if opts.SplitByIssuer {
+		if err := publishIssuers(ctx, e, opts, res); err != nil {
+			return nil, err
+		}
+	}
 	if hist != nil {
 		if err := hist.commit(ctx); err != nil {
 			return nil, err
 		}
 	}
-	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
 	for i := len(canonical.Severities) - 1; i >= 0; i-- {
 		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
 			res.MaxSeverity = canonical.Severities[i]

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"strings"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
@@ -14,21 +16,33 @@ import (
 // for a policy-level finding.
 const touchedSQL = `CREATE OR REPLACE TEMP TABLE touched AS
 WITH policies AS (
-  SELECT DISTINCT exchange_policy_id FROM findings WHERE exchange_member_id IS NULL
+  SELECT DISTINCT exchange_policy_id FROM {{findings}} WHERE exchange_member_id IS NULL
 ), members AS (
   SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
     SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace
     UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer
   ) AS c SEMI JOIN policies AS p USING (exchange_policy_id)
 )
-SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM findings f WHERE f.exchange_member_id IS NOT NULL
+SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM {{findings}} f WHERE f.exchange_member_id IS NOT NULL
 UNION ALL
 SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_member_id
-FROM findings f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL`
+FROM {{findings}} f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL`
 
 // summarise computes the report's aggregate figures.
 func summarise(ctx context.Context, db execer, s *reports.Summary) error {
-	if _, err := db.ExecContext(ctx, touchedSQL); err != nil {
+	return summariseFindings(ctx, db, s, "findings", "true")
+}
+
+// summariseFindings computes the aggregate figures of the findings in the
+// relation findings, and the matching figures of the policies and members
+// that scope (a predicate on issuer_hios_id) selects.
+func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findings, scope string) error {
+	// member_keys holds numbers only; the pairs view has each pair's issuer.
+	matchedMembers := "SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL"
+	if scope != "true" {
+		matchedMembers = "SELECT count(*) FROM " + relations.MemberPairs.Name + " WHERE in_marketplace AND in_insurer AND " + scope
+	}
+	if _, err := db.ExecContext(ctx, strings.ReplaceAll(touchedSQL, "{{findings}}", findings)); err != nil {
 		return fmt.Errorf("summarise: %w", err)
 	}
 	scalar := func(q string, dst any) error {
@@ -38,15 +52,15 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 		return nil
 	}
 	for q, dst := range map[string]*int64{
-		"SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedMembers,
-		"SELECT count(*) FROM policy_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL":                              &s.MatchedPolicies,
-		"SELECT count(mrow) FROM policy_keys":                                                                       &s.MarketplacePolicies,
-		"SELECT count(irow) FROM policy_keys":                                                                       &s.InsurerPolicies,
-		"SELECT count(*) FROM findings":                                                                             &s.Findings,
-		"SELECT count(DISTINCT exchange_policy_id) FROM findings":                                                   &s.PoliciesAffected,
-		"SELECT count(DISTINCT exchange_member_id) FROM touched":                                                    &s.PeopleAffected,
-		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_subsidy'": (*int64)(&s.MonthlySubsidyDifference),
-		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM findings WHERE category = 'wrong_premium'": (*int64)(&s.MonthlyPremiumDifference),
+		matchedMembers: &s.MatchedMembers,
+		"SELECT count(*) FROM policy_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL AND " + scope:                         &s.MatchedPolicies,
+		"SELECT count(mrow) FROM policy_keys WHERE " + scope:                                                                &s.MarketplacePolicies,
+		"SELECT count(irow) FROM policy_keys WHERE " + scope:                                                                &s.InsurerPolicies,
+		"SELECT count(*) FROM " + findings:                                                                                  &s.Findings,
+		"SELECT count(DISTINCT exchange_policy_id) FROM " + findings:                                                        &s.PoliciesAffected,
+		"SELECT count(DISTINCT exchange_member_id) FROM touched":                                                            &s.PeopleAffected,
+		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM " + findings + " WHERE category = 'wrong_subsidy'": (*int64)(&s.MonthlySubsidyDifference),
+		"SELECT CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) FROM " + findings + " WHERE category = 'wrong_premium'": (*int64)(&s.MonthlyPremiumDifference),
 	} {
 		if err := scalar(q, dst); err != nil {
 			return err
@@ -67,7 +81,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	for _, sev := range canonical.Severities {
 		s.BySeverity[sev] = 0
 	}
-	err := eachRow(ctx, db, `SELECT category, severity, count(*) FROM findings GROUP BY ALL`, func(r *sql.Rows) error {
+	err := eachRow(ctx, db, `SELECT category, severity, count(*) FROM `+findings+` GROUP BY ALL`, func(r *sql.Rows) error {
 		var cat, sev string
 		var n int64
 		if err := r.Scan(&cat, &sev, &n); err != nil {
@@ -85,7 +99,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	err = eachRow(ctx, db, `WITH money AS (
 		  SELECT category, count(DISTINCT exchange_policy_id) AS policies, CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS abs_cents,
 		         CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) AS net_cents
-		  FROM findings GROUP BY category
+		  FROM `+findings+` GROUP BY category
 		), people AS (SELECT category, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY category)
 		SELECT money.category, money.policies, coalesce(people.people, 0), money.abs_cents, money.net_cents FROM money LEFT JOIN people USING (category)`,
 		func(r *sql.Rows) error {
@@ -110,7 +124,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	err = eachRow(ctx, db, `WITH per AS (
 		  SELECT coalesce(issuer_hios_id, '') AS issuer, count(*) AS findings, count(DISTINCT exchange_policy_id) AS policies,
 		         CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS cents
-		  FROM findings GROUP BY ALL
+		  FROM `+findings+` GROUP BY ALL
 		), ppl AS (SELECT coalesce(issuer_hios_id, '') AS issuer, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY ALL)
 		SELECT per.issuer, per.findings, per.policies, coalesce(ppl.people, 0), per.cents FROM per LEFT JOIN ppl USING (issuer) ORDER BY per.issuer`,
 		func(r *sql.Rows) error {
@@ -130,7 +144,7 @@ func summarise(ctx context.Context, db execer, s *reports.Summary) error {
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, db, `SELECT coalesce(issuer_hios_id, ''), category, count(*) FROM findings GROUP BY ALL`, func(r *sql.Rows) error {
+	err = eachRow(ctx, db, `SELECT coalesce(issuer_hios_id, ''), category, count(*) FROM `+findings+` GROUP BY ALL`, func(r *sql.Rows) error {
 		var iss, cat string
 		var n int64
 		if err := r.Scan(&iss, &cat, &n); err != nil {

@@ -25,7 +25,7 @@ import (
 
 // SchemaVersion is the version of the store this package writes; Open
 // migrates older files to it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // appName marks our files among DuckDB databases (table history_meta).
 const appName = "enrollaudit history"
@@ -34,7 +34,7 @@ const appName = "enrollaudit history"
 var sqlFiles embed.FS
 
 // migrations[i] brings a store from version i to version i+1.
-var migrations = []string{"sql/001_init.sql", "sql/002_integrity.sql"}
+var migrations = []string{"sql/001_init.sql", "sql/002_integrity.sql", "sql/003_dispositions.sql"}
 
 var (
 	// ErrInUse: another process (or another Open in this one) holds the file.

@@ -66,10 +66,10 @@ func TestXLSXLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rows[0][:6], []string{"ID", "Rule", "Severity", "Status", "First seen", "Weeks open"}) {
+	if !slices.Equal(rows[0][:9], []string{"ID", "Disposition", "Comment", "Until", "Rule", "Severity", "Status", "First seen", "Weeks open"}) {
 		t.Errorf("category sheet header = %q", rows[0])
 	}
-	if !slices.Equal(rows[1][:6], []string{"demo-1", "demographics", "info", "reopened", "2026-06-29", "4"}) {
+	if !slices.Equal(rows[1][:9], []string{"demo-1", "", "", "", "demographics", "info", "reopened", "2026-06-29", "4"}) {
 		t.Errorf("category sheet row = %q", rows[1])
 	}
 	rows, err = f.GetRows(xlsxResolvedSheet)

@@ -108,12 +108,27 @@ type Finding struct {
 	// Match says how identity matching paired a wrong_identifiers finding's
 	// records; nil on every other finding.
 	Match *Match `json:"match,omitempty"`
+	// Disposition is the latest answer recorded for the finding in the
+	// history (run --history); nil when none.
+	Disposition *Disposition `json:"disposition,omitempty"`
+	// CorrectionNotSeen: the finding was answered "corrected" and is still
+	// there.
+	CorrectionNotSeen bool `json:"correction_not_seen,omitempty"`
 }
 
 // Match is how identity matching found a person or policy under other IDs:
 // exchange_member_id, ssn_birth_date or name_birth_date.
 type Match struct {
 	Method string `json:"method"`
+}
+
+// Disposition is an answer given to a finding (docs/dispositions.md).
+type Disposition struct {
+	Status     string    `json:"status"` // one of canonical.Dispositions
+	Comment    string    `json:"comment"`
+	Until      *string   `json:"until"` // YYYY-MM-DD; set for waived
+	RecordedAt time.Time `json:"recorded_at"`
+	Source     string    `json:"source"` // the file it was imported from
 }
 
 // FindingSource streams findings in the report's stable order (category in
@@ -229,6 +244,8 @@ type Summary struct {
 	// Lifecycle counts the findings per lifecycle status when the run is
 	// recorded in a history (run --history); absent otherwise.
 	Lifecycle map[string]int64 `json:"lifecycle,omitempty"`
+	// Dispositions counts the answers honoured (runs with a history).
+	Dispositions *DispositionSummary `json:"dispositions,omitempty"`
 }
 
 // Options records how the report was produced where that changes its content.
@@ -252,6 +269,12 @@ type Report struct {
 	// FindingsFile names the file holding the findings when they are not in
 	// report.json (--findings-format ndjson).
 	FindingsFile string `json:"findings_file,omitempty"`
+	// Waived lists the findings left out because their waiver runs
+	// (ApplyDispositions), each with its disposition.
+	Waived []*Finding `json:"waived,omitempty"`
+	// Disputed holds the disputed findings for the Disputed sheet; in
+	// report.json they are among the findings, with their disposition.
+	Disputed []*Finding `json:"-"`
 	// Findings streams the findings; ignored when Options.AggregateOnly.
 	Findings FindingSource `json:"-"`
 	// History is set when the run is recorded in a history: report.json

@@ -82,6 +82,9 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 		if err := writeXLSXFindings(ctx, f, st, r); err != nil {
 			return err
 		}
+		if err := writeXLSXAnswerSheets(f, st, r); err != nil {
+			return err
+		}
 		if r.History != nil {
 			if err := writeXLSXResolved(ctx, f, st, r.History); err != nil {
 				return fmt.Errorf("write resolved sheet: %w", err)
@@ -107,6 +110,7 @@ type xlsxStyles struct {
 	totalLabel, totalCount          int
 	totalMoney                      int
 	percent                         int
+	response                        xlsxResponseStyles
 }
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
@@ -138,7 +142,9 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 		}
 		*d.id = id
 	}
-	return s, nil
+	var err error
+	s.response, err = newXLSXResponseStyles(f)
+	return s, err
 }
 
 // xlsxSummary collects the Summary sheet's rows (a few hundred at most) so the
@@ -360,6 +366,11 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
 
+	if !agg {
+		b.respondBlock()
+	}
+	b.dispositionsBlock(s.Dispositions)
+
 	// What limits the audit (a rule that could not run, a file read as
 	// Latin-1) belongs beside the numbers it qualifies.
 	if len(r.Warnings) > 0 {
@@ -422,6 +433,9 @@ type xlsxColumn struct {
 func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
 	cols := []xlsxColumn{
 		{"ID", 26, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
+	}
+	cols = append(cols, xlsxResponseColumns(st)...)
+	cols = append(cols, []xlsxColumn{
 		{"Rule", 24, 0, func(fd *Finding) any { return xlsxText(fd.Rule) }},
 		{"Severity", 14, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
 		{"Issuer HIOS ID", 16, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
@@ -434,7 +448,7 @@ func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
 			return fd.Segment
 		}},
 		{"Side", 14, 0, func(fd *Finding) any { return xlsxText(fd.Side) }},
-	}
+	}...)
 	for _, field := range fields {
 		cols = append(cols,
 			xlsxSideColumn(st, "Marketplace", field, func(fd *Finding) map[string]*string { return fd.Marketplace }),
@@ -660,6 +674,9 @@ func (cw *xlsxCategoryWriter) close() error {
 	// AutoFilter records the range on the worksheet the stream writer still
 	// holds, so it goes after the last row is known and before Flush.
 	if err := cw.f.AutoFilter(cw.sheet, "A1:"+last+strconv.Itoa(cw.rows), nil); err != nil {
+		return err
+	}
+	if err := cw.protectResponses(); err != nil {
 		return err
 	}
 	return cw.sw.Flush()

@@ -232,7 +232,7 @@ func TestXLSXSheetsAndHeaders(t *testing.T) {
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
-	base := []string{"ID", "Rule", "Severity", "Issuer HIOS ID", "Exchange policy ID", "Exchange member ID", "Segment", "Side"}
+	base := []string{"ID", "Disposition", "Comment", "Until", "Rule", "Severity", "Issuer HIOS ID", "Exchange policy ID", "Exchange member ID", "Segment", "Side"}
 	tail := []string{"Monthly difference", "Message", "Marketplace source", "Insurer source"}
 	for sheet, fields := range map[string][]string{
 		"Wrong subsidy":        {"aptc_amount", "csr_amount"},
@@ -287,34 +287,34 @@ func xlsxBold(t *testing.T, f *excelize.File, sheet, ref string) bool {
 func TestXLSXTypedCells(t *testing.T) {
 	f := writeXLSX(t, xlsxTestReport(xlsxSampleFindings()))
 
-	// Wrong subsidy: I/J aptc_amount, K/L csr_amount, M monthly difference.
-	xlsxWantNumber(t, f, "Wrong subsidy", "I2", "240.81", "$240.81", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "J2", "265.81", "$265.81", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "M2", "-25", "-$25.00", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "L3", "12", "$12.00", xlsxMoneyFormat)
-	xlsxWantText(t, f, "Wrong subsidy", "I3", "NaN") // not money: kept as evidence
-	xlsxWantText(t, f, "Wrong subsidy", "J3", "")    // insurer has no aptc_amount key
-	xlsxWantText(t, f, "Wrong subsidy", "K3", "")    // nil value
-	xlsxWantText(t, f, "Wrong subsidy", "M3", "")    // no monthly difference
-	xlsxWantText(t, f, "Wrong subsidy", "F2", "")    // policy-level: no member
-	xlsxWantText(t, f, "Wrong subsidy", "E2", "500000000")
-	xlsxWantText(t, f, "Wrong subsidy", "O2", "in/marketplace.csv:12")
-	xlsxWantText(t, f, "Wrong subsidy", "P2", "in/insurer.834:340")
+	// Wrong subsidy: L/M aptc_amount, N/O csr_amount, P monthly difference.
+	xlsxWantNumber(t, f, "Wrong subsidy", "L2", "240.81", "$240.81", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "M2", "265.81", "$265.81", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "P2", "-25", "-$25.00", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "O3", "12", "$12.00", xlsxMoneyFormat)
+	xlsxWantText(t, f, "Wrong subsidy", "L3", "NaN") // not money: kept as evidence
+	xlsxWantText(t, f, "Wrong subsidy", "M3", "")    // insurer has no aptc_amount key
+	xlsxWantText(t, f, "Wrong subsidy", "N3", "")    // nil value
+	xlsxWantText(t, f, "Wrong subsidy", "P3", "")    // no monthly difference
+	xlsxWantText(t, f, "Wrong subsidy", "I2", "")    // policy-level: no member
+	xlsxWantText(t, f, "Wrong subsidy", "H2", "500000000")
+	xlsxWantText(t, f, "Wrong subsidy", "R2", "in/marketplace.csv:12")
+	xlsxWantText(t, f, "Wrong subsidy", "S2", "in/insurer.834:340")
 
-	// Wrong coverage dates: I/J benefit_start, K/L benefit_end.
-	xlsxWantNumber(t, f, "Wrong coverage dates", "I2", "45292", "2024-01-01", xlsxDateFormat)
-	xlsxWantNumber(t, f, "Wrong coverage dates", "K2", "45657", "2024-12-31", xlsxDateFormat)
-	xlsxWantText(t, f, "Wrong coverage dates", "L2", "2024-13-45")
-	xlsxWantText(t, f, "Wrong coverage dates", "F2", "0001234") // leading zeros kept
-	if _, raw := xlsxCellValue(t, f, "Wrong coverage dates", "G2"); raw != "2" {
+	// Wrong coverage dates: L/M benefit_start, N/O benefit_end.
+	xlsxWantNumber(t, f, "Wrong coverage dates", "L2", "45292", "2024-01-01", xlsxDateFormat)
+	xlsxWantNumber(t, f, "Wrong coverage dates", "N2", "45657", "2024-12-31", xlsxDateFormat)
+	xlsxWantText(t, f, "Wrong coverage dates", "O2", "2024-13-45")
+	xlsxWantText(t, f, "Wrong coverage dates", "I2", "0001234") // leading zeros kept
+	if _, raw := xlsxCellValue(t, f, "Wrong coverage dates", "J2"); raw != "2" {
 		t.Errorf("segment = %q, want 2", raw)
 	}
 
-	// Wrong demographics: I/J first_name, K/L birth_date, M/N ssn.
-	xlsxWantText(t, f, "Wrong demographics", "I2", "Ann")
-	xlsxWantNumber(t, f, "Wrong demographics", "K2", "29347", "1980-05-06", xlsxDateFormat)
-	xlsxWantText(t, f, "Wrong demographics", "L2", "1880-06-05") // before Excel's epoch
-	xlsxWantText(t, f, "Wrong demographics", "M2", "***-**-1234")
+	// Wrong demographics: L/M first_name, N/O birth_date, P/Q ssn.
+	xlsxWantText(t, f, "Wrong demographics", "L2", "Ann")
+	xlsxWantNumber(t, f, "Wrong demographics", "N2", "29347", "1980-05-06", xlsxDateFormat)
+	xlsxWantText(t, f, "Wrong demographics", "O2", "1880-06-05") // before Excel's epoch
+	xlsxWantText(t, f, "Wrong demographics", "P2", "***-**-1234")
 }
 
 func TestXLSXPanesAndAutofilter(t *testing.T) {
@@ -335,9 +335,9 @@ func TestXLSXPanesAndAutofilter(t *testing.T) {
 		}
 	}
 	wantFilters := map[string]string{
-		"Wrong subsidy":        "'Wrong subsidy'!$A$1:$P$3",
-		"Wrong coverage dates": "'Wrong coverage dates'!$A$1:$P$2",
-		"Wrong demographics":   "'Wrong demographics'!$A$1:$R$2",
+		"Wrong subsidy":        "'Wrong subsidy'!$A$1:$S$3",
+		"Wrong coverage dates": "'Wrong coverage dates'!$A$1:$S$2",
+		"Wrong demographics":   "'Wrong demographics'!$A$1:$U$2",
 	}
 	for sheet, ref := range wantFilters {
 		if filters[sheet] != ref {
@@ -509,7 +509,7 @@ func TestXLSXSplitsAtRowLimit(t *testing.T) {
 			filters = append(filters, dn.RefersTo)
 		}
 	}
-	wantFilters := []string{"'Wrong plan'!$A$1:$N$5", "'Wrong plan (2)'!$A$1:$N$5", "'Wrong plan (3)'!$A$1:$N$2"}
+	wantFilters := []string{"'Wrong plan'!$A$1:$Q$5", "'Wrong plan (2)'!$A$1:$Q$5", "'Wrong plan (3)'!$A$1:$Q$2"}
 	if !slices.Equal(filters, wantFilters) {
 		t.Errorf("filters = %q, want %q", filters, wantFilters)
 	}

@@ -308,7 +308,14 @@ func newHistoryShowCmd(e *env, opts *historyOptions) *cobra.Command {
 				if len(life) == 0 {
 					return fmt.Errorf("no finding %s in %s", args[0], opts.path)
 				}
-				return writeFindingLife(e.stdout, args[0], life)
+				answers, err := s.FindingDispositions(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if err := writeFindingLife(e.stdout, args[0], life); err != nil {
+					return err
+				}
+				return writeFindingDispositions(e.stdout, answers)
 			})
 		},
 	}
@@ -339,6 +346,28 @@ func writeFindingLife(w io.Writer, id string, life []history.Sighting) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", sg.AsOf.Format(time.DateOnly), sg.Status, sg.RunsSeen,
 			orDash(sg.Severity), amount, values)
+	}
+	return tw.Flush()
+}
+
+// writeFindingDispositions lists a finding's answers in the order given;
+// the last one counts.
+func writeFindingDispositions(w io.Writer, answers []history.Disposition) error {
+	if len(answers) == 0 {
+		_, err := fmt.Fprintln(w, "dispositions: none")
+		return err
+	}
+	fmt.Fprintln(w, "dispositions (the last counts):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "recorded at (UTC)\tdisposition\tuntil\tby\tsource\tcomment")
+	for _, d := range answers {
+		until := "-"
+		if !d.Until.IsZero() {
+			until = d.Until.Format(time.DateOnly)
+		}
+		src := d.Source + " (sha256 " + d.SourceSHA256[:min(12, len(d.SourceSHA256))] + ")"
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.RecordedAt.UTC().Format(time.DateTime), d.Status, until, d.RecordedBy, src,
+			orDash(strings.ReplaceAll(d.Comment, "\n", " ")))
 	}
 	return tw.Flush()
 }

@@ -117,6 +117,6 @@ wrong subsidy, premium, date, status or demographic, in people and in dollars.`,
 	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress bars or informational messages on stderr (warnings and errors still show)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return audit.Usagef("%v", err) })
 	root.AddCommand(newRunCmd(e), newRulesCmd(e), newConvertCmd(e), newGenerateCmd(e))
-	root.AddCommand(newHistoryCmd(e), newPublishCmd(e))
+	root.AddCommand(newHistoryCmd(e), newPublishCmd(e), newDispositionsCmd(e))
 	return root
 }

@@ -110,6 +110,7 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	f.StringArrayVar(&opts.Issuers, "issuer", nil, "audit this issuer (HIOS ID; repeatable) on both sides, or all: every issuer on either side (default: the issuers of the insurer files)")
 	f.BoolVar(&opts.RevealPII, "reveal-pii", false, "show full SSNs in report files (for authorised users only)")
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
+	f.BoolVar(&opts.SplitByIssuer, "split-by-issuer", false, "also write each issuer's packet: DIR/issuers/<HIOS>/report.json and report.xlsx with only its findings and figures")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
 	f.StringVar(&opts.History, "history", "", "record the run in this history file (created when absent) and report each finding's lifecycle")
 	f.StringVar(&asOf, "as-of", "", "date the extracts describe, YYYY-MM-DD (with --history; default: today)")

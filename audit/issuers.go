@@ -1,0 +1,173 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/reports"
+)
+
+// IssuerDir is where --split-by-issuer writes an issuer's packet, under
+// the output directory: issuers/<HIOS ID>.
+func IssuerDir(out, issuer string) string { return filepath.Join(out, "issuers", issuer) }
+
+// IssuerReport is the report of one issuer's packet (--split-by-issuer):
+// that issuer's findings, the figures computed over them and over its
+// policies and members, and each input with the rows of that issuer it
+// held. Nothing in it is about another issuer. Call after Evaluate.
+func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Report, error) {
+	r := e.rep.ForIssuer(issuer, e.Findings(issuer))
+	r.Summary = reports.Summary{}
+	r.FindingsFile = ""
+	conn := e.d.conn
+	lit := "'" + strings.ReplaceAll(issuer, "'", "''") + "'"
+	findings := "findings"
+	if len(e.rep.WaivedIDs()) > 0 {
+		findings = "unwaived_findings" // made by applyDispositions
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP VIEW issuer_findings AS SELECT * FROM "+findings+" WHERE issuer_hios_id = "+lit); err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", issuer, err)
+	}
+	if err := summariseFindings(ctx, conn, &r.Summary, "issuer_findings", "issuer_hios_id = "+lit); err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", issuer, err)
+	}
+	// Each input with the issuer's rows in it; rows without an issuer
+	// (rejects, mostly) are no issuer's.
+	counts := map[string][2]int64{}
+	for _, side := range []string{"marketplace", "insurer"} {
+		q := `SELECT f.path, count(*) FILTER (WHERE c.reject_reasons IS NULL), count(*) FILTER (WHERE c.reject_reasons IS NOT NULL)
+			FROM ` + load.CanonTable(side) + ` c JOIN ` + load.FilesTable + ` f ON f.id = c.file_id
+			WHERE c.issuer_hios_id = ` + lit + ` GROUP BY ALL`
+		err := eachRow(ctx, conn, q, func(rows *sql.Rows) error {
+			var path string
+			var n [2]int64
+			if err := rows.Scan(&path, &n[0], &n[1]); err != nil {
+				return err
+			}
+			counts[side+"\x00"+path] = n
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("issuer %s: %w", issuer, err)
+		}
+	}
+	r.Inputs = make([]reports.Input, len(e.rep.Inputs))
+	for i, in := range e.rep.Inputs {
+		n := counts[in.Side+"\x00"+in.Path]
+		in.RowsLoaded, in.RowsRejected = n[0], n[1]
+		if in.Side == "marketplace" {
+			r.Summary.MarketplaceRows += n[0]
+			r.Summary.MarketplaceRejected += n[1]
+		} else {
+			r.Summary.InsurerRows += n[0]
+			r.Summary.InsurerRejected += n[1]
+		}
+		r.Inputs[i] = in
+	}
+	if err := issuerCounts(ctx, r, e.rep); err != nil {
+		return nil, fmt.Errorf("issuer %s: %w", issuer, err)
+	}
+	return r, nil
+}
+
+// issuerCounts counts a packet's findings per lifecycle status and
+// disposition, as the whole report counts the run's.
+func issuerCounts(ctx context.Context, r, whole *reports.Report) error {
+	var life map[string]int64
+	if r.History != nil {
+		life = map[string]int64{}
+		for st := range whole.History.Counts {
+			life[st] = 0
+		}
+		life["resolved"] = int64(len(r.History.Resolved))
+		r.History.Counts, r.Summary.Lifecycle = life, life
+	}
+	var ds *reports.DispositionSummary
+	if whole.Summary.Dispositions != nil {
+		ds = &reports.DispositionSummary{ByStatus: map[string]int64{}, Waived: int64(len(r.Waived))}
+		if ds.Waived > 0 {
+			ds.ByStatus["waived"] = ds.Waived
+		}
+		r.Summary.Dispositions = ds
+	}
+	if life == nil && ds == nil {
+		return nil
+	}
+	return r.Findings.Each(ctx, "", func(f *reports.Finding) error {
+		if life != nil && f.Lifecycle != nil {
+			life[f.Lifecycle.Status]++
+		}
+		if ds != nil && f.Disposition != nil {
+			ds.ByStatus[f.Disposition.Status]++
+			if f.CorrectionNotSeen {
+				ds.CorrectionNotSeen++
+			}
+		}
+		return nil
+	})
+}
+
+// Issuers lists, in order, the issuers of the audit's policies (either
+// side) and findings: one packet each, with findings or without.
+func (e *Engine) Issuers(ctx context.Context) ([]string, error) {
+	var out []string
+	err := eachRow(ctx, e.d.conn, `SELECT issuer_hios_id FROM policy_keys WHERE issuer_hios_id IS NOT NULL
+		UNION SELECT issuer_hios_id FROM findings WHERE issuer_hios_id IS NOT NULL ORDER BY 1`, func(rows *sql.Rows) error {
+		var id string
+		err := rows.Scan(&id)
+		out = append(out, id)
+		return err
+	})
+	return out, err
+}
+
+// packetName is an issuer's directory name: HIOS IDs are five digits, and
+// an ID from a file that could climb out of the directory is refused.
+func packetName(issuer string) bool {
+	if issuer == "" || issuer == "." || issuer == ".." || len(issuer) > 64 {
+		return false
+	}
+	for _, c := range issuer {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// publishIssuers writes each issuer's packet (--split-by-issuer) with the
+// writers of the main report that make sense for one issuer.
+func publishIssuers(ctx context.Context, e *Engine, opts Options, res *Result) error {
+	issuers, err := e.Issuers(ctx)
+	if err != nil {
+		return fmt.Errorf("split by issuer: %w", err)
+	}
+	opts.Progress.Stage("issuer packets", int64(len(issuers)))
+	defer opts.Progress.Done()
+	for _, iss := range issuers {
+		if !packetName(iss) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("issuer %q: no packet written (not a HIOS ID a directory can be named after)", iss))
+			continue
+		}
+		r, err := e.IssuerReport(ctx, iss)
+		if err != nil {
+			return err
+		}
+		writers := []reports.Writer{reports.JSON{}, reports.XLSX{}}
+		if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
+			writers = append(writers, reports.NDJSON{})
+			r.FindingsFile = reports.NDJSON{}.FileName()
+		}
+		files, err := reports.Publish(ctx, IssuerDir(opts.OutDir, iss), r, writers...)
+		if err != nil {
+			return fmt.Errorf("issuer %s: %w", iss, err)
+		}
+		res.Files = append(res.Files, files...)
+		opts.Progress.Add(1)
+	}
+	return nil
+}
