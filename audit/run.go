@@ -246,6 +246,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
+	// The reports are out: the run finishes what goes with them (packets,
+	// the history's commit) even if interrupted now, so that what it
+	// leaves is the whole run, never reports without their history.
+	ctx = context.WithoutCancel(ctx)
 	if opts.SplitByIssuer {
 		if err := publishIssuers(ctx, e, opts, res); err != nil {
 			return nil, err

@@ -66,6 +66,16 @@ func (e *Engine) decideScope(ctx context.Context) (relations.Scope, error) {
 		}
 	case explicit:
 		scope = append(scope, e.opts.Issuers...)
+	case len(ins) == 0:
+		// No insurer row at all (a header-only roster): nothing says which
+		// issuers it covers, and the audit must not go quiet. It covers the
+		// marketplace's issuers, whose enrollments are then all missing,
+		// and the sanity warnings say why.
+		for iss := range m {
+			if iss != "" {
+				scope = append(scope, iss)
+			}
+		}
 	default:
 		for iss := range ins {
 			if iss != "" {
