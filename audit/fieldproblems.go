@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
@@ -42,7 +43,9 @@ func fieldProblemsSQL(ctx context.Context, db execer, reveal bool) (string, erro
 	for _, side := range []string{"marketplace", "insurer"} {
 		rows = append(rows, fmt.Sprintf(`SELECT '%s' AS side, issuer_hios_id, exchange_policy_id, exchange_member_id,
 		  coalesce(occurrence, 1) AS occurrence, %s AS source_file, %s AS source_line, field_problems AS p
-		FROM %s WHERE field_problems IS NOT NULL AND reject_reasons IS NULL`, side, file, line, load.CanonTable(side)))
+		FROM %s AS c WHERE field_problems IS NOT NULL AND reject_reasons IS NULL
+		  -- Only rows the audit covers: the rows view leaves out-of-scope issuers out.
+		  AND rowid IN (SELECT row_id FROM %s)`, side, file, line, load.CanonTable(side), relations.Rows(side).Name))
 	}
 	value := "p.value"
 	if !reveal {

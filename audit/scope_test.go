@@ -170,3 +170,40 @@ func TestScopeRosterWithoutIssuer(t *testing.T) {
 }
 
 func names(m map[string]int64) []string { return slices.Sorted(maps.Keys(m)) }
+
+// TestScopeLeavesOutOtherIssuersFieldProblems: an unreadable value on a
+// marketplace row of an issuer outside the scope is no finding: the packet
+// an insurer receives holds nothing of another issuer.
+func TestScopeLeavesOutOtherIssuersFieldProblems(t *testing.T) {
+	rows := readCSV(t, filepath.Join("..", "fixtures", "basic", "marketplace.csv"))
+	issuer, birth := slices.Index(rows[0], "issuer_hios_id"), slices.Index(rows[0], "birth_date")
+	broken := 0
+	for _, r := range rows[1:] {
+		if r[issuer] == "29418" && broken < 3 {
+			r[birth] = "not a date"
+			broken++
+		}
+	}
+	marketplace := filepath.Join(t.TempDir(), "marketplace.csv")
+	f, err := os.Create(marketplace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := csv.NewWriter(f).WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	opts := fixtureOptions("")
+	opts.Marketplace = []string{marketplace}
+	all, _ := runScoped(t, opts)
+	if len(all.findingIDs("29418")) == 0 {
+		t.Fatal("the full audit should report issuer 29418")
+	}
+	opts.Insurer = []string{writeRoster(t, t.TempDir(), func(h string) bool { return h == "47825" }, nil)}
+	cut, _ := runScoped(t, opts)
+	if got := cut.findingIDs(""); len(got) != len(cut.findingIDs("47825")) {
+		t.Errorf("against 47825's roster, %d findings of which %d are 47825's: another issuer's findings leaked in",
+			len(got), len(cut.findingIDs("47825")))
+	}
+}
