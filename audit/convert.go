@@ -11,6 +11,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -108,7 +109,7 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	tmp.Close()
 	defer os.Remove(tmp.Name())
 	q := fmt.Sprintf("COPY (SELECT %s FROM %s WHERE reject_reasons IS NULL ORDER BY rowid) TO %s %s",
-		strings.Join(cols, ", "), load.CanonTable("marketplace"), quoteSQL(tmp.Name()), format)
+		strings.Join(cols, ", "), load.CanonTable("marketplace"), sqltext.Literal(tmp.Name()), format)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
 	}

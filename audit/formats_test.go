@@ -16,6 +16,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/internal/reportcheck"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -176,14 +177,14 @@ func TestEveryFormatAuditsAlike(t *testing.T) {
 	}
 	defer d.close()
 	// Typed columns, as another tool would write them.
-	read := "SELECT * FROM read_csv(" + quoteSQL(src) + ", header = true, types = {'zip': 'VARCHAR', 'ssn': 'VARCHAR', " +
+	read := "SELECT * FROM read_csv(" + sqltext.Literal(src) + ", header = true, types = {'zip': 'VARCHAR', 'ssn': 'VARCHAR', " +
 		"'exchange_policy_id': 'VARCHAR', 'exchange_member_id': 'VARCHAR', 'exchange_subscriber_id': 'VARCHAR', 'relationship_code': 'VARCHAR', " +
 		"'issuer_hios_id': 'VARCHAR'})"
 	for _, f := range []struct{ name, format string }{
 		{"m.parquet", "(FORMAT parquet)"}, {"m.json", "(FORMAT json, ARRAY true)"}, {"m.ndjson", "(FORMAT json)"},
 	} {
 		path := filepath.Join(tmp, f.name)
-		if _, err := d.conn.ExecContext(context.Background(), "COPY ("+read+") TO "+quoteSQL(path)+" "+f.format); err != nil {
+		if _, err := d.conn.ExecContext(context.Background(), "COPY ("+read+") TO "+sqltext.Literal(path)+" "+f.format); err != nil {
 			t.Fatal(err)
 		}
 		if got := audit(path); !slices.Equal(got, want) {

@@ -27,6 +27,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -530,14 +531,14 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 	if limit == "" {
 		limit = DefaultMemoryLimit
 	}
-	if _, err := d.conn.ExecContext(ctx, "SET memory_limit = "+quoteSQL(limit)); err != nil {
+	if _, err := d.conn.ExecContext(ctx, "SET memory_limit = "+sqltext.Literal(limit)); err != nil {
 		d.close()
 		return nil, Usagef("--memory-limit %q is not a size such as 2GB or 512MB", limit)
 	}
 	for _, s := range []string{
 		fmt.Sprintf("SET threads = %d", threads),
 		"SET preserve_insertion_order = true",
-		"SET temp_directory = " + quoteSQL(dir),
+		"SET temp_directory = " + sqltext.Literal(dir),
 		"SET disabled_compression_methods = 'fsst,dict_fsst,dictionary,chimp,patas,alp,alprd,zstd,bitpacking,roaring'",
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
@@ -559,8 +560,6 @@ func lockDown(ctx context.Context, conn *sql.Conn) error {
 	}
 	return nil
 }
-
-func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // CheckRules loads rule files (with the default pack, so overrides and
 // disables of default rules resolve) and compiles every rule against

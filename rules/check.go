@@ -10,6 +10,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // Queryer is what Check needs of a DuckDB handle (*sql.DB or *sql.Conn).
@@ -314,7 +315,7 @@ func sampleSQL(ctx context.Context, db Queryer, rel Relation, schema Schema) (st
 		default:
 			v = "x"
 		}
-		parts = append(parts, "CAST("+quote(v)+" AS "+typ+") AS "+name)
+		parts = append(parts, "CAST("+sqltext.Literal(v)+" AS "+typ+") AS "+name)
 	}
 	if err := rows.Err(); err != nil {
 		return "", err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // Relation is a relation rules are evaluated over, as the engine names it:
@@ -241,7 +242,7 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 			f.mk, cond = "NULL", "p.in_insurer AND NOT p.in_marketplace"
 		}
 	} else {
-		f.issuer, f.policy, f.member, f.segment, f.side = "r.issuer_hios_id", "r.exchange_policy_id", "r.exchange_member_id", "r.occurrence", quote(it.Side)
+		f.issuer, f.policy, f.member, f.segment, f.side = "r.issuer_hios_id", "r.exchange_policy_id", "r.exchange_member_id", "r.occurrence", sqltext.Literal(it.Side)
 		vals := valuesSQL("r", r.Fields, opts)
 		f.mk, f.ins, f.mFile, f.mLine, f.iFile, f.iLine = vals, "NULL", "r.source_file", "r.source_line", "NULL", "NULL"
 		if it.Side == "insurer" {
@@ -255,7 +256,7 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 	if r.Grain == GrainPolicy {
 		f.member, f.segment = "NULL", "0"
 	}
-	exprs := map[string]string{"rule": quote(r.ID), "category": quote(r.Category), "severity": quote(r.Severity),
+	exprs := map[string]string{"rule": sqltext.Literal(r.ID), "category": sqltext.Literal(r.Category), "severity": sqltext.Literal(r.Severity),
 		"issuer_hios_id": f.issuer, "exchange_policy_id": f.policy, "exchange_member_id": f.member,
 		"segment": f.segment, "side": f.side, "marketplace": f.mk, "insurer": f.ins, "amount": amount, "message": msg,
 		"m_file": f.mFile, "m_line": f.mLine, "i_file": f.iFile, "i_line": f.iLine, "match_method": "NULL"}
@@ -275,7 +276,7 @@ func (it Item) finding(opts SQLOptions) (cond, value string, err error) {
 		fields := r.skipUnreadable()[alias]
 		lits := make([]string, len(fields))
 		for i, f := range fields {
-			lits[i] = quote(f)
+			lits[i] = sqltext.Literal(f)
 		}
 		cond += fmt.Sprintf(" AND NOT coalesce(list_has_any(%s.%s, [%s]), false)", alias, canonical.UnreadableFieldsColumn, strings.Join(lits, ", "))
 	}
@@ -302,7 +303,7 @@ func valuesSQL(alias string, fields []string, opts SQLOptions) string {
 	}
 	parts := make([]string, len(fields))
 	for i, f := range fields {
-		parts[i] = quote(f) + ": " + renderSQL(alias+"."+f, f, opts)
+		parts[i] = sqltext.Literal(f) + ": " + renderSQL(alias+"."+f, f, opts)
 	}
 	return "MAP {" + strings.Join(parts, ", ") + "}"
 }
@@ -335,7 +336,7 @@ func (r *Rule) messageSQL(opts SQLOptions) (string, error) {
 	last := 0
 	for _, loc := range templateRE.FindAllStringSubmatchIndex(r.Message, -1) {
 		if loc[0] > last {
-			parts = append(parts, quote(r.Message[last:loc[0]]))
+			parts = append(parts, sqltext.Literal(r.Message[last:loc[0]]))
 		}
 		ref := r.Message[loc[2]:loc[3]]
 		switch {
@@ -353,12 +354,12 @@ func (r *Rule) messageSQL(opts SQLOptions) (string, error) {
 			if !ok {
 				return "", fmt.Errorf("message: {%s} is not a parameter", ref)
 			}
-			parts = append(parts, quote(fmt.Sprint(v)))
+			parts = append(parts, sqltext.Literal(fmt.Sprint(v)))
 		}
 		last = loc[1]
 	}
 	if last < len(r.Message) {
-		parts = append(parts, quote(r.Message[last:]))
+		parts = append(parts, sqltext.Literal(r.Message[last:]))
 	}
 	if len(parts) == 0 {
 		return "''", nil
@@ -458,7 +459,7 @@ func sqlLiteral(v any) (string, error) {
 		}
 		return "FALSE", nil
 	case string:
-		return quote(x), nil
+		return sqltext.Literal(x), nil
 	case []any:
 		items := make([]string, len(x))
 		for i, e := range x {
@@ -472,5 +473,3 @@ func sqlLiteral(v any) (string, error) {
 	}
 	return "", fmt.Errorf("value %v must be a number, text, true/false or a list of those", v)
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // parquetReader and jsonReader let DuckDB read the file; values of any type
@@ -16,7 +17,7 @@ type parquetReader struct{}
 type jsonReader struct{}
 
 func (parquetReader) Load(ctx context.Context, t *Target, src Source) error {
-	fn := fmt.Sprintf("read_parquet(%s, file_row_number = true)", quote(src.Path))
+	fn := fmt.Sprintf("read_parquet(%s, file_row_number = true)", sqltext.Literal(src.Path))
 	names, err := describe(ctx, t, src.Path, fn)
 	if err != nil {
 		return err
@@ -26,7 +27,7 @@ func (parquetReader) Load(ctx context.Context, t *Target, src Source) error {
 }
 
 func (jsonReader) Load(ctx context.Context, t *Target, src Source) error {
-	names, err := describe(ctx, t, src.Path, fmt.Sprintf("read_json(%s, format = 'auto', sample_size = -1)", quote(src.Path)))
+	names, err := describe(ctx, t, src.Path, fmt.Sprintf("read_json(%s, format = 'auto', sample_size = -1)", sqltext.Literal(src.Path)))
 	if err != nil {
 		return err
 	}
@@ -34,9 +35,9 @@ func (jsonReader) Load(ctx context.Context, t *Target, src Source) error {
 	// (leading zeros of IDs, cents of amounts).
 	var cols []string
 	for _, n := range names {
-		cols = append(cols, quote(n)+": 'VARCHAR'")
+		cols = append(cols, sqltext.Literal(n)+": 'VARCHAR'")
 	}
-	fn := fmt.Sprintf("read_json(%s, format = 'auto', columns = {%s})", quote(src.Path), strings.Join(cols, ", "))
+	fn := fmt.Sprintf("read_json(%s, format = 'auto', columns = {%s})", sqltext.Literal(src.Path), strings.Join(cols, ", "))
 	return t.Insert(ctx, Relation{SQL: fn, Columns: idents(names), Headers: names, FirstLine: 1})
 }
 

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // csvReader reads delimited text with DuckDB's parallel CSV reader, all
@@ -70,7 +71,7 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 			SQL: fmt.Sprintf("read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
 				"delim = %s, quote = '\"', escape = '\"', comment = '', encoding = %s, store_rejects = true, rejects_table = %s, rejects_scan = %s, "+
 				"max_line_size = %d, null_padding = false)",
-				quote(path), varcharColumns(cols), quote(delim), quote(enc), quote(rejTable), quote(scanTable), maxLineSize),
+				sqltext.Literal(path), varcharColumns(cols), sqltext.Literal(delim), sqltext.Literal(enc), sqltext.Literal(rejTable), sqltext.Literal(scanTable), maxLineSize),
 			Columns: cols, Headers: headers, FirstLine: 2,
 		}
 		return t.Insert(ctx, rel)
@@ -453,7 +454,7 @@ func binaryKind(head []byte) string {
 func varcharColumns(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = quote(c) + ": 'VARCHAR'"
+		q[i] = sqltext.Literal(c) + ": 'VARCHAR'"
 	}
 	return strings.Join(q, ", ")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // ErrUnknownFormat is returned for a file whose format cannot be told from
@@ -145,7 +146,7 @@ func SourceSQL(ctx context.Context, db Querier) (file, line string, err error) {
 		if err := rows.Scan(&id, &path, &offset); err != nil {
 			return "", "", err
 		}
-		fmt.Fprintf(&paths, " WHEN %d THEN %s", id, quote(path))
+		fmt.Fprintf(&paths, " WHEN %d THEN %s", id, sqltext.Literal(path))
 		if offset.Valid {
 			fmt.Fprintf(&offsets, " WHEN %d THEN %d", id, offset.Int64)
 		}

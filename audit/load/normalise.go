@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // Relation is a reader's view of its file for the normaliser: a FROM-able
@@ -145,7 +146,7 @@ func normaliseSQL(t *Target, rel Relation, line, fileID string, cols map[string]
 			plausible := plausibleSQL(f.Name)
 			out = fmt.Sprintf("CASE WHEN %s THEN %s END AS %s", plausible, f.Name, f.Name)
 			cond = fmt.Sprintf("x_%s IS NOT NULL AND (%s IS NULL OR NOT %s)", f.Name, f.Name, plausible)
-			reason = fmt.Sprintf("CASE WHEN %s IS NULL THEN %s ELSE %s END", f.Name, reason, quote(implausibleDate(dateFmt)))
+			reason = fmt.Sprintf("CASE WHEN %s IS NULL THEN %s ELSE %s END", f.Name, reason, sqltext.Literal(implausibleDate(dateFmt)))
 		}
 		if f.Name == "coverage_year" {
 			// Without a year of its own, a row's year is its (plausible)
@@ -206,7 +207,7 @@ func cleanSQL(col string, f canonical.Field, nulls []string, values map[string]s
 	longest := 0
 	for _, n := range nulls {
 		if _, translated := values[n]; !translated {
-			markers = append(markers, quote(n))
+			markers = append(markers, sqltext.Literal(n))
 			longest = max(longest, len(n))
 		}
 	}
@@ -243,9 +244,9 @@ func valuesSQL(x string, m map[string]string) string {
 	for _, k := range keys {
 		to := "NULL"
 		if strings.TrimSpace(m[k]) != "" {
-			to = quote(m[k])
+			to = sqltext.Literal(m[k])
 		}
-		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(k), to)
+		fmt.Fprintf(&b, " WHEN %s THEN %s", sqltext.Literal(k), to)
 	}
 	b.WriteString(" ELSE " + x + " END")
 	return b.String()
@@ -264,25 +265,25 @@ const (
 func typedSQL(x string, f canonical.Field, dateFmt, epoch string, serialsFirst, decimalComma bool) (expr, reason string) {
 	switch f.Kind {
 	case canonical.Int:
-		return "TRY_CAST(" + x + " AS INTEGER)", quote("not a whole number")
+		return "TRY_CAST(" + x + " AS INTEGER)", sqltext.Literal("not a whole number")
 	case canonical.Date:
 		want := "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
 		if dateFmt != "" {
 			want = dateFmt + " or YYYY-MM-DD"
 		}
-		return dateSQL(x, dateFmt, epoch, serialsFirst), quote("not a valid date (expected " + want + ")")
+		return dateSQL(x, dateFmt, epoch, serialsFirst), sqltext.Literal("not a valid date (expected " + want + ")")
 	case canonical.Money:
 		return moneySQL(x, decimalComma)
 	case canonical.Flag:
 		return "CASE upper(" + x + ") WHEN 'Y' THEN 'Y' WHEN 'YES' THEN 'Y' WHEN 'TRUE' THEN 'Y' WHEN '1' THEN 'Y' " +
-			"WHEN 'N' THEN 'N' WHEN 'NO' THEN 'N' WHEN 'FALSE' THEN 'N' WHEN '0' THEN 'N' END", quote("not Y or N")
+			"WHEN 'N' THEN 'N' WHEN 'NO' THEN 'N' WHEN 'FALSE' THEN 'N' WHEN '0' THEN 'N' END", sqltext.Literal("not Y or N")
 	case canonical.Gender:
 		return "CASE upper(" + x + ") WHEN 'M' THEN 'M' WHEN 'MALE' THEN 'M' WHEN 'F' THEN 'F' WHEN 'FEMALE' THEN 'F' " +
-			"WHEN 'U' THEN 'U' WHEN 'UNKNOWN' THEN 'U' END", quote("not M, F or U")
+			"WHEN 'U' THEN 'U' WHEN 'UNKNOWN' THEN 'U' END", sqltext.Literal("not M, F or U")
 	case canonical.Status:
 		return "CASE lower(" + x + ") WHEN 'effectuated' THEN 'effectuated' WHEN 'pending' THEN 'pending' " +
 				"WHEN 'cancelled' THEN 'cancelled' WHEN 'canceled' THEN 'cancelled' WHEN 'terminated' THEN 'terminated' END",
-			quote("not effectuated, pending, cancelled or terminated (translate it under values: in the mapping file)")
+			sqltext.Literal("not effectuated, pending, cancelled or terminated (translate it under values: in the mapping file)")
 	}
 	switch f.Name {
 	case "qhp_id":
@@ -296,7 +297,7 @@ func typedSQL(x string, f canonical.Field, dateFmt, epoch string, serialsFirst, 
 		d := "regexp_replace(" + x + ", '[\\s-]', '', 'g')"
 		return "CASE WHEN regexp_full_match(" + x + ", '[0-9]{9}') THEN " + x +
 			" WHEN regexp_full_match(" + x + ", '[0-9]{3}-[0-9]{2}-[0-9]{4}') THEN replace(" + x + ", '-', '')" +
-			" WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", quote("SSN must have 9 digits")
+			" WHEN regexp_full_match(" + d + ", '[0-9]{7,9}') THEN lpad(" + d + ", 9, '0') END", sqltext.Literal("SSN must have 9 digits")
 	case "zip":
 		return "CASE WHEN length(" + x + ") < 5 AND regexp_full_match(" + x + ", '[0-9]{3,4}') THEN lpad(" + x + ", 5, '0') ELSE " + x + " END", ""
 	case "relationship_code":
@@ -324,13 +325,13 @@ func moneySQL(x string, decimalComma bool) (expr, reason string) {
 	if decimalComma {
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%[1]s, '%[2]s([0-9]+|[0-9]{1,3}(\\.[0-9]{3})+)(,[0-9]+)?%[3]s') THEN %[4]s END",
 				x, sign, tail, typed("replace(replace("+x+", '.', ''), ',', '.')")),
-			quote("not an amount of money with a decimal comma (1.234,50, as the mapping's formats: decimal: declares)")
+			sqltext.Literal("not an amount of money with a decimal comma (1.234,50, as the mapping's formats: decimal: declares)")
 	}
 	return fmt.Sprintf("CASE WHEN NOT contains(%[1]s, ',') OR regexp_full_match(%[1]s, '%[2]s[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?%[3]s') THEN %[4]s END",
 			x, sign, tail, typed(x)),
 		fmt.Sprintf(`CASE WHEN contains(%s, ',') THEN %s ELSE %s END`, x,
-			quote(`ambiguous amount: a comma that does not separate thousands may be a decimal comma (declare formats: decimal: "," in a mapping file)`),
-			quote("not an amount of money"))
+			sqltext.Literal(`ambiguous amount: a comma that does not separate thousands may be a decimal comma (declare formats: decimal: "," in a mapping file)`),
+			sqltext.Literal("not an amount of money"))
 }
 
 // planIDSQL drops spaces and hyphens from a plan ID (38344VA0020002-06);
@@ -351,7 +352,7 @@ func dateSQL(x, dateFmt, epoch string, serialsFirst bool) string {
 		alts = append(alts, serial)
 	}
 	if dateFmt != "" {
-		alts = append(alts, "CAST(try_strptime("+x+", "+quote(dateFmt)+") AS DATE)")
+		alts = append(alts, "CAST(try_strptime("+x+", "+sqltext.Literal(dateFmt)+") AS DATE)")
 	}
 	// A plain cast reads ISO dates fastest; strptime and timestamps catch
 	// the rest. A failed parse is costly, so each is tried only on values
@@ -367,5 +368,3 @@ func dateSQL(x, dateFmt, epoch string, serialsFirst bool) string {
 	}
 	return "coalesce(" + strings.Join(alts, ", ") + ")"
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

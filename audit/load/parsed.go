@@ -17,6 +17,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/x12"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // parse is a Go parser of a format that emits canonical records.
@@ -381,14 +382,14 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	cols := make([]string, canonical.NumFields)
 	defs := make([]string, 0, len(stagedColumns)+len(cols))
 	for _, c := range stagedColumns {
-		defs = append(defs, quote(c)+": 'VARCHAR'")
+		defs = append(defs, sqltext.Literal(c)+": 'VARCHAR'")
 	}
 	for i := range cols {
 		cols[i] = "c" + strconv.Itoa(i)
-		defs = append(defs, quote(cols[i])+": 'VARCHAR'")
+		defs = append(defs, sqltext.Literal(cols[i])+": 'VARCHAR'")
 	}
 	file := fmt.Sprintf("read_csv(%s, auto_detect = false, header = false, delim = chr(31), quote = '', escape = '', comment = '', new_line = '\\n', columns = {%s})",
-		quote(st.f.Name()), strings.Join(defs, ", "))
+		sqltext.Literal(st.f.Name()), strings.Join(defs, ", "))
 	rows := "(SELECT *, CAST(__file AS INTEGER) AS __file_id, CAST(__line AS BIGINT) AS __line_no FROM " + file + ")"
 	rel := Relation{SQL: rows, Columns: cols, Headers: canonical.Names(), Line: "__line_no", FileID: "__file_id"}
 	if !st.sequenced {

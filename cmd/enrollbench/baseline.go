@@ -13,6 +13,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
 // baselineSQL is what an analyst would write by hand in DuckDB for the same
@@ -55,7 +56,7 @@ func baseline(in inputs, out, memory string) error {
 	if err != nil {
 		return err
 	}
-	q := mk + ";\n" + ins + ";\n" + strings.ReplaceAll(baselineSQL, "{{out}}", quote(filepath.Join(out, "baseline-findings.csv")))
+	q := mk + ";\n" + ins + ";\n" + strings.ReplaceAll(baselineSQL, "{{out}}", sqltext.Literal(filepath.Join(out, "baseline-findings.csv")))
 	for _, stmt := range strings.Split(q, ";\n") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
@@ -81,14 +82,14 @@ func sideSQL(conn *sql.Conn, name, path, mappingPath string) (string, error) {
 	}
 	opts := ""
 	if m.Delimiter != "" {
-		opts = ", delim = " + quote(strings.ReplaceAll(m.Delimiter, `\t`, "\t"))
+		opts = ", delim = " + sqltext.Literal(strings.ReplaceAll(m.Delimiter, `\t`, "\t"))
 	}
 	var reader string
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv", ".tsv", ".txt":
-		reader = fmt.Sprintf("read_csv(%s, header = true%s", quote(path), opts)
+		reader = fmt.Sprintf("read_csv(%s, header = true%s", sqltext.Literal(path), opts)
 	case ".parquet":
-		reader = "read_parquet(" + quote(path)
+		reader = "read_parquet(" + sqltext.Literal(path)
 	default:
 		return "", fmt.Errorf("%s: the baseline reads CSV and Parquet files only, not %s", path, ext)
 	}
@@ -110,7 +111,7 @@ func sideSQL(conn *sql.Conn, name, path, mappingPath string) (string, error) {
 		var types []string
 		for _, f := range canonical.Fields {
 			if h := header[f.Name]; h != "" && f.Kind == canonical.Text {
-				types = append(types, fmt.Sprintf("%s: 'VARCHAR'", quote(h)))
+				types = append(types, fmt.Sprintf("%s: 'VARCHAR'", sqltext.Literal(h)))
 			}
 		}
 		sort.Strings(types)
@@ -165,7 +166,7 @@ func typed(x string, f canonical.Field, dateFmt string) string {
 		if dateFmt == "" {
 			return "TRY_CAST(" + x + " AS DATE)"
 		}
-		return "coalesce(CAST(try_strptime(" + text + ", " + quote(dateFmt) + ") AS DATE), TRY_CAST(" + x + " AS DATE))"
+		return "coalesce(CAST(try_strptime(" + text + ", " + sqltext.Literal(dateFmt) + ") AS DATE), TRY_CAST(" + x + " AS DATE))"
 	case canonical.Money:
 		return "round(coalesce(TRY_CAST(" + x + " AS DECIMAL(18,6)), TRY_CAST(replace(replace(" + text + ", '$', ''), ',', '') AS DECIMAL(18,6))), 2)"
 	case canonical.Flag, canonical.Gender:
@@ -203,10 +204,8 @@ func valuesCase(x string, vals map[string]string) string {
 	var b strings.Builder
 	b.WriteString("CASE CAST(" + x + " AS VARCHAR)")
 	for _, k := range keys {
-		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(k), quote(vals[k]))
+		fmt.Fprintf(&b, " WHEN %s THEN %s", sqltext.Literal(k), sqltext.Literal(vals[k]))
 	}
 	b.WriteString(" ELSE CAST(" + x + " AS VARCHAR) END")
 	return b.String()
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
