@@ -350,18 +350,10 @@ func (g *generator) writeTruth(path string, seed int64) (err error) {
 	defer closeFile(f, &err)
 	w := bufio.NewWriter(f)
 	fmt.Fprintf(w, "{\"seed\": %d, \"policies\": %d, \"members\": %d, \"planted\": [", seed, g.sum.Policies, g.sum.Members)
-	for i, t := range g.truth {
-		line, err := json.Marshal(t)
-		if err != nil {
-			return fmt.Errorf("encode truth: %w", err)
-		}
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n  ")
-		w.Write(line)
+	if err := writeEntries(w, g.truth); err != nil {
+		return fmt.Errorf("encode truth: %w", err)
 	}
-	w.WriteString("\n]}\n")
+	w.WriteString("]}\n")
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write truth file: %w", err)
 	}
@@ -380,5 +372,23 @@ func (g *generator) writeMappings(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, InsurerMappingFile), b, 0o644); err != nil {
 		return fmt.Errorf("write mapping: %w", err)
 	}
+	return nil
+}
+
+// writeEntries writes a truth file's entries, one JSON object a line, as
+// the elements of the array the caller opened; the caller closes it.
+func writeEntries[T any](w *bufio.Writer, entries []T) error {
+	for i, t := range entries {
+		line, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n  ")
+		w.Write(line)
+	}
+	w.WriteString("\n")
 	return nil
 }

@@ -3,7 +3,6 @@ package synth
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -257,18 +256,10 @@ func writeLifecycle(path string, seed int64, lc []LifecycleTruth) (err error) {
 	defer closeFile(f, &err)
 	w := bufio.NewWriter(f)
 	fmt.Fprintf(w, "{\"seed\": %d, \"as_of\": [%q, %q], \"week_2\": [", seed, AsOf[0], AsOf[1])
-	for i, t := range lc {
-		line, err := json.Marshal(t)
-		if err != nil {
-			return fmt.Errorf("encode lifecycle truth: %w", err)
-		}
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n  ")
-		w.Write(line)
+	if err := writeEntries(w, lc); err != nil {
+		return fmt.Errorf("encode lifecycle truth: %w", err)
 	}
-	w.WriteString("\n]}\n")
+	w.WriteString("]}\n")
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write lifecycle truth: %w", err)
 	}
