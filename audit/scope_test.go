@@ -58,11 +58,11 @@ type scopedReport struct {
 	} `json:"findings"`
 }
 
-func runScoped(t *testing.T, opts Options) (scopedReport, *Result) {
+func runScoped(t *testing.T, opts Options) (scopedReport, *published) {
 	t.Helper()
 	opts.OutDir = t.TempDir()
 	opts.Formats = []string{"json"}
-	res, err := Run(context.Background(), opts)
+	res, err := runAndPublish(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +159,12 @@ func TestScopeRosterWithoutIssuer(t *testing.T) {
 	opts := fixtureOptions(t.TempDir())
 	opts.Formats = []string{"json"}
 	opts.Insurer = []string{writeRoster(t, t.TempDir(), func(string) bool { return true }, blank)}
-	_, err := Run(context.Background(), opts)
+	_, err := runAndPublish(context.Background(), opts)
 	if !errors.Is(err, ErrNoIssuer) || !strings.Contains(err.Error(), opts.Insurer[0]) {
 		t.Fatalf("roster without issuer: err = %v, want ErrNoIssuer naming %s", err, opts.Insurer[0])
 	}
 	opts.Issuers = []string{AllIssuers}
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatalf("--issuer all: %v", err)
 	}
 }
