@@ -11,6 +11,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 )
 
 // fieldUnreadableRule is the rule ID of field problems' findings.
@@ -23,7 +24,7 @@ var fieldProblemsTemplate string
 // per value the loader could not read in a non-key field (README "Inputs").
 // The value is shown as every output shows values: an SSN, or anything
 // shaped like one, masked to its last four digits unless reveal.
-func emitFieldProblems(ctx context.Context, db execer, reveal bool) error {
+func emitFieldProblems(ctx context.Context, db dbexec.DB, reveal bool) error {
 	q, err := fieldProblemsSQL(ctx, db, reveal)
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func emitFieldProblems(ctx context.Context, db execer, reveal bool) error {
 	return nil
 }
 
-func fieldProblemsSQL(ctx context.Context, db execer, reveal bool) (string, error) {
+func fieldProblemsSQL(ctx context.Context, db dbexec.DB, reveal bool) (string, error) {
 	file, line, err := load.SourceSQL(ctx, db)
 	if err != nil {
 		return "", err

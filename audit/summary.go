@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
@@ -29,14 +30,14 @@ SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_memb
 FROM {{findings}} f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL`
 
 // summarise computes the report's aggregate figures.
-func summarise(ctx context.Context, db execer, s *reports.Summary) error {
+func summarise(ctx context.Context, db dbexec.DB, s *reports.Summary) error {
 	return summariseFindings(ctx, db, s, "findings", "true")
 }
 
 // summariseFindings computes the aggregate figures of the findings in the
 // relation findings, and the matching figures of the policies and members
 // that scope (a predicate on issuer_hios_id) selects.
-func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findings, scope string) error {
+func summariseFindings(ctx context.Context, db dbexec.DB, s *reports.Summary, findings, scope string) error {
 	// member_keys holds numbers only; the pairs view has each pair's issuer.
 	matchedMembers := "SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL"
 	if scope != "true" {
@@ -162,7 +163,7 @@ func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findi
 	return nil
 }
 
-func eachRow(ctx context.Context, db execer, q string, fn func(*sql.Rows) error) error {
+func eachRow(ctx context.Context, db dbexec.DB, q string, fn func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("summarise: %w", err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 
@@ -66,13 +67,6 @@ const (
 	PolicyKeysTable  = "policy_keys"  // mrow, irow of each policy pair
 )
 
-// Execer is what the relations need of a DuckDB connection.
-type Execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 //go:embed sql/*.sql
 var files embed.FS
 
@@ -106,7 +100,7 @@ func statements(sqlText string) []string {
 	return out
 }
 
-func exec(ctx context.Context, db Execer, what string, stmts []string) error {
+func exec(ctx context.Context, db dbexec.DB, what string, stmts []string) error {
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
@@ -173,7 +167,7 @@ func Statements(opts rules.SQLOptions, items []rules.Item) ([]string, error) {
 
 // RefreshRows (re)creates both sides' rows views for the files loaded so
 // far: file paths and line offsets are written into them.
-func RefreshRows(ctx context.Context, db Execer) error { return RefreshScopedRows(ctx, db, Scope{}) }
+func RefreshRows(ctx context.Context, db dbexec.DB) error { return RefreshScopedRows(ctx, db, Scope{}) }
 
 // Scope keeps, on each side, the rows of the listed issuers; a nil list
 // keeps every row of the side (no filter at all, so an audit of every
@@ -205,7 +199,7 @@ func inList(issuers []string) string {
 
 // RefreshScopedRows is RefreshRows keeping, on each side, only the rows of
 // the issuers in scope: every relation rules read is built on these views.
-func RefreshScopedRows(ctx context.Context, db Execer, scope Scope) error {
+func RefreshScopedRows(ctx context.Context, db dbexec.DB, scope Scope) error {
 	file, line, err := load.SourceSQL(ctx, db)
 	if err != nil {
 		return err
@@ -286,14 +280,14 @@ func identityData(m Matching) map[string]any {
 
 // IdentityFindings adds the wrong_identifiers findings of identity matching
 // to the raw findings (run after Match, before CollectFindings).
-func IdentityFindings(ctx context.Context, db Execer, m Matching) error {
+func IdentityFindings(ctx context.Context, db dbexec.DB, m Matching) error {
 	return exec(ctx, db, "report identity matches", statements(render("identity_findings", identityData(m))))
 }
 
 // Match (re)computes the flags and keys behind the relations rules read,
 // pairing on keys and then, with MatchIdentity, by identity. Run on empty
 // canonical tables it gives the schema rules compile against.
-func Match(ctx context.Context, db Execer, m Matching) error {
+func Match(ctx context.Context, db dbexec.DB, m Matching) error {
 	var stmts []string
 	for _, side := range Sides {
 		stmts = append(stmts, statements(render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
@@ -313,7 +307,7 @@ func Match(ctx context.Context, db Execer, m Matching) error {
 
 // CrowdedMembers says, per side, how many member IDs have more rows than
 // the check of overlapping policies looks at (run after Match).
-func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
+func CrowdedMembers(ctx context.Context, db dbexec.DB) ([]string, error) {
 	var warnings []string
 	for _, side := range Sides {
 		var ids, most int64
@@ -335,7 +329,7 @@ func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
 // comparable, and every record would be a finding. When the member IDs
 // match once leading zeros are removed, it says so (a spreadsheet drops
 // them). Run after Match; the counts are only made when nothing matched.
-func NothingMatched(ctx context.Context, db Execer) ([]string, error) {
+func NothingMatched(ctx context.Context, db dbexec.DB) ([]string, error) {
 	var keyPairs, mRows, iRows int64
 	q := "SELECT (SELECT count(*) FROM " + MemberKeysTable + " WHERE mrow IS NOT NULL AND irow IS NOT NULL) - (SELECT count(*) FROM identity_rows), " +
 		"EXISTS (SELECT 1 FROM " + MarketplaceRows.Name + "), EXISTS (SELECT 1 FROM " + InsurerRows.Name + ")"
@@ -416,7 +410,7 @@ func narrowStruct(alias string, u rules.Uses) string {
 // ProvidedFields returns, per side, the canonical fields that hold at least
 // one value. A rule reading a field one side never provides would report
 // every record, which says nothing about the enrollments.
-func ProvidedFields(ctx context.Context, db Execer) (map[string]map[string]bool, error) {
+func ProvidedFields(ctx context.Context, db dbexec.DB) (map[string]map[string]bool, error) {
 	out := map[string]map[string]bool{}
 	for _, side := range Sides {
 		var counts []string
@@ -443,7 +437,7 @@ func ProvidedFields(ctx context.Context, db Execer) (map[string]map[string]bool,
 
 // CreateFindings makes the empty raw findings table rule batches insert
 // into, with canonical.FindingColumns.
-func CreateFindings(ctx context.Context, db Execer) error {
+func CreateFindings(ctx context.Context, db dbexec.DB) error {
 	cols := make([]string, len(canonical.FindingColumns))
 	for i, c := range canonical.FindingColumns {
 		cols[i] = c.Name + " " + c.Type
@@ -453,7 +447,7 @@ func CreateFindings(ctx context.Context, db Execer) error {
 }
 
 // CollectFindings makes the findings table from the raw findings.
-func CollectFindings(ctx context.Context, db Execer) error {
+func CollectFindings(ctx context.Context, db dbexec.DB) error {
 	var order []string
 	for i, c := range canonical.Categories {
 		order = append(order, fmt.Sprintf("WHEN '%s' THEN %d", c, i))
@@ -475,7 +469,7 @@ type IntegrityRow struct {
 // policies in scope, once the findings are collected. breaking lists the
 // categories that break a policy's integrity; scope is the rows filter the
 // rows views were made with.
-func Integrity(ctx context.Context, db Execer, breaking []string, scope Scope) ([]IntegrityRow, error) {
+func Integrity(ctx context.Context, db dbexec.DB, breaking []string, scope Scope) ([]IntegrityRow, error) {
 	cats := make([]string, len(breaking))
 	for i, c := range breaking {
 		cats[i] = "'" + c + "'"
@@ -516,7 +510,7 @@ type StateRow struct {
 // FindingsByState counts the findings per state of their policy; touched
 // is the table of the members each finding touches (finding id, policy,
 // member).
-func FindingsByState(ctx context.Context, db Execer, touched string) ([]StateRow, error) {
+func FindingsByState(ctx context.Context, db dbexec.DB, touched string) ([]StateRow, error) {
 	q := render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
 		"InsurerRows": InsurerRows.Name, "Touched": touched})
 	rows, err := db.QueryContext(ctx, q)
