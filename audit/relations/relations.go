@@ -11,18 +11,17 @@
 package relations
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"embed"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/internal/dbexec"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 
@@ -70,23 +69,7 @@ const (
 //go:embed sql/*.sql
 var files embed.FS
 
-var tmpl = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "sql/*.sql"))
-
-// render fills in a template and drops its comment lines (they explain the
-// file to a reader; DuckDB needs none of them).
-func render(name string, data any) string {
-	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, name, data); err != nil {
-		panic("relations: " + name + ": " + err.Error()) // the templates are part of the build
-	}
-	var out []string
-	for _, l := range strings.Split(b.String(), "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
+var tmpl = sqltmpl.Must(files, "sql/*.sql")
 
 // statements splits rendered SQL into its statements (the files hold no
 // semicolons but the ones that end statements).
@@ -205,7 +188,7 @@ func RefreshScopedRows(ctx context.Context, db dbexec.DB, scope Scope) error {
 		return err
 	}
 	for _, side := range Sides {
-		q := render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
+		q := tmpl.Render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
 			"File": file, "Line": line, "Canon": load.CanonTable(side), "Scope": inList(scope.of(side)),
 			"Unreadable": canonical.UnreadableFieldsColumn})
 		if err := exec(ctx, db, "prepare relations", statements(q)); err != nil {
@@ -281,7 +264,7 @@ func identityData(m Matching) map[string]any {
 // IdentityFindings adds the wrong_identifiers findings of identity matching
 // to the raw findings (run after Match, before CollectFindings).
 func IdentityFindings(ctx context.Context, db dbexec.DB, m Matching) error {
-	return exec(ctx, db, "report identity matches", statements(render("identity_findings", identityData(m))))
+	return exec(ctx, db, "report identity matches", statements(tmpl.Render("identity_findings", identityData(m))))
 }
 
 // Match (re)computes the flags and keys behind the relations rules read,
@@ -290,18 +273,18 @@ func IdentityFindings(ctx context.Context, db dbexec.DB, m Matching) error {
 func Match(ctx context.Context, db dbexec.DB, m Matching) error {
 	var stmts []string
 	for _, side := range Sides {
-		stmts = append(stmts, statements(render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
+		stmts = append(stmts, statements(tmpl.Render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
 			"Rows": Rows(side).Name, "MaxMemberRows": strconv.Itoa(MaxMemberRows)}))...)
 	}
 	type segmented struct{ Name, Rows string }
-	stmts = append(stmts, statements(render("keys.sql", map[string]any{
+	stmts = append(stmts, statements(tmpl.Render("keys.sql", map[string]any{
 		"MarketplaceCanon": load.CanonTable("marketplace"), "InsurerCanon": load.CanonTable("insurer"), "Rejects": load.RejectsTable,
 		"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
 		"Segmented":   []segmented{{"mk", MarketplaceRows.Name}, {"ik", InsurerRows.Name}},
 		"MemberPairs": MemberPairs.Name, "PolicyPairs": PolicyPairs.Name,
 		"MemberPairsSelect": pairSelect(false, "m", "i", false), "PolicyPairsSelect": pairSelect(true, "m", "i", false),
 	}))...)
-	stmts = append(stmts, statements(render("identity.sql", identityData(m)))...)
+	stmts = append(stmts, statements(tmpl.Render("identity.sql", identityData(m)))...)
 	return exec(ctx, db, "match records", stmts)
 }
 
@@ -340,7 +323,7 @@ func NothingMatched(ctx context.Context, db dbexec.DB) ([]string, error) {
 	if keyPairs > 0 || !mAny || !iAny {
 		return nil, nil
 	}
-	q = render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
+	q = tmpl.Render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
 	var ids, zeros int64
 	if err := db.QueryRowContext(ctx, q).Scan(&ids, &zeros, &mRows, &iRows); err != nil {
 		return nil, fmt.Errorf("count matches: %w", err)
@@ -373,7 +356,7 @@ func pairSelect(policy bool, mStruct, iStruct string, hits bool) string {
 		mRows = "(SELECT * FROM " + mRows + " WHERE row_id IN (SELECT mrow FROM hk))"
 		iRows = "(SELECT * FROM " + iRows + " WHERE row_id IN (SELECT irow FROM hk))"
 	}
-	return render("pairs.sql", map[string]any{"Hits": hitsTable, "Keys": keys, "Policy": policy, "M": mStruct, "I": iStruct,
+	return tmpl.Render("pairs.sql", map[string]any{"Hits": hitsTable, "Keys": keys, "Policy": policy, "M": mStruct, "I": iStruct,
 		"MarketplaceRows": mRows, "InsurerRows": iRows})
 }
 
@@ -442,7 +425,7 @@ func CreateFindings(ctx context.Context, db dbexec.DB) error {
 	for i, c := range canonical.FindingColumns {
 		cols[i] = c.Name + " " + c.Type
 	}
-	q := render("raw", map[string]string{"Raw": RawFindingsTable, "Columns": strings.Join(cols, ", ")})
+	q := tmpl.Render("raw", map[string]string{"Raw": RawFindingsTable, "Columns": strings.Join(cols, ", ")})
 	return exec(ctx, db, "create findings", statements(q))
 }
 
@@ -452,7 +435,7 @@ func CollectFindings(ctx context.Context, db dbexec.DB) error {
 	for i, c := range canonical.Categories {
 		order = append(order, fmt.Sprintf("WHEN '%s' THEN %d", c, i))
 	}
-	q := render("collect", map[string]string{"Findings": FindingsTable, "Raw": RawFindingsTable, "CategoryOrder": strings.Join(order, " ")})
+	q := tmpl.Render("collect", map[string]string{"Findings": FindingsTable, "Raw": RawFindingsTable, "CategoryOrder": strings.Join(order, " ")})
 	return exec(ctx, db, "collect findings", statements(q))
 }
 
@@ -477,10 +460,10 @@ func Integrity(ctx context.Context, db dbexec.DB, breaking []string, scope Scope
 	data := map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
 		"MarketplaceCanon": load.CanonTable("marketplace"), "Findings": FindingsTable,
 		"Categories": strings.Join(cats, ", "), "Scope": inList(scope.Marketplace)}
-	if err := exec(ctx, db, "integrity figures", statements(render("integrity.sql", data))); err != nil {
+	if err := exec(ctx, db, "integrity figures", statements(tmpl.Render("integrity.sql", data))); err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, render("integrity_figures", data))
+	rows, err := db.QueryContext(ctx, tmpl.Render("integrity_figures", data))
 	if err != nil {
 		return nil, fmt.Errorf("integrity figures: %w", err)
 	}
@@ -511,7 +494,7 @@ type StateRow struct {
 // is the table of the members each finding touches (finding id, policy,
 // member).
 func FindingsByState(ctx context.Context, db dbexec.DB, touched string) ([]StateRow, error) {
-	q := render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
+	q := tmpl.Render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
 		"InsurerRows": InsurerRows.Name, "Touched": touched})
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
