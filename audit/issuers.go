@@ -3,13 +3,21 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
+
+//go:embed issuers.sql
+var issuersSQLFile embed.FS
+
+// issuersSQL are the packets' queries (issuers.sql).
+var issuersSQL = sqltmpl.Must(issuersSQLFile, "issuers.sql")
 
 // IssuerReport is the report of one issuer's packet (--split-by-issuer):
 // that issuer's findings, the figures computed over them and over its
@@ -20,7 +28,7 @@ func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Repo
 	r.Summary = reports.Summary{}
 	r.FindingsFile = ""
 	conn := e.d.conn
-	lit := "'" + strings.ReplaceAll(issuer, "'", "''") + "'"
+	lit := sqltext.Literal(issuer)
 	findings := "findings"
 	if len(e.rep.WaivedIDs()) > 0 {
 		findings = "unwaived_findings" // made by applyDispositions
@@ -35,9 +43,7 @@ func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Repo
 	// (rejects, mostly) are no issuer's.
 	counts := map[string][2]int64{}
 	for _, side := range []string{"marketplace", "insurer"} {
-		q := `SELECT f.path, count(*) FILTER (WHERE c.reject_reasons IS NULL), count(*) FILTER (WHERE c.reject_reasons IS NOT NULL)
-			FROM ` + load.CanonTable(side) + ` c JOIN ` + load.FilesTable + ` f ON f.id = c.file_id
-			WHERE c.issuer_hios_id = ` + lit + ` GROUP BY ALL`
+		q := issuersSQL.Render("issuer_inputs", map[string]string{"Canon": load.CanonTable(side), "Files": load.FilesTable, "Issuer": lit})
 		err := eachRow(ctx, conn, q, func(rows *sql.Rows) error {
 			var path string
 			var n [2]int64
@@ -113,8 +119,7 @@ func issuerCounts(ctx context.Context, r, whole *reports.Report) error {
 // that reached a finding says.
 func (e *Engine) Issuers(ctx context.Context) ([]string, error) {
 	var out []string
-	err := eachRow(ctx, e.d.conn, `SELECT issuer_hios_id FROM policy_keys WHERE issuer_hios_id IS NOT NULL
-		UNION SELECT issuer_hios_id FROM findings WHERE issuer_hios_id IS NOT NULL ORDER BY 1`, func(rows *sql.Rows) error {
+	err := eachRow(ctx, e.d.conn, issuersSQL.Render("packet_issuers", nil), func(rows *sql.Rows) error {
 		var id string
 		err := rows.Scan(&id)
 		if slices.Contains(e.scope, id) {

@@ -207,3 +207,32 @@ func TestScopeLeavesOutOtherIssuersFieldProblems(t *testing.T) {
 			len(got), len(cut.findingIDs("47825")))
 	}
 }
+
+// TestPacketsKeepToScope: Engine.Issuers, the issuers that get a packet,
+// names only issuers in scope, even if a finding of another issuer were
+// in the findings table.
+func TestPacketsKeepToScope(t *testing.T) {
+	ctx := context.Background()
+	opts := fixtureOptions(t.TempDir())
+	opts.Issuers = []string{"47825"}
+	e, err := Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for _, step := range []func(context.Context) error{e.Load, e.Match, e.Evaluate} {
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.d.conn.ExecContext(ctx, "INSERT INTO findings (id, issuer_hios_id) VALUES ('x', '99999')"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Issuers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"47825"}) {
+		t.Errorf("issuers with a packet: %q, want [47825]", got)
+	}
+}
