@@ -38,11 +38,31 @@ func cleanRows() []ruleRow {
 	}
 }
 
-// ruleCase changes the clean data so that one rule fires.
+// ruleCase is one default rule's pair of cases, each a change of the
+// clean data: fire makes the rule fire; near comes as close as the rule's
+// boundary allows (the same value written another way, a difference within
+// tolerance, the neighbouring rule's case) and must not make it fire.
 type ruleCase struct {
 	rule       string
-	m, i       func([]ruleRow) []ruleRow // nil: the clean rows
-	bothChange func([]ruleRow) []ruleRow // applied to both sides
+	fire, near change
+}
+
+// change alters the clean rows of each side (nil: leave them clean).
+type change struct {
+	m, i func([]ruleRow) []ruleRow
+}
+
+// both applies f to both sides.
+func both(f func([]ruleRow) []ruleRow) change { return change{m: f, i: f} }
+
+// then applies the changes in order.
+func then(fs ...func([]ruleRow) []ruleRow) func([]ruleRow) []ruleRow {
+	return func(rows []ruleRow) []ruleRow {
+		for _, f := range fs {
+			rows = f(rows)
+		}
+		return rows
+	}
 }
 
 func set(member, field, value string) func([]ruleRow) []ruleRow {
@@ -83,41 +103,122 @@ func appendRow(change func(ruleRow)) func([]ruleRow) []ruleRow {
 	}
 }
 
+// moveToP3 puts M3 on a second policy P3 as well, from start to the end
+// of the year, with its P2 coverage ending the day before start.
+func moveToP3(start, endBefore string) func([]ruleRow) []ruleRow {
+	return func(rows []ruleRow) []ruleRow {
+		r := maps.Clone(rows[len(rows)-1])
+		r["exchange_policy_id"], r["benefit_start"] = "P3", start
+		rows[len(rows)-1]["benefit_end"] = endBefore
+		return append(rows, r)
+	}
+}
+
 var defaultRuleCases = []ruleCase{
-	{rule: "plan-csr-variant-mismatch", i: set("M1", "qhp_id", "12345VA001000102")},
-	{rule: "plan-mismatch", i: set("M1", "qhp_id", "12345VA001000201")},
-	{rule: "aptc-mismatch", i: set("M1", "aptc_amount", "90.00")},
-	{rule: "csr-amount-mismatch", i: set("M1", "csr_amount", "5.00")},
-	{rule: "total-premium-mismatch", i: set("M1", "total_premium", "400.00")},
-	{rule: "member-premium-mismatch", i: set("M2", "member_premium", "200.00")},
-	{rule: "coverage-dates-mismatch", i: set("M2", "benefit_end", "2026-06-30")},
-	{rule: "segment-missing-at-insurer", m: split, i: set("M2", "benefit_end", "2026-06-30")},
-	{rule: "segment-unknown-to-marketplace", i: split, m: set("M2", "benefit_end", "2026-06-30")},
-	{rule: "name-mismatch", i: set("M1", "first_name", "Robert")},
-	{rule: "birth-date-mismatch", i: set("M1", "birth_date", "1981-05-05")},
-	{rule: "gender-mismatch", i: set("M1", "gender", "F")},
-	{rule: "ssn-mismatch", i: set("M1", "ssn", "987654321")},
-	{rule: "policy-missing-at-insurer", i: drop("exchange_policy_id", "P2")},
-	{rule: "member-missing-at-insurer", i: drop("exchange_member_id", "M2")},
-	{rule: "policy-unknown-to-marketplace", m: drop("exchange_policy_id", "P2")},
-	{rule: "member-unknown-to-marketplace", m: drop("exchange_member_id", "M2")},
-	{rule: "status-cancelled-but-effectuated", m: set("M2", "effectuation_status", "cancelled")},
-	{rule: "status-mismatch", m: set("M2", "effectuation_status", "pending")},
-	{rule: "duplicate-member-row", m: appendRow(func(r ruleRow) {})},
-	{rule: "member-in-overlapping-policies", bothChange: appendRow(func(r ruleRow) { r["exchange_policy_id"] = "P3" })},
-	{rule: "plan-id-malformed", bothChange: set("M1", "qhp_id", "12345VA00100010")},
-	{rule: "plan-issuer-mismatch", bothChange: set("M3", "issuer_hios_id", "54321")},
-	{rule: "benefit-end-before-start", bothChange: set("M2", "benefit_end", "2025-12-31")},
-	{rule: "benefit-start-missing", bothChange: set("M2", "benefit_start", "")},
-	{rule: "coverage-before-birth", bothChange: set("M2", "birth_date", "2026-06-01")},
-	{rule: "premium-negative", bothChange: set("M2", "member_premium", "-5.00")},
-	{rule: "aptc-above-premium", bothChange: set("M1", "aptc_amount", "600.00")},
-	{rule: "aptc-negative", bothChange: set("M1", "aptc_amount", "-1.00")},
+	{rule: "plan-csr-variant-mismatch",
+		fire: change{i: set("M1", "qhp_id", "12345VA001000102")},
+		near: change{i: set("M1", "qhp_id", "12345VA001000201")}}, // another plan, not its variant
+	{rule: "plan-mismatch",
+		fire: change{i: set("M1", "qhp_id", "12345VA001000201")},
+		near: change{i: set("M1", "qhp_id", "12345VA001000102")}}, // only the variant differs
+	// Amounts: one cent beyond the tolerance (0.00) fires; the same amount
+	// written another way does not.
+	{rule: "aptc-mismatch", fire: change{i: set("M1", "aptc_amount", "100.01")}, near: change{i: set("M1", "aptc_amount", "100")}},
+	{rule: "csr-amount-mismatch", fire: change{i: set("M1", "csr_amount", "10.01")}, near: change{i: set("M1", "csr_amount", "10.0")}},
+	{rule: "total-premium-mismatch", fire: change{i: set("M1", "total_premium", "500.01")}, near: change{i: set("M1", "total_premium", "500")}},
+	{rule: "member-premium-mismatch", fire: change{i: set("M2", "member_premium", "250.01")}, near: change{i: set("M2", "member_premium", "250.0")}},
+	{rule: "coverage-dates-mismatch",
+		fire: change{i: set("M2", "benefit_end", "2026-06-30")},
+		near: change{i: set("M2", "benefit_end", "20261231")}}, // the same date written another way
+	{rule: "segment-missing-at-insurer",
+		fire: change{m: split, i: set("M2", "benefit_end", "2026-06-30")},
+		// The segment the insurer lacks was cancelled.
+		near: change{m: then(split, func(rows []ruleRow) []ruleRow {
+			rows[len(rows)-1]["effectuation_status"] = "cancelled"
+			return rows
+		}), i: set("M2", "benefit_end", "2026-06-30")}},
+	{rule: "segment-unknown-to-marketplace",
+		fire: change{i: split, m: set("M2", "benefit_end", "2026-06-30")},
+		near: both(split)}, // both sides have both segments
+	{rule: "name-mismatch",
+		fire: change{i: set("M1", "first_name", "Robert")},
+		near: change{i: set("M1", "first_name", "BÖB")}}, // case and accents are not a different name
+	{rule: "birth-date-mismatch",
+		fire: change{i: set("M1", "birth_date", "1981-05-05")},
+		near: change{i: set("M1", "birth_date", "05/05/1980")}},
+	{rule: "gender-mismatch",
+		fire: change{i: set("M1", "gender", "F")},
+		near: change{i: set("M1", "gender", "male")}}, // the same gender written another way
+	{rule: "ssn-mismatch",
+		fire: change{i: set("M1", "ssn", "987654321")},
+		near: change{i: set("M1", "ssn", "")}}, // absent on one side: common for infants
+	// Presence: a record the other side lacks fires, unless it was
+	// cancelled; one under a policy the other side has is the member rule.
+	{rule: "policy-missing-at-insurer",
+		fire: change{i: drop("exchange_policy_id", "P2")},
+		near: change{m: set("M3", "effectuation_status", "cancelled"), i: drop("exchange_policy_id", "P2")}},
+	{rule: "member-missing-at-insurer",
+		fire: change{i: drop("exchange_member_id", "M2")},
+		near: change{m: set("M2", "effectuation_status", "cancelled"), i: drop("exchange_member_id", "M2")}},
+	{rule: "policy-unknown-to-marketplace",
+		fire: change{m: drop("exchange_policy_id", "P2")},
+		near: change{m: drop("exchange_member_id", "M2")}},
+	{rule: "member-unknown-to-marketplace",
+		fire: change{m: drop("exchange_member_id", "M2")},
+		near: change{m: drop("exchange_policy_id", "P2")}},
+	{rule: "status-cancelled-but-effectuated",
+		fire: change{m: set("M2", "effectuation_status", "cancelled")},
+		near: change{m: set("M2", "effectuation_status", "pending")}},
+	{rule: "status-mismatch",
+		fire: change{m: set("M2", "effectuation_status", "pending")},
+		near: change{m: set("M2", "effectuation_status", "cancelled")}},
+	{rule: "duplicate-member-row",
+		fire: change{m: appendRow(func(r ruleRow) {})},
+		near: both(split)}, // a second row of the member, for other months
+	{rule: "member-in-overlapping-policies",
+		fire: both(appendRow(func(r ruleRow) { r["exchange_policy_id"] = "P3" })),
+		near: both(moveToP3("2026-07-01", "2026-06-30"))}, // one policy after the other
+	{rule: "plan-id-malformed",
+		fire: both(set("M1", "qhp_id", "12345VA00100010")),
+		near: both(set("M1", "qhp_id", "12345VA001000106"))}, // variants go up to 06
+	{rule: "plan-issuer-mismatch",
+		fire: both(set("M3", "issuer_hios_id", "54321")),
+		near: both(then(set("M3", "issuer_hios_id", "54321"), set("M3", "qhp_id", "54321VA001000101")))},
+	{rule: "benefit-end-before-start",
+		fire: both(set("M2", "benefit_end", "2025-12-31")),
+		near: both(set("M2", "benefit_end", "2026-01-01"))}, // one day of coverage
+	{rule: "benefit-start-missing",
+		fire: both(set("M2", "benefit_start", "")),
+		near: both(set("M2", "benefit_end", ""))},
+	{rule: "coverage-before-birth",
+		fire: both(set("M2", "birth_date", "2026-06-01")),
+		near: both(set("M2", "birth_date", "2026-01-01"))}, // covered from the day of birth
+	{rule: "premium-negative",
+		fire: both(set("M2", "member_premium", "-0.01")),
+		near: both(set("M2", "member_premium", "0.00"))},
+	{rule: "aptc-above-premium",
+		fire: both(set("M1", "aptc_amount", "500.01")),
+		near: both(set("M1", "aptc_amount", "500.00"))},
+	{rule: "aptc-negative",
+		fire: both(set("M1", "aptc_amount", "-0.01")),
+		near: both(set("M1", "aptc_amount", "0.00"))},
+}
+
+// nearCopy gives rows policy, subscriber and member IDs of their own (N
+// before each), so a near case is audited beside its firing case.
+func nearCopy(rows []ruleRow) []ruleRow {
+	for _, r := range rows {
+		for _, id := range []string{"exchange_policy_id", "exchange_subscriber_id", "exchange_member_id"} {
+			r[id] = "N" + r[id]
+		}
+	}
+	return rows
 }
 
 // auditRows audits the two sides' rows with the default rules and counts
-// the findings of each rule.
-func auditRows(t *testing.T, m, i []ruleRow) map[string]int {
+// the findings of each rule, by the namespace of their policy: "" for
+// plain IDs, "N" for the IDs nearCopy made.
+func auditRows(t *testing.T, m, i []ruleRow) map[string]map[string]int {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name string, rows []ruleRow) string {
@@ -137,7 +238,10 @@ func auditRows(t *testing.T, m, i []ruleRow) map[string]int {
 		return p
 	}
 	ctx := context.Background()
-	e, err := Open(ctx, Options{Marketplace: []string{write("m.csv", m)}, Insurer: []string{write("i.csv", i)}, OutDir: filepath.Join(dir, "out")})
+	// Matching on keys: the near copy holds the same people, whom identity
+	// matching could pair across the copies.
+	e, err := Open(ctx, Options{Marketplace: []string{write("m.csv", m)}, Insurer: []string{write("i.csv", i)}, OutDir: filepath.Join(dir, "out"),
+		Match: "keys"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +254,13 @@ func auditRows(t *testing.T, m, i []ruleRow) map[string]int {
 	if len(e.Report().Rules.Skipped) > 0 {
 		t.Fatalf("rules skipped: %+v", e.Report().Rules.Skipped)
 	}
-	got := map[string]int{}
+	got := map[string]map[string]int{"": {}, "N": {}}
 	if err := e.Report().Findings.Each(ctx, "", func(f *reports.Finding) error {
-		got[f.Rule]++
+		ns := ""
+		if f.ExchangePolicyID != nil && strings.HasPrefix(*f.ExchangePolicyID, "N") {
+			ns = "N"
+		}
+		got[ns][f.Rule]++
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -161,34 +269,46 @@ func auditRows(t *testing.T, m, i []ruleRow) map[string]int {
 }
 
 // TestEveryDefaultRule: each default rule fires on data made to break it,
-// and none fires on the clean data.
+// does not fire on data that comes as close to its boundary as it allows,
+// and no rule fires on the clean data.
 func TestEveryDefaultRule(t *testing.T) {
 	pack, err := rules.Load(rules.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range pack.Rules {
-		if !slices.ContainsFunc(defaultRuleCases, func(c ruleCase) bool { return c.rule == r.ID }) {
+		i := slices.IndexFunc(defaultRuleCases, func(c ruleCase) bool { return c.rule == r.ID })
+		if i < 0 {
 			t.Errorf("default rule %s has no case", r.ID)
+			continue
+		}
+		for name, c := range map[string]change{"firing": defaultRuleCases[i].fire, "near": defaultRuleCases[i].near} {
+			if c.m == nil && c.i == nil {
+				t.Errorf("default rule %s has no %s case", r.ID, name)
+			}
 		}
 	}
-	if got := auditRows(t, cleanRows(), cleanRows()); len(got) > 0 {
-		t.Errorf("rules fire on the clean data: %v", got)
+	if got := auditRows(t, cleanRows(), cleanRows()); len(got[""]) > 0 {
+		t.Errorf("rules fire on the clean data: %v", got[""])
+	}
+	apply := func(f func([]ruleRow) []ruleRow) []ruleRow {
+		if f == nil {
+			return cleanRows()
+		}
+		return f(cleanRows())
 	}
 	for _, tc := range defaultRuleCases {
 		t.Run(tc.rule, func(t *testing.T) {
-			m, i := cleanRows(), cleanRows()
-			if tc.bothChange != nil {
-				m, i = tc.bothChange(m), tc.bothChange(i)
+			t.Parallel() // each audit waits on DuckDB more than it computes
+			// One audit for both cases: the near case's rows under IDs of
+			// their own.
+			got := auditRows(t, append(apply(tc.fire.m), nearCopy(apply(tc.near.m))...),
+				append(apply(tc.fire.i), nearCopy(apply(tc.near.i))...))
+			if got[""][tc.rule] == 0 {
+				t.Errorf("%s does not fire; findings: %v", tc.rule, got[""])
 			}
-			if tc.m != nil {
-				m = tc.m(m)
-			}
-			if tc.i != nil {
-				i = tc.i(i)
-			}
-			if got := auditRows(t, m, i); got[tc.rule] == 0 {
-				t.Errorf("%s does not fire; findings: %v", tc.rule, got)
+			if got["N"][tc.rule] > 0 {
+				t.Errorf("%s fires on the near case; findings: %v", tc.rule, got["N"])
 			}
 		})
 	}

@@ -12,7 +12,7 @@ import (
 // each finding carries its answer, a running waiver takes it out of the
 // findings and figures (not out of the history: only the data closes a
 // finding), a correction not seen is flagged.
-func (h *runHistory) applyDispositions(ctx context.Context, e *Engine) error {
+func (h *RunHistory) applyDispositions(ctx context.Context, e *Engine) error {
 	latest, err := h.store.LatestDispositions(ctx, e.opts.Now())
 	if err != nil {
 		return err

@@ -16,8 +16,8 @@ import (
 // Open (configuration, schema, rules compiled), Load (the inputs), Match
 // (pair the sides), Evaluate (rules, summary), then Report gives the result,
 // whose findings are read live from the database until Close. The engine
-// computes; it never writes report files (writers do, through
-// reports.Publish).
+// computes; it never writes report files: the command publishes them
+// through reports writers.
 type Engine struct {
 	opts     Options
 	d        *duck
@@ -40,7 +40,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		opts.Now = time.Now
 	}
 	if opts.Progress == nil {
-		opts.Progress = noProgress{}
+		opts.Progress = NoProgress{}
 	}
 	started := opts.Now()
 	var cfgErrs fileerr.List

@@ -7,15 +7,14 @@ import (
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 
-type execer = relations.Execer
-
 // evaluateRules runs every rule into the findings table, skipping (and
 // saying why) rules or sides whose fields the inputs do not provide.
-func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQLOptions, matching relations.Matching, provided map[string]map[string]bool, p Progress) ([]reports.SkippedRule, error) {
+func evaluateRules(ctx context.Context, db dbexec.DB, set *rules.Set, opts rules.SQLOptions, matching relations.Matching, provided map[string]map[string]bool, p Progress) ([]reports.SkippedRule, error) {
 	if err := relations.CreateFindings(ctx, db); err != nil {
 		return nil, err
 	}
@@ -102,7 +101,7 @@ func evaluateRules(ctx context.Context, db execer, set *rules.Set, opts rules.SQ
 
 // blameRule finds which rule of a failed batch fails on its own, so the
 // error names the rule and its file rather than a generated query.
-func blameRule(ctx context.Context, db execer, opts rules.SQLOptions, items []rules.Item, batchErr error) error {
+func blameRule(ctx context.Context, db dbexec.DB, opts rules.SQLOptions, items []rules.Item, batchErr error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

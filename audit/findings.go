@@ -11,6 +11,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
@@ -18,7 +19,7 @@ import (
 // findingStream reads findings back from DuckDB in the report's stable
 // order, one at a time, so writers never hold them all.
 type findingStream struct {
-	db     execer
+	db     dbexec.DB
 	rules  *rules.Set
 	issuer string // only this issuer's findings, when set
 }
@@ -187,7 +188,7 @@ func values(js sql.NullString) (map[string]*string, error) {
 }
 
 // rejectStream reads the rejects table in file and line order.
-type rejectStream struct{ db execer }
+type rejectStream struct{ db dbexec.DB }
 
 func (s *rejectStream) EachReject(ctx context.Context, fn func(*reports.Reject) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT side, file, line, field, value, reason FROM rejects ORDER BY side DESC, file, line, field`)

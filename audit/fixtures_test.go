@@ -18,7 +18,7 @@ func TestFixturesProduceExpectedFindings(t *testing.T) {
 	out := t.TempDir()
 	opts := fixtureOptions(out)
 	opts.Formats = []string{"json"}
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, filepath.Join("..", "fixtures", "basic", "expected-findings.csv"))

@@ -31,7 +31,7 @@ func findingKeys(t *testing.T, opts Options) []string {
 	t.Helper()
 	opts.OutDir = t.TempDir()
 	opts.Formats = []string{"json"}
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	var keys []string

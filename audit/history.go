@@ -11,21 +11,22 @@ import (
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
-// runHistory is a run's side of its history file (run --history,
-// docs/history.md). It is opened before the audit, so a history that is
-// not ours, newer, corrupt or in use fails the run before any work; the
-// findings are recorded after Evaluate in one transaction, which is
-// committed only once the reports are published, and rolled back on any
-// failure (close), so a failed run leaves the history as it was.
-type runHistory struct {
+// RunHistory is a run's side of its history file (run --history,
+// docs/history.md). The command opens it right after Open, so a history
+// that is not ours, newer, corrupt or in use fails the run before any
+// work; Record adds the findings after Evaluate in one transaction, which
+// the command commits only once the reports are published; Close rolls an
+// uncommitted run back, so a failed run leaves the history as it was.
+type RunHistory struct {
 	store *history.Store
 	rec   *history.Recorder
 	asOf  time.Time
 }
 
-// openRunHistory opens (or creates) the history of opts; nil without
-// --history.
-func openRunHistory(ctx context.Context, opts Options) (*runHistory, error) {
+// OpenHistory opens (or creates) the history of Options.History; nil
+// without --history.
+func (e *Engine) OpenHistory(ctx context.Context) (*RunHistory, error) {
+	opts := e.opts
 	if opts.History == "" {
 		return nil, nil
 	}
@@ -38,14 +39,14 @@ func openRunHistory(ctx context.Context, opts Options) (*runHistory, error) {
 		asOf = opts.Now()
 	}
 	y, m, d := asOf.Date()
-	return &runHistory{store: s, asOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
+	return &RunHistory{store: s, asOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
 }
 
-// record adds the audit's findings to the history (nothing personal: a
+// Record adds the audit's findings to the history (nothing personal: a
 // history.Finding has no field for it) and works out their lifecycle,
 // which it puts on the report: each finding's status as the writers read
 // it, what was resolved, the counts per status.
-func (h *runHistory) record(ctx context.Context, e *Engine) error {
+func (h *RunHistory) Record(ctx context.Context, e *Engine) error {
 	rep := e.Report()
 	rec, err := h.store.Begin(ctx, h.run(e))
 	if err != nil {
@@ -92,7 +93,7 @@ func (h *runHistory) record(ctx context.Context, e *Engine) error {
 }
 
 // run describes the audit for the history.
-func (h *runHistory) run(e *Engine) history.Run {
+func (h *RunHistory) run(e *Engine) history.Run {
 	rep := e.Report()
 	s := rep.Summary
 	run := history.Run{AsOf: h.asOf, ToolVersion: rep.Tool.Version, RulesHash: rep.Rules.ContentHash, Scope: e.Scope(),
@@ -165,17 +166,17 @@ func reportHistory(asOf time.Time, lc *history.Lifecycle) *reports.History {
 	return h
 }
 
-// commit makes the run part of the history, once its reports are out.
-func (h *runHistory) commit(ctx context.Context) error {
+// Commit makes the run part of the history, once its reports are out.
+func (h *RunHistory) Commit(ctx context.Context) error {
 	if err := h.rec.Commit(ctx); err != nil {
 		return fmt.Errorf("record the run in history %s: %w", h.store.Path(), err)
 	}
 	return nil
 }
 
-// close abandons an uncommitted run (the history stays as it was) and
+// Close abandons an uncommitted run (the history stays as it was) and
 // releases the file.
-func (h *runHistory) close() {
+func (h *RunHistory) Close() {
 	if h == nil {
 		return
 	}

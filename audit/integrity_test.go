@@ -37,7 +37,7 @@ func TestIntegrityMatchesTruth(t *testing.T) {
 			want := expectedIntegrity(t, filepath.Join(dir, synth.MarketplaceFile), broken)
 
 			out := filepath.Join(dir, "out")
-			_, err = Run(context.Background(), Options{Marketplace: []string{filepath.Join(dir, synth.MarketplaceFile)},
+			_, err = runAndPublish(context.Background(), Options{Marketplace: []string{filepath.Join(dir, synth.MarketplaceFile)},
 				Insurer: []string{filepath.Join(dir, synth.InsurerFile)}, InsurerMapping: filepath.Join(dir, synth.InsurerMappingFile),
 				OutDir: out, Formats: []string{"json"}, Threads: 2})
 			if err != nil {

@@ -3,17 +3,21 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
-	"path/filepath"
-	"strings"
+	"slices"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
+	"github.com/enrollaudit/enrollaudit/internal/sqltext"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
-// IssuerDir is where --split-by-issuer writes an issuer's packet, under
-// the output directory: issuers/<HIOS ID>.
-func IssuerDir(out, issuer string) string { return filepath.Join(out, "issuers", issuer) }
+//go:embed issuers.sql
+var issuersSQLFile embed.FS
+
+// issuersSQL are the packets' queries (issuers.sql).
+var issuersSQL = sqltmpl.Must(issuersSQLFile, "issuers.sql")
 
 // IssuerReport is the report of one issuer's packet (--split-by-issuer):
 // that issuer's findings, the figures computed over them and over its
@@ -24,7 +28,7 @@ func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Repo
 	r.Summary = reports.Summary{}
 	r.FindingsFile = ""
 	conn := e.d.conn
-	lit := "'" + strings.ReplaceAll(issuer, "'", "''") + "'"
+	lit := sqltext.Literal(issuer)
 	findings := "findings"
 	if len(e.rep.WaivedIDs()) > 0 {
 		findings = "unwaived_findings" // made by applyDispositions
@@ -39,9 +43,7 @@ func (e *Engine) IssuerReport(ctx context.Context, issuer string) (*reports.Repo
 	// (rejects, mostly) are no issuer's.
 	counts := map[string][2]int64{}
 	for _, side := range []string{"marketplace", "insurer"} {
-		q := `SELECT f.path, count(*) FILTER (WHERE c.reject_reasons IS NULL), count(*) FILTER (WHERE c.reject_reasons IS NOT NULL)
-			FROM ` + load.CanonTable(side) + ` c JOIN ` + load.FilesTable + ` f ON f.id = c.file_id
-			WHERE c.issuer_hios_id = ` + lit + ` GROUP BY ALL`
+		q := issuersSQL.Render("issuer_inputs", map[string]string{"Canon": load.CanonTable(side), "Files": load.FilesTable, "Issuer": lit})
 		err := eachRow(ctx, conn, q, func(rows *sql.Rows) error {
 			var path string
 			var n [2]int64
@@ -111,63 +113,19 @@ func issuerCounts(ctx context.Context, r, whole *reports.Report) error {
 	})
 }
 
-// Issuers lists, in order, the issuers of the audit's policies (either
-// side) and findings: one packet each, with findings or without.
+// Issuers lists, in order, the issuers in scope that the audit's policies
+// (either side) or findings name: one packet each, with findings or
+// without. An issuer outside the scope gets none, whatever a row of it
+// that reached a finding says.
 func (e *Engine) Issuers(ctx context.Context) ([]string, error) {
 	var out []string
-	err := eachRow(ctx, e.d.conn, `SELECT issuer_hios_id FROM policy_keys WHERE issuer_hios_id IS NOT NULL
-		UNION SELECT issuer_hios_id FROM findings WHERE issuer_hios_id IS NOT NULL ORDER BY 1`, func(rows *sql.Rows) error {
+	err := eachRow(ctx, e.d.conn, issuersSQL.Render("packet_issuers", nil), func(rows *sql.Rows) error {
 		var id string
 		err := rows.Scan(&id)
-		out = append(out, id)
+		if slices.Contains(e.scope, id) {
+			out = append(out, id)
+		}
 		return err
 	})
 	return out, err
-}
-
-// packetName is an issuer's directory name: HIOS IDs are five digits, and
-// an ID from a file that could climb out of the directory is refused.
-func packetName(issuer string) bool {
-	if issuer == "" || issuer == "." || issuer == ".." || len(issuer) > 64 {
-		return false
-	}
-	for _, c := range issuer {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// publishIssuers writes each issuer's packet (--split-by-issuer) with the
-// writers of the main report that make sense for one issuer.
-func publishIssuers(ctx context.Context, e *Engine, opts Options, res *Result) error {
-	issuers, err := e.Issuers(ctx)
-	if err != nil {
-		return fmt.Errorf("split by issuer: %w", err)
-	}
-	opts.Progress.Stage("issuer packets", int64(len(issuers)))
-	defer opts.Progress.Done()
-	for _, iss := range issuers {
-		if !packetName(iss) {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("issuer %q: no packet written (not a HIOS ID a directory can be named after)", iss))
-			continue
-		}
-		r, err := e.IssuerReport(ctx, iss)
-		if err != nil {
-			return err
-		}
-		writers := []reports.Writer{reports.JSON{}, reports.XLSX{}}
-		if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
-			writers = append(writers, reports.NDJSON{})
-			r.FindingsFile = reports.NDJSON{}.FileName()
-		}
-		files, err := reports.Publish(ctx, IssuerDir(opts.OutDir, iss), r, writers...)
-		if err != nil {
-			return fmt.Errorf("issuer %s: %w", iss, err)
-		}
-		res.Files = append(res.Files, files...)
-		opts.Progress.Add(1)
-	}
-	return nil
 }

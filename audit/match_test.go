@@ -44,7 +44,7 @@ func TestPolicyRowChoice(t *testing.T) {
 			if err := os.WriteFile(path, []byte(header+tc.rows), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := loadSource(ctx, d.conn, load.Source{Path: path, Side: "marketplace"}, noProgress{}); err != nil {
+			if _, _, err := loadSource(ctx, d.conn, load.Source{Path: path, Side: "marketplace"}, NoProgress{}); err != nil {
 				t.Fatal(err)
 			}
 			if err := relations.RefreshRows(ctx, d.conn); err != nil {
@@ -90,7 +90,7 @@ func TestCrowdedMemberIDs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := Run(context.Background(), Options{Marketplace: []string{filepath.Join(dir, "m.csv")}, Insurer: []string{filepath.Join(dir, "i.csv")},
+	res, err := runAndPublish(context.Background(), Options{Marketplace: []string{filepath.Join(dir, "m.csv")}, Insurer: []string{filepath.Join(dir, "i.csv")},
 		OutDir: filepath.Join(dir, "out"), Formats: []string{"json"}})
 	if err != nil {
 		t.Fatal(err)

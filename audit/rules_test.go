@@ -96,7 +96,7 @@ func TestClosedSetsCompareAsText(t *testing.T) {
 	}
 	opts := fixtureOptions(filepath.Join(dir, "out"))
 	opts.Rules, opts.NoDefaultRules, opts.Formats = []string{p}, true, []string{"json"}
-	res, err := Run(context.Background(), opts)
+	res, err := runAndPublish(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestUpperCaseRuleRuns(t *testing.T) {
 	count := func(when string) int64 {
 		opts := fixtureOptions(t.TempDir())
 		opts.Rules, opts.NoDefaultRules, opts.Formats = []string{writeRule(t, "matched", when, "")}, true, []string{"json"}
-		res, err := Run(context.Background(), opts)
+		res, err := runAndPublish(context.Background(), opts)
 		if err != nil {
 			t.Fatalf("%s: %v", when, err)
 		}
@@ -259,7 +259,7 @@ func TestRuleFailureRedacted(t *testing.T) {
 	p := writeRule(t, "matched", "CASE WHEN m.first_name = '"+name+"' THEN CAST(m.first_name AS INTEGER) > 0 ELSE false END", "")
 	opts := fixtureOptions(t.TempDir())
 	opts.Rules, opts.NoDefaultRules = []string{p}, true
-	_, err := Run(context.Background(), opts)
+	_, err := runAndPublish(context.Background(), opts)
 	if err == nil {
 		t.Fatal("the rule ran")
 	}

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,20 +75,12 @@ type Progress interface {
 	Done()
 }
 
-type noProgress struct{}
+// NoProgress shows nothing.
+type NoProgress struct{}
 
-func (noProgress) Stage(string, int64) {}
-func (noProgress) Add(int64)           {}
-func (noProgress) Done()               {}
-
-// Result is what a finished run reports back to the command.
-type Result struct {
-	Report      *reports.Report
-	Files       []string // files written
-	Warnings    []string
-	MaxSeverity string // most severe finding, "" when none
-	FailOnHit   bool   // a finding at or above Options.FailOn
-}
+func (NoProgress) Stage(string, int64) {}
+func (NoProgress) Add(int64)           {}
+func (NoProgress) Done()               {}
 
 // UsageError: the command line itself is wrong (a missing or bad flag). It
 // is the one usage error: the command adds "run --help for usage" to it.
@@ -106,7 +97,9 @@ func Usagef(format string, args ...any) error {
 	return &UsageError{Problems: []string{fmt.Sprintf(format, args...)}}
 }
 
-// RejectsError: more rows were rejected than --max-rejects allows.
+// RejectsError: more rows were rejected than --max-rejects allows. Load
+// returns it with the counts; whoever publishes rejects.csv fills in the
+// first few rejects and the file.
 type RejectsError struct {
 	Rejected int64
 	Max      int64
@@ -187,90 +180,6 @@ func (o Options) matching() relations.Matching {
 		return relations.MatchKeys
 	}
 	return relations.MatchIdentity
-}
-
-// Run performs one audit with an Engine and publishes its reports into
-// opts.OutDir: what `enrollaudit run` does. Reports are published all or
-// nothing; with too many rejects, rejects.csv alone.
-func Run(ctx context.Context, opts Options) (*Result, error) {
-	e, err := Open(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer e.Close()
-	opts = e.opts
-	hist, err := openRunHistory(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer hist.close()
-	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
-	if err := e.Load(ctx); err != nil {
-		var rj *RejectsError
-		if errors.As(err, &rj) {
-			return nil, publishRejects(ctx, opts, e.Report(), rejects, rj)
-		}
-		return nil, err
-	}
-	if err := e.Match(ctx); err != nil {
-		return nil, err
-	}
-	if err := e.Evaluate(ctx); err != nil {
-		return nil, err
-	}
-	rep := e.Report()
-	if hist != nil {
-		if err := hist.record(ctx, e); err != nil {
-			return nil, err
-		}
-	}
-	writers := []reports.Writer{rejects}
-	formats := opts.Formats
-	if len(formats) == 0 {
-		formats = []string{"json", "xlsx"}
-	}
-	if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
-		formats = append(formats, "ndjson")
-		rep.FindingsFile = reports.NDJSON{}.FileName()
-	}
-	for _, f := range formats {
-		w, _ := reports.Lookup(f)
-		writers = append(writers, w)
-	}
-	for i, w := range writers {
-		writers[i] = counted{w, opts.Progress}
-	}
-	opts.Progress.Stage("reports", int64(len(writers)))
-	files, err := reports.Publish(ctx, opts.OutDir, rep, writers...)
-	opts.Progress.Done()
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
-	// The reports are out: the run finishes what goes with them (packets,
-	// the history's commit) even if interrupted now, so that what it
-	// leaves is the whole run, never reports without their history.
-	ctx = context.WithoutCancel(ctx)
-	if opts.SplitByIssuer {
-		if err := publishIssuers(ctx, e, opts, res); err != nil {
-			return nil, err
-		}
-	}
-	if hist != nil {
-		if err := hist.commit(ctx); err != nil {
-			return nil, err
-		}
-	}
-	for i := len(canonical.Severities) - 1; i >= 0; i-- {
-		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
-			res.MaxSeverity = canonical.Severities[i]
-			break
-		}
-	}
-	if opts.FailOn != "" && res.MaxSeverity != "" {
-		res.FailOnHit = canonical.SeverityRank(res.MaxSeverity) >= canonical.SeverityRank(opts.FailOn)
-	}
-	return res, nil
 }
 
 // OutputNames are the files a run may write into --out.
@@ -452,26 +361,6 @@ func fileSHA256(path string, counted *atomic.Int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// publishRejects writes rejects.csv (and nothing else) and returns the
-// error listing the first rejects.
-func publishRejects(ctx context.Context, opts Options, rep *reports.Report, w reports.RejectsCSV, e *RejectsError) error {
-	_ = w.Source.EachReject(ctx, func(r *reports.Reject) error {
-		if len(e.First) == 10 {
-			return errStop
-		}
-		e.First = append(e.First, *r)
-		return nil
-	})
-	files, err := reports.Publish(ctx, opts.OutDir, rep, w)
-	if err != nil {
-		return fmt.Errorf("%v; and writing rejects failed: %w", e, err)
-	}
-	e.File = files[0]
-	return e
-}
-
-var errStop = errors.New("stop")
-
 // DefaultMemoryLimit bounds DuckDB's memory when --memory-limit is not
 // given: a national extract then spills to disk instead of exhausting an
 // ordinary laptop. DuckDB does not count every allocation against it (scan
@@ -581,16 +470,4 @@ func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
 		errs.Collect("", rules.Check(ctx, conn, set, rules.SQLOptions{}, relations.Schema))
 	}
 	return set, errs.Err()
-}
-
-// counted advances the progress by one when its writer is done.
-type counted struct {
-	reports.Writer
-	p Progress
-}
-
-func (c counted) Write(ctx context.Context, w io.Writer, r *reports.Report) error {
-	err := c.Writer.Write(ctx, w, r)
-	c.p.Add(1)
-	return err
 }

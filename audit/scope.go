@@ -11,6 +11,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/audit/relations"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -23,7 +24,7 @@ var ErrNoIssuer = errors.New("no insurer row carries an issuer (neither issuer_h
 	"give --issuer HIOS (repeatable) for the issuers the roster covers, or --issuer all")
 
 // issuerRows counts a side's loaded rows per issuer ("" for none).
-func issuerRows(ctx context.Context, db execer, side string) (map[string]int64, error) {
+func issuerRows(ctx context.Context, db dbexec.DB, side string) (map[string]int64, error) {
 	out := map[string]int64{}
 	err := eachRow(ctx, db, "SELECT coalesce(issuer_hios_id, ''), count(*) FROM "+load.CanonTable(side)+" WHERE reject_reasons IS NULL GROUP BY ALL",
 		func(r *sql.Rows) error {

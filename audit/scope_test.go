@@ -58,11 +58,11 @@ type scopedReport struct {
 	} `json:"findings"`
 }
 
-func runScoped(t *testing.T, opts Options) (scopedReport, *Result) {
+func runScoped(t *testing.T, opts Options) (scopedReport, *published) {
 	t.Helper()
 	opts.OutDir = t.TempDir()
 	opts.Formats = []string{"json"}
-	res, err := Run(context.Background(), opts)
+	res, err := runAndPublish(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +159,12 @@ func TestScopeRosterWithoutIssuer(t *testing.T) {
 	opts := fixtureOptions(t.TempDir())
 	opts.Formats = []string{"json"}
 	opts.Insurer = []string{writeRoster(t, t.TempDir(), func(string) bool { return true }, blank)}
-	_, err := Run(context.Background(), opts)
+	_, err := runAndPublish(context.Background(), opts)
 	if !errors.Is(err, ErrNoIssuer) || !strings.Contains(err.Error(), opts.Insurer[0]) {
 		t.Fatalf("roster without issuer: err = %v, want ErrNoIssuer naming %s", err, opts.Insurer[0])
 	}
 	opts.Issuers = []string{AllIssuers}
-	if _, err := Run(context.Background(), opts); err != nil {
+	if _, err := runAndPublish(context.Background(), opts); err != nil {
 		t.Fatalf("--issuer all: %v", err)
 	}
 }
@@ -205,5 +205,34 @@ func TestScopeLeavesOutOtherIssuersFieldProblems(t *testing.T) {
 	if got := cut.findingIDs(""); len(got) != len(cut.findingIDs("47825")) {
 		t.Errorf("against 47825's roster, %d findings of which %d are 47825's: another issuer's findings leaked in",
 			len(got), len(cut.findingIDs("47825")))
+	}
+}
+
+// TestPacketsKeepToScope: Engine.Issuers, the issuers that get a packet,
+// names only issuers in scope, even if a finding of another issuer were
+// in the findings table.
+func TestPacketsKeepToScope(t *testing.T) {
+	ctx := context.Background()
+	opts := fixtureOptions(t.TempDir())
+	opts.Issuers = []string{"47825"}
+	e, err := Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for _, step := range []func(context.Context) error{e.Load, e.Match, e.Evaluate} {
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.d.conn.ExecContext(ctx, "INSERT INTO findings (id, issuer_hios_id) VALUES ('x', '99999')"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Issuers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"47825"}) {
+		t.Errorf("issuers with a packet: %q, want [47825]", got)
 	}
 }

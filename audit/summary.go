@@ -3,46 +3,38 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
-	"github.com/enrollaudit/enrollaudit/audit/relations"
-	"strings"
 
+	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
-// touchedSQL lists, for every finding, the people it touches: its member,
-// or every member (in either file, rejected rows included) of its policy
-// for a policy-level finding.
-const touchedSQL = `CREATE OR REPLACE TEMP TABLE touched AS
-WITH policies AS (
-  SELECT DISTINCT exchange_policy_id FROM {{findings}} WHERE exchange_member_id IS NULL
-), members AS (
-  SELECT DISTINCT exchange_policy_id, exchange_member_id FROM (
-    SELECT exchange_policy_id, exchange_member_id FROM canon_marketplace
-    UNION ALL SELECT exchange_policy_id, exchange_member_id FROM canon_insurer
-  ) AS c SEMI JOIN policies AS p USING (exchange_policy_id)
-)
-SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, f.exchange_member_id FROM {{findings}} f WHERE f.exchange_member_id IS NOT NULL
-UNION ALL
-SELECT f.id, f.category, f.issuer_hios_id, f.exchange_policy_id, m.exchange_member_id
-FROM {{findings}} f JOIN members m USING (exchange_policy_id) WHERE f.exchange_member_id IS NULL`
+//go:embed summary.sql
+var summarySQLFile embed.FS
+
+// summarySQL are the summary's statements (summary.sql).
+var summarySQL = sqltmpl.Must(summarySQLFile, "summary.sql")
 
 // summarise computes the report's aggregate figures.
-func summarise(ctx context.Context, db execer, s *reports.Summary) error {
+func summarise(ctx context.Context, db dbexec.DB, s *reports.Summary) error {
 	return summariseFindings(ctx, db, s, "findings", "true")
 }
 
 // summariseFindings computes the aggregate figures of the findings in the
 // relation findings, and the matching figures of the policies and members
 // that scope (a predicate on issuer_hios_id) selects.
-func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findings, scope string) error {
+func summariseFindings(ctx context.Context, db dbexec.DB, s *reports.Summary, findings, scope string) error {
 	// member_keys holds numbers only; the pairs view has each pair's issuer.
 	matchedMembers := "SELECT count(*) FROM member_keys WHERE mrow IS NOT NULL AND irow IS NOT NULL"
 	if scope != "true" {
 		matchedMembers = "SELECT count(*) FROM " + relations.MemberPairs.Name + " WHERE in_marketplace AND in_insurer AND " + scope
 	}
-	if _, err := db.ExecContext(ctx, strings.ReplaceAll(touchedSQL, "{{findings}}", findings)); err != nil {
+	of := map[string]string{"Findings": findings}
+	if _, err := db.ExecContext(ctx, summarySQL.Render("touched", of)); err != nil {
 		return fmt.Errorf("summarise: %w", err)
 	}
 	scalar := func(q string, dst any) error {
@@ -96,12 +88,7 @@ func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findi
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, db, `WITH money AS (
-		  SELECT category, count(DISTINCT exchange_policy_id) AS policies, CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS abs_cents,
-		         CAST(coalesce(sum(amount), 0) * 100 AS BIGINT) AS net_cents
-		  FROM `+findings+` GROUP BY category
-		), people AS (SELECT category, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY category)
-		SELECT money.category, money.policies, coalesce(people.people, 0), money.abs_cents, money.net_cents FROM money LEFT JOIN people USING (category)`,
+	err = eachRow(ctx, db, summarySQL.Render("categories", of),
 		func(r *sql.Rows) error {
 			var cat string
 			var pol, ppl, abs, net int64
@@ -121,12 +108,7 @@ func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findi
 
 	issuers := map[string]*reports.IssuerSummary{}
 	var order []string
-	err = eachRow(ctx, db, `WITH per AS (
-		  SELECT coalesce(issuer_hios_id, '') AS issuer, count(*) AS findings, count(DISTINCT exchange_policy_id) AS policies,
-		         CAST(coalesce(sum(abs(amount)), 0) * 100 AS BIGINT) AS cents
-		  FROM `+findings+` GROUP BY ALL
-		), ppl AS (SELECT coalesce(issuer_hios_id, '') AS issuer, count(DISTINCT exchange_member_id) AS people FROM touched GROUP BY ALL)
-		SELECT per.issuer, per.findings, per.policies, coalesce(ppl.people, 0), per.cents FROM per LEFT JOIN ppl USING (issuer) ORDER BY per.issuer`,
+	err = eachRow(ctx, db, summarySQL.Render("issuers", of),
 		func(r *sql.Rows) error {
 			is := &reports.IssuerSummary{ByCategory: map[string]int64{}}
 			var cents int64
@@ -162,7 +144,7 @@ func summariseFindings(ctx context.Context, db execer, s *reports.Summary, findi
 	return nil
 }
 
-func eachRow(ctx context.Context, db execer, q string, fn func(*sql.Rows) error) error {
+func eachRow(ctx context.Context, db dbexec.DB, q string, fn func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("summarise: %w", err)

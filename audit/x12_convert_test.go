@@ -111,7 +111,7 @@ func TestConvertEverySample(t *testing.T) {
 // pattern that matches nothing is an error naming it, before any loading.
 func TestSeveralFilesByPattern(t *testing.T) {
 	pattern := filepath.Join(samples, "834", "AandP-IHG-new-enroll-*.edi")
-	res, err := Run(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
+	res, err := runAndPublish(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
 		OutDir: t.TempDir(), Formats: []string{"json"}})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestSeveralFilesByPattern(t *testing.T) {
 	}
 
 	none := filepath.Join(samples, "834", "*.none")
-	_, err = Run(context.Background(), Options{Marketplace: []string{none}, Insurer: []string{pattern}, OutDir: t.TempDir()})
+	_, err = runAndPublish(context.Background(), Options{Marketplace: []string{none}, Insurer: []string{pattern}, OutDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), none+": the pattern matches no file") {
 		t.Errorf("error %v, want one naming %s", err, none)
 	}
@@ -167,7 +167,7 @@ func (s *stages) Done() {}
 func TestOneProgressBarForTheFiles(t *testing.T) {
 	pattern := filepath.Join(samples, "834", "AandP-IHG-new-enroll-*.edi")
 	var p stages
-	if _, err := Run(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
+	if _, err := runAndPublish(context.Background(), Options{Marketplace: []string{pattern}, Insurer: []string{pattern},
 		OutDir: t.TempDir(), Formats: []string{"json"}, Progress: &p}); err != nil {
 		t.Fatal(err)
 	}

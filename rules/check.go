@@ -10,14 +10,9 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
-
-// Queryer is what Check needs of a DuckDB handle (*sql.DB or *sql.Conn).
-type Queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
 
 // forbiddenFunctions reach outside the data even inside an expression.
 var forbiddenFunctions = map[string]bool{"getenv": true, "current_setting": true, "query": true, "query_table": true}
@@ -30,7 +25,7 @@ var forbiddenFunctions = map[string]bool{"getenv": true, "current_setting": true
 // what each rule reads (from DuckDB's parser), fills in the side-by-side
 // fields of rules that name none, and sets the set's Hash. All problems are
 // returned together as file:line errors.
-func Check(ctx context.Context, db Queryer, set *Set, opts SQLOptions, schema Schema) error {
+func Check(ctx context.Context, db dbexec.DB, set *Set, opts SQLOptions, schema Schema) error {
 	var errs fileerr.List
 	samples := map[Relation]string{}
 	for _, r := range set.Rules {
@@ -77,7 +72,7 @@ type keyError struct {
 // compile parses the rule's expressions with DuckDB's parser and records
 // what they read. An amount is shown in every report, so it may not read
 // personal fields or whole rows.
-func (r *Rule) compile(ctx context.Context, db Queryer) *keyError {
+func (r *Rule) compile(ctx context.Context, db dbexec.DB) *keyError {
 	c := &compiled{amount: newUses()}
 	for _, key := range []string{"when", "amount"} {
 		expr := r.expr(key)
@@ -128,7 +123,7 @@ func (r *Rule) expr(key string) string {
 
 // checkType binds the rule's when or amount against each relation it reads
 // and checks its type: a condition is boolean, an amount a number.
-func (r *Rule) checkType(ctx context.Context, db Queryer, schema Schema, key string) error {
+func (r *Rule) checkType(ctx context.Context, db dbexec.DB, schema Schema, key string) error {
 	expr := r.expr(key)
 	if expr == "" {
 		return nil
@@ -162,7 +157,7 @@ func numericType(typ string) bool {
 
 // bind binds the statements that will evaluate the rule, without running
 // them: its query alone, and its batch as the engine runs it.
-func (r *Rule) bind(ctx context.Context, db Queryer, schema Schema, opts SQLOptions) error {
+func (r *Rule) bind(ctx context.Context, db dbexec.DB, schema Schema, opts SQLOptions) error {
 	q, err := r.Query(opts, schema, nil)
 	if err != nil {
 		return err
@@ -188,7 +183,7 @@ func (r *Rule) bind(ctx context.Context, db Queryer, schema Schema, opts SQLOpti
 }
 
 // explain binds q without running it.
-func explain(ctx context.Context, db Queryer, q string) error {
+func explain(ctx context.Context, db dbexec.DB, q string) error {
 	rows, err := db.QueryContext(ctx, "EXPLAIN "+q)
 	if err != nil {
 		return err
@@ -213,7 +208,7 @@ func duckMessage(err error) string {
 // row of each relation it reads, so a rule that cannot run (error(), a cast
 // that fails on ordinary values) fails here, before any data is read,
 // rather than halfway through an audit. It returns the key at fault.
-func (r *Rule) trySample(ctx context.Context, db Queryer, schema Schema, samples map[Relation]string, opts SQLOptions) (string, error) {
+func (r *Rule) trySample(ctx context.Context, db dbexec.DB, schema Schema, samples map[Relation]string, opts SQLOptions) (string, error) {
 	for _, it := range r.Items(schema, nil) {
 		sample, ok := samples[it.Rel]
 		if !ok {
@@ -247,7 +242,7 @@ func (r *Rule) trySample(ctx context.Context, db Queryer, schema Schema, samples
 }
 
 // run executes q and reads its rows, so errors in evaluation surface.
-func run(ctx context.Context, db Queryer, q string) error {
+func run(ctx context.Context, db dbexec.DB, q string) error {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -273,7 +268,7 @@ var enumFirst = regexp.MustCompile(`^ENUM\('((?:[^']|'')*)'`)
 // sampleSQL returns a SELECT of one typical row with rel's columns and
 // types: a pair relation's sides are both the same typical row of the
 // marketplace's rows.
-func sampleSQL(ctx context.Context, db Queryer, rel Relation, schema Schema) (string, error) {
+func sampleSQL(ctx context.Context, db dbexec.DB, rel Relation, schema Schema) (string, error) {
 	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+rel.Name+")")
 	if err != nil {
 		return "", err

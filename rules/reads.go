@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 )
 
 // Uses lists the columns read through each row alias (m, i or r); Whole
@@ -50,7 +51,7 @@ type compiled struct {
 // parseTree asks DuckDB's parser (json_serialize_sql) for expr's tree and
 // checks it is one plain expression: no statements, subqueries, table
 // functions or functions that reach outside the data.
-func parseTree(ctx context.Context, db Queryer, expr string) (any, error) {
+func parseTree(ctx context.Context, db dbexec.DB, expr string) (any, error) {
 	if strings.Contains(stripStrings(expr), ";") {
 		return nil, fmt.Errorf("a rule is one SQL expression; ';' is not allowed")
 	}

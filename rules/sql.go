@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"embed"
 	"fmt"
 	"maps"
 	"math"
@@ -11,7 +12,14 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 )
+
+//go:embed sql/*.sql
+var sqlFS embed.FS
+
+// sqlFiles are the statements that evaluate rules (rules/sql).
+var sqlFiles = sqltmpl.Must(sqlFS, "sql/*.sql")
 
 // Relation is a relation rules are evaluated over, as the engine names it:
 // its name, the alias rule expressions use for it (p for pairs, whose
@@ -49,15 +57,16 @@ type SQLOptions struct {
 // (nil: all the scope's). The engine evaluates many rules at once with
 // BatchQuery.
 func (r *Rule) Query(opts SQLOptions, schema Schema, sides []string) (string, error) {
-	var parts []string
+	type item struct{ Value, Relation, Alias, Cond string }
+	var items []item
 	for _, it := range r.Items(schema, sides) {
 		cond, val, err := it.finding(opts)
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, fmt.Sprintf("SELECT unnest(%s) FROM %s AS %s WHERE %s", val, it.Rel.Name, it.Rel.Alias, cond))
+		items = append(items, item{Value: val, Relation: it.Rel.Name, Alias: it.Rel.Alias, Cond: cond})
 	}
-	return strings.Join(parts, " UNION ALL "), nil
+	return sqlFiles.Render("query.sql", items), nil
 }
 
 // Items applies the rule to the relations of schema it reads: once for a
@@ -104,12 +113,7 @@ func BatchQuery(opts SQLOptions, items []Item, table, scan string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	picks := make([]string, len(items))
-	for n := range items {
-		picks[n] = fmt.Sprintf("CASE WHEN %s THEN %s END", b.conds[n], b.values[n])
-	}
-	return fmt.Sprintf("INSERT INTO %s SELECT unnest(f) FROM (SELECT unnest(list_filter([%s], x -> x IS NOT NULL)) AS f FROM (%s) AS %s WHERE %s)",
-		table, strings.Join(picks, ", "), scan, b.alias, strings.Join(b.conds, " OR ")), nil
+	return sqlFiles.Render("batch.sql", map[string]any{"Table": table, "Scan": scan, "Alias": b.alias, "Rules": b.rules}), nil
 }
 
 // Scan says where a two-pass batch reads: All is the SELECT of every row of
@@ -132,24 +136,21 @@ func BatchQueries(opts SQLOptions, items []Item, table string, scan Scan) ([]str
 	if err != nil {
 		return nil, err
 	}
-	marks := make([]string, len(items))
-	builds := make([]string, len(items))
-	for n := range items {
-		marks[n] = fmt.Sprintf("CASE WHEN %s THEN %d END", b.conds[n], n)
-		builds[n] = fmt.Sprintf("WHEN %d THEN %s", n, b.values[n])
-	}
 	return []string{
-		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s.%s AS id, unnest(list_filter([%s], x -> x IS NOT NULL)) AS item FROM (%s) AS %s WHERE %s",
-			scan.HitsTable, b.alias, b.id, strings.Join(marks, ", "), scan.All, b.alias, strings.Join(b.conds, " OR ")),
-		fmt.Sprintf("INSERT INTO %s SELECT unnest(CASE %s.item %s END) FROM (%s) AS %s",
-			table, b.alias, strings.Join(builds, " "), scan.Hits, b.alias),
+		sqlFiles.Render("hits.sql", map[string]any{"HitsTable": scan.HitsTable, "Alias": b.alias, "ID": b.id, "All": scan.All, "Rules": b.rules}),
+		sqlFiles.Render("findings_of_hits.sql", map[string]any{"Table": table, "Alias": b.alias, "Hits": scan.Hits, "Rules": b.rules}),
 	}, nil
 }
 
+// batchSQL is a batch's relation (alias, id column) and each item's
+// condition and finding struct, in item order.
 type batchSQL struct {
-	alias, id     string
-	conds, values []string
+	alias, id string
+	rules     []ruleSQL
 }
+
+// ruleSQL is one item of a batch as its SQL templates read it.
+type ruleSQL struct{ Cond, Value string }
 
 // batch renders the conditions and finding structs of items, which must all
 // read one relation.
@@ -158,7 +159,7 @@ func batch(opts SQLOptions, items []Item) (batchSQL, error) {
 		return batchSQL{}, fmt.Errorf("no rules to evaluate")
 	}
 	rel := items[0].Rel
-	b := batchSQL{alias: rel.Alias, id: rel.ID, conds: make([]string, len(items)), values: make([]string, len(items))}
+	b := batchSQL{alias: rel.Alias, id: rel.ID, rules: make([]ruleSQL, len(items))}
 	for n, it := range items {
 		if it.Rel != rel {
 			return b, fmt.Errorf("rule %s reads %s, not %s", it.Rule.ID, it.Rel.Name, rel.Name)
@@ -167,7 +168,7 @@ func batch(opts SQLOptions, items []Item) (batchSQL, error) {
 		if err != nil {
 			return b, err
 		}
-		b.conds[n], b.values[n] = "("+cond+")", val
+		b.rules[n] = ruleSQL{Cond: "(" + cond + ")", Value: val}
 	}
 	return b, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/mapping"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
@@ -124,15 +125,10 @@ func (t *Target) lineSQL() string {
 	return fmt.Sprintf("coalesce(source_line, rowid + %d)", t.lineOffset.Int64)
 }
 
-// Querier runs queries: a connection or a pool.
-type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // SourceSQL returns the expressions that give a canonical row its file
 // path and line, for the files loaded so far; both are NULL before any
 // file is loaded, with the same types.
-func SourceSQL(ctx context.Context, db Querier) (file, line string, err error) {
+func SourceSQL(ctx context.Context, db dbexec.DB) (file, line string, err error) {
 	rows, err := db.QueryContext(ctx, "SELECT id, path, line_offset FROM "+FilesTable+" ORDER BY id")
 	if err != nil {
 		return "", "", fmt.Errorf("list input files: %w", err)

@@ -11,17 +11,17 @@
 package relations
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"embed"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/enrollaudit/enrollaudit/audit/load"
 	"github.com/enrollaudit/enrollaudit/canonical"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
+	"github.com/enrollaudit/enrollaudit/internal/sqltmpl"
 	"github.com/enrollaudit/enrollaudit/rules"
 )
 
@@ -66,33 +66,10 @@ const (
 	PolicyKeysTable  = "policy_keys"  // mrow, irow of each policy pair
 )
 
-// Execer is what the relations need of a DuckDB connection.
-type Execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 //go:embed sql/*.sql
 var files embed.FS
 
-var tmpl = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "sql/*.sql"))
-
-// render fills in a template and drops its comment lines (they explain the
-// file to a reader; DuckDB needs none of them).
-func render(name string, data any) string {
-	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, name, data); err != nil {
-		panic("relations: " + name + ": " + err.Error()) // the templates are part of the build
-	}
-	var out []string
-	for _, l := range strings.Split(b.String(), "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
+var tmpl = sqltmpl.Must(files, "sql/*.sql")
 
 // statements splits rendered SQL into its statements (the files hold no
 // semicolons but the ones that end statements).
@@ -106,7 +83,7 @@ func statements(sqlText string) []string {
 	return out
 }
 
-func exec(ctx context.Context, db Execer, what string, stmts []string) error {
+func exec(ctx context.Context, db dbexec.DB, what string, stmts []string) error {
 	for _, s := range stmts {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
@@ -173,7 +150,7 @@ func Statements(opts rules.SQLOptions, items []rules.Item) ([]string, error) {
 
 // RefreshRows (re)creates both sides' rows views for the files loaded so
 // far: file paths and line offsets are written into them.
-func RefreshRows(ctx context.Context, db Execer) error { return RefreshScopedRows(ctx, db, Scope{}) }
+func RefreshRows(ctx context.Context, db dbexec.DB) error { return RefreshScopedRows(ctx, db, Scope{}) }
 
 // Scope keeps, on each side, the rows of the listed issuers; a nil list
 // keeps every row of the side (no filter at all, so an audit of every
@@ -205,13 +182,13 @@ func inList(issuers []string) string {
 
 // RefreshScopedRows is RefreshRows keeping, on each side, only the rows of
 // the issuers in scope: every relation rules read is built on these views.
-func RefreshScopedRows(ctx context.Context, db Execer, scope Scope) error {
+func RefreshScopedRows(ctx context.Context, db dbexec.DB, scope Scope) error {
 	file, line, err := load.SourceSQL(ctx, db)
 	if err != nil {
 		return err
 	}
 	for _, side := range Sides {
-		q := render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
+		q := tmpl.Render("rows_view.sql", map[string]string{"Rows": Rows(side).Name, "Fields": strings.Join(canonical.Names(), ", "),
 			"File": file, "Line": line, "Canon": load.CanonTable(side), "Scope": inList(scope.of(side)),
 			"Unreadable": canonical.UnreadableFieldsColumn})
 		if err := exec(ctx, db, "prepare relations", statements(q)); err != nil {
@@ -286,34 +263,34 @@ func identityData(m Matching) map[string]any {
 
 // IdentityFindings adds the wrong_identifiers findings of identity matching
 // to the raw findings (run after Match, before CollectFindings).
-func IdentityFindings(ctx context.Context, db Execer, m Matching) error {
-	return exec(ctx, db, "report identity matches", statements(render("identity_findings", identityData(m))))
+func IdentityFindings(ctx context.Context, db dbexec.DB, m Matching) error {
+	return exec(ctx, db, "report identity matches", statements(tmpl.Render("identity_findings", identityData(m))))
 }
 
 // Match (re)computes the flags and keys behind the relations rules read,
 // pairing on keys and then, with MatchIdentity, by identity. Run on empty
 // canonical tables it gives the schema rules compile against.
-func Match(ctx context.Context, db Execer, m Matching) error {
+func Match(ctx context.Context, db dbexec.DB, m Matching) error {
 	var stmts []string
 	for _, side := range Sides {
-		stmts = append(stmts, statements(render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
+		stmts = append(stmts, statements(tmpl.Render("flags.sql", map[string]string{"Side": side, "Canon": load.CanonTable(side),
 			"Rows": Rows(side).Name, "MaxMemberRows": strconv.Itoa(MaxMemberRows)}))...)
 	}
 	type segmented struct{ Name, Rows string }
-	stmts = append(stmts, statements(render("keys.sql", map[string]any{
+	stmts = append(stmts, statements(tmpl.Render("keys.sql", map[string]any{
 		"MarketplaceCanon": load.CanonTable("marketplace"), "InsurerCanon": load.CanonTable("insurer"), "Rejects": load.RejectsTable,
 		"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
 		"Segmented":   []segmented{{"mk", MarketplaceRows.Name}, {"ik", InsurerRows.Name}},
 		"MemberPairs": MemberPairs.Name, "PolicyPairs": PolicyPairs.Name,
 		"MemberPairsSelect": pairSelect(false, "m", "i", false), "PolicyPairsSelect": pairSelect(true, "m", "i", false),
 	}))...)
-	stmts = append(stmts, statements(render("identity.sql", identityData(m)))...)
+	stmts = append(stmts, statements(tmpl.Render("identity.sql", identityData(m)))...)
 	return exec(ctx, db, "match records", stmts)
 }
 
 // CrowdedMembers says, per side, how many member IDs have more rows than
 // the check of overlapping policies looks at (run after Match).
-func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
+func CrowdedMembers(ctx context.Context, db dbexec.DB) ([]string, error) {
 	var warnings []string
 	for _, side := range Sides {
 		var ids, most int64
@@ -335,7 +312,7 @@ func CrowdedMembers(ctx context.Context, db Execer) ([]string, error) {
 // comparable, and every record would be a finding. When the member IDs
 // match once leading zeros are removed, it says so (a spreadsheet drops
 // them). Run after Match; the counts are only made when nothing matched.
-func NothingMatched(ctx context.Context, db Execer) ([]string, error) {
+func NothingMatched(ctx context.Context, db dbexec.DB) ([]string, error) {
 	var keyPairs, mRows, iRows int64
 	q := "SELECT (SELECT count(*) FROM " + MemberKeysTable + " WHERE mrow IS NOT NULL AND irow IS NOT NULL) - (SELECT count(*) FROM identity_rows), " +
 		"EXISTS (SELECT 1 FROM " + MarketplaceRows.Name + "), EXISTS (SELECT 1 FROM " + InsurerRows.Name + ")"
@@ -346,7 +323,7 @@ func NothingMatched(ctx context.Context, db Execer) ([]string, error) {
 	if keyPairs > 0 || !mAny || !iAny {
 		return nil, nil
 	}
-	q = render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
+	q = tmpl.Render("nothing_matched", map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name})
 	var ids, zeros int64
 	if err := db.QueryRowContext(ctx, q).Scan(&ids, &zeros, &mRows, &iRows); err != nil {
 		return nil, fmt.Errorf("count matches: %w", err)
@@ -379,7 +356,7 @@ func pairSelect(policy bool, mStruct, iStruct string, hits bool) string {
 		mRows = "(SELECT * FROM " + mRows + " WHERE row_id IN (SELECT mrow FROM hk))"
 		iRows = "(SELECT * FROM " + iRows + " WHERE row_id IN (SELECT irow FROM hk))"
 	}
-	return render("pairs.sql", map[string]any{"Hits": hitsTable, "Keys": keys, "Policy": policy, "M": mStruct, "I": iStruct,
+	return tmpl.Render("pairs.sql", map[string]any{"Hits": hitsTable, "Keys": keys, "Policy": policy, "M": mStruct, "I": iStruct,
 		"MarketplaceRows": mRows, "InsurerRows": iRows})
 }
 
@@ -416,7 +393,7 @@ func narrowStruct(alias string, u rules.Uses) string {
 // ProvidedFields returns, per side, the canonical fields that hold at least
 // one value. A rule reading a field one side never provides would report
 // every record, which says nothing about the enrollments.
-func ProvidedFields(ctx context.Context, db Execer) (map[string]map[string]bool, error) {
+func ProvidedFields(ctx context.Context, db dbexec.DB) (map[string]map[string]bool, error) {
 	out := map[string]map[string]bool{}
 	for _, side := range Sides {
 		var counts []string
@@ -443,22 +420,22 @@ func ProvidedFields(ctx context.Context, db Execer) (map[string]map[string]bool,
 
 // CreateFindings makes the empty raw findings table rule batches insert
 // into, with canonical.FindingColumns.
-func CreateFindings(ctx context.Context, db Execer) error {
+func CreateFindings(ctx context.Context, db dbexec.DB) error {
 	cols := make([]string, len(canonical.FindingColumns))
 	for i, c := range canonical.FindingColumns {
 		cols[i] = c.Name + " " + c.Type
 	}
-	q := render("raw", map[string]string{"Raw": RawFindingsTable, "Columns": strings.Join(cols, ", ")})
+	q := tmpl.Render("raw", map[string]string{"Raw": RawFindingsTable, "Columns": strings.Join(cols, ", ")})
 	return exec(ctx, db, "create findings", statements(q))
 }
 
 // CollectFindings makes the findings table from the raw findings.
-func CollectFindings(ctx context.Context, db Execer) error {
+func CollectFindings(ctx context.Context, db dbexec.DB) error {
 	var order []string
 	for i, c := range canonical.Categories {
 		order = append(order, fmt.Sprintf("WHEN '%s' THEN %d", c, i))
 	}
-	q := render("collect", map[string]string{"Findings": FindingsTable, "Raw": RawFindingsTable, "CategoryOrder": strings.Join(order, " ")})
+	q := tmpl.Render("collect", map[string]string{"Findings": FindingsTable, "Raw": RawFindingsTable, "CategoryOrder": strings.Join(order, " ")})
 	return exec(ctx, db, "collect findings", statements(q))
 }
 
@@ -475,7 +452,7 @@ type IntegrityRow struct {
 // policies in scope, once the findings are collected. breaking lists the
 // categories that break a policy's integrity; scope is the rows filter the
 // rows views were made with.
-func Integrity(ctx context.Context, db Execer, breaking []string, scope Scope) ([]IntegrityRow, error) {
+func Integrity(ctx context.Context, db dbexec.DB, breaking []string, scope Scope) ([]IntegrityRow, error) {
 	cats := make([]string, len(breaking))
 	for i, c := range breaking {
 		cats[i] = "'" + c + "'"
@@ -483,10 +460,10 @@ func Integrity(ctx context.Context, db Execer, breaking []string, scope Scope) (
 	data := map[string]string{"MarketplaceRows": MarketplaceRows.Name, "InsurerRows": InsurerRows.Name,
 		"MarketplaceCanon": load.CanonTable("marketplace"), "Findings": FindingsTable,
 		"Categories": strings.Join(cats, ", "), "Scope": inList(scope.Marketplace)}
-	if err := exec(ctx, db, "integrity figures", statements(render("integrity.sql", data))); err != nil {
+	if err := exec(ctx, db, "integrity figures", statements(tmpl.Render("integrity.sql", data))); err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, render("integrity_figures", data))
+	rows, err := db.QueryContext(ctx, tmpl.Render("integrity_figures", data))
 	if err != nil {
 		return nil, fmt.Errorf("integrity figures: %w", err)
 	}
@@ -516,8 +493,8 @@ type StateRow struct {
 // FindingsByState counts the findings per state of their policy; touched
 // is the table of the members each finding touches (finding id, policy,
 // member).
-func FindingsByState(ctx context.Context, db Execer, touched string) ([]StateRow, error) {
-	q := render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
+func FindingsByState(ctx context.Context, db dbexec.DB, touched string) ([]StateRow, error) {
+	q := tmpl.Render("findings_by_state", map[string]string{"Findings": FindingsTable, "MarketplaceRows": MarketplaceRows.Name,
 		"InsurerRows": InsurerRows.Name, "Touched": touched})
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/enrollaudit/enrollaudit/audit"
+	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/reports"
 )
 
@@ -68,23 +73,24 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 			if opts.RevealPII {
 				e.log.Warn().Msg("--reveal-pii: report files will contain full SSNs; share them only with authorised users")
 			}
-			res, err := audit.Run(cmd.Context(), opts)
+			res, err := runAudit(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
-			for _, w := range res.Warnings {
+			for _, w := range res.warnings {
 				e.log.Warn().Msg(w)
 			}
-			if err := reports.WriteSummary(e.stdout, res.Report); err != nil {
+			if err := reports.WriteSummary(e.stdout, res.report); err != nil {
 				return err
 			}
 			if !e.quiet {
-				for _, f := range res.Files {
+				for _, f := range res.files {
 					e.log.Info().Str("file", f).Msg("wrote")
 				}
 			}
-			if res.FailOnHit {
-				return fmt.Errorf("%w: most severe finding is %s", errFindings, res.MaxSeverity)
+			if worst := mostSevere(res.report); opts.FailOn != "" && worst != "" &&
+				canonical.SeverityRank(worst) >= canonical.SeverityRank(opts.FailOn) {
+				return fmt.Errorf("%w: most severe finding is %s", errFindings, worst)
 			}
 			return nil
 		},
@@ -118,4 +124,186 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	_ = cmd.MarkFlagRequired("insurer")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// runResult is what a run published.
+type runResult struct {
+	report   *reports.Report
+	files    []string // files written
+	warnings []string
+}
+
+// runAudit performs one audit with an audit.Engine and publishes its
+// reports into opts.OutDir. The engine computes; the reports are
+// published here, all or nothing (reports.Publish); with too many
+// rejects, rejects.csv alone. The run's history is committed only once
+// its reports (and packets) are out, and rolled back on every other way
+// out.
+func runAudit(ctx context.Context, opts audit.Options) (*runResult, error) {
+	if opts.Progress == nil {
+		opts.Progress = audit.NoProgress{}
+	}
+	e, err := audit.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	hist, err := e.OpenHistory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer hist.Close()
+	rejects := reports.RejectsCSV{Source: e.Rejects(), RevealPII: opts.RevealPII, OmitValues: opts.AggregateOnly}
+	if err := e.Load(ctx); err != nil {
+		var rj *audit.RejectsError
+		if errors.As(err, &rj) {
+			return nil, publishRejects(ctx, opts.OutDir, e.Report(), rejects, rj)
+		}
+		return nil, err
+	}
+	if err := e.Match(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.Evaluate(ctx); err != nil {
+		return nil, err
+	}
+	rep := e.Report()
+	if hist != nil {
+		if err := hist.Record(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	writers := []reports.Writer{rejects}
+	formats := opts.Formats
+	if len(formats) == 0 {
+		formats = []string{"json", "xlsx"}
+	}
+	if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
+		formats = append(formats, "ndjson")
+		rep.FindingsFile = reports.NDJSON{}.FileName()
+	}
+	for _, f := range formats {
+		w, _ := reports.Lookup(f)
+		writers = append(writers, w)
+	}
+	for i, w := range writers {
+		writers[i] = counted{w, opts.Progress}
+	}
+	opts.Progress.Stage("reports", int64(len(writers)))
+	files, err := reports.Publish(ctx, opts.OutDir, rep, writers...)
+	opts.Progress.Done()
+	if err != nil {
+		return nil, err
+	}
+	res := &runResult{report: rep, files: files, warnings: rep.Warnings}
+	// The reports are out: the run finishes what goes with them (packets,
+	// the history's commit) even if interrupted now, so that what it
+	// leaves is the whole run, never reports without their history.
+	ctx = context.WithoutCancel(ctx)
+	if opts.SplitByIssuer {
+		if err := publishIssuers(ctx, e, opts, res); err != nil {
+			return nil, err
+		}
+	}
+	if hist != nil {
+		if err := hist.Commit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// mostSevere is the severity of the report's most severe finding, "" when
+// it has none.
+func mostSevere(rep *reports.Report) string {
+	for i := len(canonical.Severities) - 1; i >= 0; i-- {
+		if rep.Summary.BySeverity[canonical.Severities[i]] > 0 {
+			return canonical.Severities[i]
+		}
+	}
+	return ""
+}
+
+// publishRejects writes rejects.csv (and nothing else) and returns the
+// error listing the first rejects.
+func publishRejects(ctx context.Context, out string, rep *reports.Report, w reports.RejectsCSV, e *audit.RejectsError) error {
+	_ = w.Source.EachReject(ctx, func(r *reports.Reject) error {
+		if len(e.First) == 10 {
+			return errStop
+		}
+		e.First = append(e.First, *r)
+		return nil
+	})
+	files, err := reports.Publish(ctx, out, rep, w)
+	if err != nil {
+		return fmt.Errorf("%v; and writing rejects failed: %w", e, err)
+	}
+	e.File = files[0]
+	return e
+}
+
+var errStop = errors.New("stop")
+
+// issuerDir is where --split-by-issuer writes an issuer's packet, under
+// the output directory: issuers/<HIOS ID>.
+func issuerDir(out, issuer string) string { return filepath.Join(out, "issuers", issuer) }
+
+// publishIssuers writes each issuer's packet (--split-by-issuer) with the
+// writers of the main report that make sense for one issuer: one packet
+// per issuer in scope (Engine.Issuers).
+func publishIssuers(ctx context.Context, e *audit.Engine, opts audit.Options, res *runResult) error {
+	issuers, err := e.Issuers(ctx)
+	if err != nil {
+		return fmt.Errorf("split by issuer: %w", err)
+	}
+	opts.Progress.Stage("issuer packets", int64(len(issuers)))
+	defer opts.Progress.Done()
+	for _, iss := range issuers {
+		if !packetName(iss) {
+			res.warnings = append(res.warnings, fmt.Sprintf("issuer %q: no packet written (not a HIOS ID a directory can be named after)", iss))
+			continue
+		}
+		r, err := e.IssuerReport(ctx, iss)
+		if err != nil {
+			return err
+		}
+		writers := []reports.Writer{reports.JSON{}, reports.XLSX{}}
+		if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
+			writers = append(writers, reports.NDJSON{})
+			r.FindingsFile = reports.NDJSON{}.FileName()
+		}
+		files, err := reports.Publish(ctx, issuerDir(opts.OutDir, iss), r, writers...)
+		if err != nil {
+			return fmt.Errorf("issuer %s: %w", iss, err)
+		}
+		res.files = append(res.files, files...)
+		opts.Progress.Add(1)
+	}
+	return nil
+}
+
+// packetName is an issuer's directory name: HIOS IDs are five digits, and
+// an ID from a file that could climb out of the directory is refused.
+func packetName(issuer string) bool {
+	if issuer == "" || issuer == "." || issuer == ".." || len(issuer) > 64 {
+		return false
+	}
+	for _, c := range issuer {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// counted advances the progress by one when its writer is done.
+type counted struct {
+	reports.Writer
+	p audit.Progress
+}
+
+func (c counted) Write(ctx context.Context, w io.Writer, r *reports.Report) error {
+	err := c.Writer.Write(ctx, w, r)
+	c.p.Add(1)
+	return err
 }

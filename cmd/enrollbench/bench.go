@@ -19,6 +19,7 @@ import (
 
 	"github.com/enrollaudit/enrollaudit/audit"
 	"github.com/enrollaudit/enrollaudit/audit/synth"
+	"github.com/enrollaudit/enrollaudit/reports"
 )
 
 // membersPerPolicy is the generator's average household size, used to turn
@@ -396,23 +397,38 @@ func child(args []string) error {
 	}
 	switch what {
 	case "audit":
-		// The same work as `enrollaudit run` with its defaults: all default
-		// rules, report.json, report.xlsx and rejects.csv.
-		_, err := audit.Run(context.Background(), audit.Options{
-			Marketplace:        []string{in.marketplace},
-			Insurer:            []string{in.insurer},
-			MarketplaceMapping: in.marketplaceMapping,
-			InsurerMapping:     in.insurerMapping,
-			OutDir:             out,
-			MemoryLimit:        memory,
-			MaxRejects:         maxRejects,
-			Version:            "bench",
-		})
-		return err
+		return audit1(in, out, memory, maxRejects)
 	case "baseline":
 		return baseline(in, out, memory)
 	}
 	return fmt.Errorf("unknown child %q", what)
+}
+
+// audit1 does the work of `enrollaudit run` with its defaults but the
+// page: all default rules, report.json, report.xlsx and rejects.csv.
+func audit1(in inputs, out, memory string, maxRejects int64) error {
+	ctx := context.Background()
+	e, err := audit.Open(ctx, audit.Options{
+		Marketplace:        []string{in.marketplace},
+		Insurer:            []string{in.insurer},
+		MarketplaceMapping: in.marketplaceMapping,
+		InsurerMapping:     in.insurerMapping,
+		OutDir:             out,
+		MemoryLimit:        memory,
+		MaxRejects:         maxRejects,
+		Version:            "bench",
+	})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	for _, step := range []func(context.Context) error{e.Load, e.Match, e.Evaluate} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	_, err = reports.Publish(ctx, out, e.Report(), reports.RejectsCSV{Source: e.Rejects()}, reports.JSON{}, reports.XLSX{})
+	return err
 }
 
 // machine describes where the figures come from: CPU model, cores, memory.
