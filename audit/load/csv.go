@@ -319,6 +319,18 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, path, delim str
 		if layout, err = scanLayout(path, delim, counter.newline(), len(headers), 2, loaded, lines, widthOf); err != nil {
 			return err
 		}
+		if n := layout.multiline; n > 0 {
+			more := ""
+			if n > int64(len(layout.spans)) {
+				more = fmt.Sprintf(" and %d more", n-int64(len(layout.spans)))
+			}
+			rows := fmt.Sprintf("%d rows have", n)
+			if n == 1 {
+				rows = "1 row has"
+			}
+			t.Warn(fmt.Sprintf("%s: %s a quoted field over several lines (lines %s%s): each is read as one row; check them if the file should have none",
+				src.Path, rows, strings.Join(layout.spans, ", "), more))
+		}
 	}
 	if len(layout.shifts) > 0 {
 		shifts := make([][]int64, len(layout.shifts))

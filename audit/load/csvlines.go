@@ -83,6 +83,10 @@ type csvLayout struct {
 	// whole row: a stray quote opened a field that a quote lines later
 	// happened to close.
 	swallowed []swallowedRecord
+	// multiline counts the loaded rows over several lines (a quoted field
+	// with line breaks), and spans names the first few: "4-5".
+	multiline int64
+	spans     []string
 }
 
 type lineShift struct{ threshold, shift int64 }
@@ -153,6 +157,11 @@ func scanLayout(path, delim string, nl byte, columns int, firstLine, loaded, lin
 		if line-p != shift {
 			shift = line - p
 			l.shifts = append(l.shifts, lineShift{threshold: p, shift: shift})
+		}
+		if len(rec) > 1 && !wholeRows(rec, s.delim, columns) {
+			if l.multiline++; len(l.spans) < 5 {
+				l.spans = append(l.spans, fmt.Sprintf("%d-%d", line, line+int64(len(rec))-1))
+			}
 		}
 		if len(rec) > 1 && wholeRows(rec, s.delim, columns) {
 			sw := swallowedRecord{provisional: p, line: line, field: field}
