@@ -3,8 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/enrollaudit/enrollaudit/history"
@@ -57,7 +55,6 @@ func (h *RunHistory) Record(ctx context.Context, e *Engine) error {
 	for _, iss := range e.Scope() {
 		inScope[iss] = true
 	}
-	outside := map[string]int64{}
 	p := e.opts.Progress
 	p.Stage("recording history", rep.Summary.Findings)
 	n := 0
@@ -67,20 +64,16 @@ func (h *RunHistory) Record(ctx context.Context, e *Engine) error {
 		}
 		hf := historyFinding(f)
 		if !inScope[hf.IssuerHIOSID] {
-			outside[hf.IssuerHIOSID]++
-			return nil
+			// Unreachable: the scope filters the rows every finding comes
+			// from (README "Scope"). Recorded, such a finding would make
+			// its issuer evaluated this run, and resolve its other findings.
+			return fmt.Errorf("finding %s is of issuer %s, outside the audit's scope (internal error)", hf.ID, hf.IssuerHIOSID)
 		}
 		return rec.Add(ctx, hf)
 	})
 	p.Done()
 	if err != nil {
 		return fmt.Errorf("record findings in history: %w", err)
-	}
-	for _, iss := range slices.Sorted(maps.Keys(outside)) {
-		// A roster that did not come is not a fix, nor a week of new
-		// findings: the issuer stays out of this run's history.
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("issuer %s has no rows in the insurer data: its %d findings are reported but not recorded in the history, where it is not evaluated this run",
-			iss, outside[iss]))
 	}
 	lc, err := rec.Lifecycle(ctx)
 	if err != nil {

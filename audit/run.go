@@ -260,7 +260,9 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
 	var hashed atomic.Int64
-	sum := make(chan string, 1)
+	var lines load.LineCounter
+	var digest string
+	hashedAll := make(chan struct{})
 	go func() {
 		// The digest is background work: at national scale DuckDB keeps
 		// both cores busy, and hashing at its priority slowed loading.
@@ -268,12 +270,21 @@ func loadSource(ctx context.Context, conn *sql.Conn, src load.Source, p Progress
 		// nothing else runs at that priority.
 		runtime.LockOSThread()
 		lowerThreadPriority()
-		sum <- fileSHA256(src.Path, &hashed)
+		digest = fileSHA256(src.Path, &hashed, &lines)
+		close(hashedAll)
 	}()
+	// The CSV reader checks that every line became a row or a reject.
+	src.Lines = func() (*load.LineCounter, error) {
+		<-hashedAll
+		if digest == "" {
+			return nil, errors.New("not read")
+		}
+		return &lines, nil
+	}
 	stopWatch := watchReads(st.Size(), &hashed, p)
 	stats, err := load.Load(ctx, conn, src)
 	stopWatch()
-	digest := <-sum
+	<-hashedAll
 	if err != nil {
 		return reports.Input{}, nil, fmt.Errorf("load %s data: %w", src.Side, err)
 	}
@@ -339,7 +350,9 @@ func readBytes() (int64, bool) {
 	return 0, false
 }
 
-func fileSHA256(path string, counted *atomic.Int64) string {
+// fileSHA256 returns the file's digest ("" when it cannot be read), and
+// counts its bytes as they are read and its lines.
+func fileSHA256(path string, counted *atomic.Int64, lines *load.LineCounter) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
@@ -350,6 +363,7 @@ func fileSHA256(path string, counted *atomic.Int64) string {
 	for {
 		n, err := f.Read(buf)
 		h.Write(buf[:n])
+		_, _ = lines.Write(buf[:n])
 		counted.Add(int64(n))
 		if err == io.EOF {
 			break

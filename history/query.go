@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +24,14 @@ type RunInfo struct {
 	Integrity *Integrity
 	// Counts of findings per lifecycle status in this run.
 	Counts map[Status]int64
+	// Waived counts the findings a waiver kept out of the run's report:
+	// Summary.Findings counts them (they are open in the history), the
+	// report's findings did not.
+	Waived int64
 }
+
+//go:embed sql/waived.sql
+var waivedSQL string
 
 // Runs lists the recorded runs in as-of order.
 func (s *Store) Runs(ctx context.Context) ([]RunInfo, error) {
@@ -94,6 +102,16 @@ func (s *Store) Runs(ctx context.Context) ([]RunInfo, error) {
 				return err
 			}
 			byID[id].Counts[Status(st)] = n
+			return nil
+		})
+	}
+	if err == nil {
+		err = s.each(ctx, waivedSQL, func(rows *sql.Rows) error {
+			var id, n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				return err
+			}
+			byID[id].Waived = n
 			return nil
 		})
 	}

@@ -71,7 +71,7 @@ type aggregateView struct {
 	MonthlySubsidy      *Money              `json:"monthly_subsidy_difference"`
 	MonthlyPremium      *Money              `json:"monthly_premium_difference"`
 	SuppressionRule     string              `json:"suppression"`
-	Lifecycle           map[string]int64    `json:"lifecycle,omitempty"`
+	Lifecycle           map[string]*int64   `json:"lifecycle,omitempty"`
 }
 
 type aggregateRow struct {
@@ -108,8 +108,13 @@ func aggregateSummary(s Summary) aggregateView {
 		MarketplacePolicies: s.MarketplacePolicies, InsurerPolicies: s.InsurerPolicies,
 		MatchedPolicies: s.MatchedPolicies, Findings: shown(d.Total.Findings, s.Findings), ByCategory: map[string]*int64{},
 		SuppressionRule: "counts of 1 to 10 people, and the figures that would reveal them, are null",
-		Lifecycle:       s.Lifecycle,
 		Integrity:       s.Integrity.view(d.Integrity), Scope: s.Scope,
+	}
+	if s.Lifecycle != nil {
+		v.Lifecycle = map[string]*int64{}
+		for st, n := range s.Lifecycle {
+			v.Lifecycle[st] = shown(d.Lifecycle[st], n)
+		}
 	}
 	v.MatchedMembers = shown(d.MatchedMembers, s.MatchedMembers)
 	v.PeopleAffected, v.PoliciesAffected = shown(d.Total.People, s.PeopleAffected), shown(d.Total.Policies, s.PoliciesAffected)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +185,83 @@ func TestXLSXResolvedSplitsAtRowLimit(t *testing.T) {
 	}
 	if slices.Contains(f.GetSheetList(), "Resolved (4)") {
 		t.Error("an empty fourth Resolved sheet")
+	}
+}
+
+// TestAggregateLifecycleSuppressed: an aggregate-only report hides the
+// small counts per lifecycle status in report.json, the workbook and
+// stdout, and no hidden one follows from the open findings shown.
+func TestAggregateLifecycleSuppressed(t *testing.T) {
+	r := lifecycleTestReport()
+	r.Options.AggregateOnly = true
+	r.History.Counts = map[string]int64{"new": 3, "persisting": 40, "changed": 0, "reopened": 0, "resolved": 5, "not_evaluated": 12}
+	r.Summary.Lifecycle = r.History.Counts
+	var buf bytes.Buffer
+	if err := (JSON{}).Write(context.Background(), &buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Summary struct{ Lifecycle map[string]*int64 } `json:"summary"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	f := writeXLSX(t, r)
+	var text bytes.Buffer
+	if err := WriteSummary(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range xlsxLifecycleStatusTitles {
+		n := r.History.Counts[s.status]
+		got := doc.Summary.Lifecycle[s.status]
+		cell := xlsxSummaryRow(t, f, s.title)[1]
+		if Suppressed(n) && (got != nil || cell != xlsxSmallCell) {
+			t.Errorf("%s = %d shown: JSON %v, workbook %q", s.status, n, got, cell)
+		}
+		if (got == nil) != (cell == xlsxSmallCell || cell == xlsxSuppressed) {
+			t.Errorf("%s: JSON %v, workbook %q", s.status, got, cell)
+		}
+	}
+	for _, shown := range []string{"12 not evaluated", "suppressed new", "suppressed resolved"} {
+		if !strings.Contains(text.String(), shown) {
+			t.Errorf("stdout lacks %q:\n%s", shown, text.String())
+		}
+	}
+	if doc.Summary.Lifecycle["not_evaluated"] == nil || *doc.Summary.Lifecycle["not_evaluated"] != 12 {
+		t.Errorf("not_evaluated = %v, want 12 shown", doc.Summary.Lifecycle["not_evaluated"])
+	}
+
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 2000 {
+		s := randomSummary(rng)
+		s.Lifecycle = map[string]int64{}
+		for _, st := range LifecycleStatuses {
+			s.Lifecycle[st] = []int64{0, 0, 1, 3, 9, 10, 11, 25, 200}[rng.IntN(9)]
+		}
+		d := Disclose(s, true)
+		var open int64
+		var cells []cell
+		for _, st := range OpenLifecycleStatuses {
+			v, h := s.Lifecycle[st], d.Lifecycle[st]
+			open += v
+			hi := int64(unbounded)
+			if h == rowHiddenSmall {
+				hi = SmallCellThreshold - 1
+			}
+			cells = append(cells, cell{v, h != rowShown, 1, hi})
+		}
+		for _, st := range LifecycleStatuses {
+			if Suppressed(s.Lifecycle[st]) && d.Lifecycle[st] == rowShown {
+				t.Fatalf("lifecycle %d: %s = %d shown", n, st, s.Lifecycle[st])
+			}
+		}
+		if d.LifecycleOpen != d.Total.Findings {
+			t.Fatalf("lifecycle %d: open findings and findings disclosed apart", n)
+		}
+		if d.LifecycleOpen == rowShown {
+			if v, ok := recovered(open, cells); ok {
+				t.Fatalf("lifecycle %d: a hidden %d follows from the open findings %d: %v", n, v, open, s.Lifecycle)
+			}
+		}
 	}
 }

@@ -18,7 +18,15 @@ type Disclosure struct {
 	// Integrity: which integrity figures are hidden (all shown when the
 	// summary has none or the report is not aggregate-only).
 	Integrity IntegrityDisclosure
+	// Lifecycle: the counts per lifecycle status (by status; nil shows
+	// them all), and the open findings, which they add up to.
+	Lifecycle     map[string]rowHide
+	LifecycleOpen rowHide
 }
+
+// OpenLifecycleStatuses are the statuses of a run's open findings: their
+// counts add up to the open findings.
+var OpenLifecycleStatuses = []string{"new", "persisting", "changed", "reopened"}
 
 // TotalHide says which totals are shown.
 type TotalHide struct {
@@ -180,5 +188,30 @@ func Disclose(s Summary, aggregate bool) Disclosure {
 	if s.Integrity != nil {
 		d.Integrity = discloseIntegrity(s.Integrity)
 	}
+	if s.Lifecycle != nil {
+		discloseLifecycle(&d, s.Lifecycle)
+	}
 	return d
+}
+
+// discloseLifecycle hides the small counts per lifecycle status (each
+// finding concerns a person at least) and what would recover them: the
+// open statuses are a table whose total, the open findings, the workbook
+// shows, and that total is the run's findings (with none waived), so both
+// are hidden together; resolved and not evaluated stand alone.
+func discloseLifecycle(d *Disclosure, counts map[string]int64) {
+	d.Lifecycle = map[string]rowHide{}
+	open := column{lo: 1, capped: true}
+	for _, st := range OpenLifecycleStatuses {
+		open.values = append(open.values, counts[st])
+	}
+	rows := hideRows(true, open.values)
+	for i, st := range OpenLifecycleStatuses {
+		d.Lifecycle[st] = rows[i]
+	}
+	d.LifecycleOpen = max(totalHide(rows, open), d.Total.Findings)
+	d.Total.Findings = d.LifecycleOpen
+	for _, st := range []string{"resolved", "not_evaluated"} {
+		d.Lifecycle[st] = hideRows(true, []int64{counts[st]})[0]
+	}
 }

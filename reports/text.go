@@ -59,21 +59,26 @@ func WriteSummary(w io.Writer, r *Report) error {
 		return err
 	}
 	if r.History != nil {
-		return writeLifecycleLine(w, r.History)
+		return writeLifecycleLine(w, r.History, d)
 	}
 	return nil
 }
 
 // writeLifecycleLine gives the week-over-week deltas of a run recorded in a
 // history.
-func writeLifecycleLine(w io.Writer, h *History) error {
-	c := h.Counts
+func writeLifecycleLine(w io.Writer, h *History, d Disclosure) error {
+	c := func(status string) string {
+		if d.Lifecycle[status] != rowShown {
+			return "suppressed"
+		}
+		return strconv.FormatInt(h.Counts[status], 10)
+	}
 	if h.PreviousRun == nil {
-		_, err := fmt.Fprintf(w, "first run in the history (as of %s): %d new\n", h.AsOf.Format(time.DateOnly), c["new"])
+		_, err := fmt.Fprintf(w, "first run in the history (as of %s): %s new\n", h.AsOf.Format(time.DateOnly), c("new"))
 		return err
 	}
-	_, err := fmt.Fprintf(w, "since the previous run (as of %s): %d new, %d resolved, %d changed, %d reopened, %d persisting, %d not evaluated\n",
-		h.PreviousRun.AsOf, c["new"], c["resolved"], c["changed"], c["reopened"], c["persisting"], c["not_evaluated"])
+	_, err := fmt.Fprintf(w, "since the previous run (as of %s): %s new, %s resolved, %s changed, %s reopened, %s persisting, %s not evaluated\n",
+		h.PreviousRun.AsOf, c("new"), c("resolved"), c("changed"), c("reopened"), c("persisting"), c("not_evaluated"))
 	return err
 }
 

@@ -303,7 +303,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 	}
 
 	if r.History != nil {
-		xlsxLifecycleSummary(b, r.History)
+		xlsxLifecycleSummary(b, r.History, d)
 	}
 
 	b.section("Findings by category")

@@ -28,7 +28,7 @@ var xlsxLifecycleStatusTitles = []struct{ status, title string }{
 
 // xlsxLifecycleSummary adds the run against the previous one: findings per
 // status, the oldest open finding and the median age of the open ones.
-func xlsxLifecycleSummary(b *xlsxSummary, h *History) {
+func xlsxLifecycleSummary(b *xlsxSummary, h *History, d Disclosure) {
 	st := b.st
 	b.section("Since the previous run")
 	b.line(true, "As of", excelize.Cell{StyleID: st.date, Value: h.AsOf})
@@ -39,7 +39,7 @@ func xlsxLifecycleSummary(b *xlsxSummary, h *History) {
 	}
 	b.header("Status", "Findings")
 	for _, s := range xlsxLifecycleStatusTitles {
-		b.line(true, s.title, excelize.Cell{StyleID: st.count, Value: h.Counts[s.status]})
+		b.line(true, s.title, b.people(d.Lifecycle[s.status], h.Counts[s.status], st.count))
 	}
 	var open int64
 	var oldest time.Time
@@ -49,8 +49,8 @@ func xlsxLifecycleSummary(b *xlsxSummary, h *History) {
 			oldest = first
 		}
 	}
-	b.line(true, excelize.Cell{StyleID: st.totalLabel, Value: "Open findings"}, excelize.Cell{StyleID: st.totalCount, Value: open})
-	if open > 0 {
+	b.line(true, excelize.Cell{StyleID: st.totalLabel, Value: "Open findings"}, b.count(d.LifecycleOpen, open, st.totalCount))
+	if open > 0 && d.LifecycleOpen == rowShown {
 		med, _ := h.MedianAge()
 		b.line(true, "Oldest open finding first seen", excelize.Cell{StyleID: st.date, Value: oldest})
 		b.line(true, "Median age of open findings (days)", med)

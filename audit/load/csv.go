@@ -80,7 +80,7 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		if err := read(path, encoding); err != nil {
 			return err
 		}
-		return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+		return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
 	}
 	// Read as UTF-8 in a transaction, so that a file that is not can be
 	// read again from scratch: rows deleted from the table instead would
@@ -126,7 +126,7 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		if err := read(path, enc); err != nil {
 			return err
 		}
-		return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+		return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
 	}
 	if len(badLines) > 0 {
 		// The rest of the file is UTF-8: reading it all in another
@@ -141,7 +141,7 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 	if err := t.numberLines(ctx); err != nil {
 		return err
 	}
-	return t.takeCSVRejects(ctx, src, rejTable, scanTable)
+	return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
 }
 
 // invalidEncodingLines lists the lines DuckDB rejected as not UTF-8.
@@ -270,80 +270,176 @@ func (t *Target) transcode(ctx context.Context, path string) (string, error) {
 // unterminated quotes, bad encoding) into the rejects table, one per line:
 // a rejected record that spans several lines (a quoted field running past
 // line ends, as a stray quote makes it swallow the lines after it) rejects
-// each of them, so that rows loaded + rows rejected is the file's lines. It
-// also corrects the line numbers of the rows after each reject: DuckDB skips
-// rejected records, so the row counter used as line number runs behind.
-func (t *Target) takeCSVRejects(ctx context.Context, src Source, rejTable, scanTable string) error {
-	spans := fmt.Sprintf(`SELECT line, max(1 + length(l) - length(replace(l, chr(10), ''))) AS span
-		FROM (SELECT line, rtrim(coalesce(csv_line, ''), chr(13) || chr(10)) AS l FROM %s) GROUP BY line`, rejTable)
+// each of them, so that rows loaded + rows rejected is the file's lines.
+// It also gives every row and reject its line: DuckDB numbers records, not
+// lines, and skips rejected records, so the row counter used as line
+// number runs behind after a reject, a blank line or a quoted line break.
+// Where the lines of the rows and rejects do not add up to the file's, the
+// file is read again (scanLayout); a record over several lines each of
+// which has the fields of a whole row is rejected line by line: rows
+// swallowed by a stray quote that a later quote happened to close.
+func (t *Target) takeCSVRejects(ctx context.Context, src Source, path, delim string, headers []string, rejTable, scanTable string) error {
+	counter, err := t.lines(src, path)
+	if err != nil {
+		return err
+	}
+	newline := fmt.Sprintf("chr(%d)", counter.newline())
+	spans := fmt.Sprintf(`SELECT line, max(1 + length(l) - length(replace(l, %[2]s, ''))) AS span
+		FROM (SELECT line, trim(coalesce(csv_line, ''), chr(13) || chr(10)) AS l FROM %[1]s) GROUP BY line`, rejTable, newline)
 	rows, err := t.Conn.QueryContext(ctx, spans+" ORDER BY line")
 	if err != nil {
 		return fmt.Errorf("read rejects of %s: %w", src.Path, err)
 	}
-	var lines, widths []int64
+	var records, widths []int64
+	var rejected int64
 	for rows.Next() {
 		var l, w int64
 		if err := rows.Scan(&l, &w); err != nil {
 			rows.Close()
 			return err
 		}
-		lines, widths = append(lines, l), append(widths, w)
+		records, widths = append(records, l), append(widths, w)
+		rejected += w
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(lines) > 0 {
-		// Lines no longer follow from row order: each row gets its own,
-		// provisional first. A reject at line L spanning w lines, after
-		// rejects spanning s lines in all, pushes every accepted row whose
-		// provisional line is at least L-s down to s+w in all.
-		var vals []string
-		var before int64
-		for j, l := range lines {
-			vals = append(vals, fmt.Sprintf("(%d, %d)", l-before, before+widths[j]))
-			before += widths[j]
+	canon := CanonTable(src.Side)
+	var loaded int64
+	if err := t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+canon+" WHERE file_id = ?", t.fileID).Scan(&loaded); err != nil {
+		return fmt.Errorf("count rows of %s: %w", src.Path, err)
+	}
+	layout := layoutFromRejects(records, widths)
+	if lines := counter.Lines(); lines != 1+loaded+rejected {
+		widthOf := make(map[int64]int64, len(records))
+		for j, r := range records {
+			widthOf[r] = widths[j]
 		}
-		canon := CanonTable(src.Side)
-		for _, q := range []string{
-			fmt.Sprintf("UPDATE %s SET source_line = %s WHERE file_id = %d", canon, t.lineSQL(), t.fileID),
-			fmt.Sprintf(`UPDATE %s AS c SET source_line = c.source_line + s.shift
-			FROM (SELECT p.source_line AS provisional, max(v.shift) AS shift FROM %s AS p, (VALUES %s) AS v(threshold, shift)
-			      WHERE p.file_id = %d AND p.source_line >= v.threshold GROUP BY p.source_line) AS s
-			WHERE c.file_id = %d AND c.source_line = s.provisional`,
-				canon, canon, strings.Join(vals, ", "), t.fileID, t.fileID),
-		} {
-			if _, err := t.Conn.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("number lines of %s: %w", src.Path, err)
+		if layout, err = scanLayout(path, delim, counter.newline(), len(headers), 2, loaded, lines, widthOf); err != nil {
+			return err
+		}
+		if n := layout.multiline; n > 0 {
+			more := ""
+			if n > int64(len(layout.spans)) {
+				more = fmt.Sprintf(" and %d more", n-int64(len(layout.spans)))
 			}
+			rows := fmt.Sprintf("%d rows have", n)
+			if n == 1 {
+				rows = "1 row has"
+			}
+			t.Warn(fmt.Sprintf("%s: %s a quoted field over several lines (lines %s%s): each is read as one row; check them if the file should have none",
+				src.Path, rows, strings.Join(layout.spans, ", "), more))
 		}
+	}
+	if len(layout.shifts) > 0 {
+		shifts := make([][]int64, len(layout.shifts))
+		for i, s := range layout.shifts {
+			shifts[i] = []int64{s.threshold, s.shift}
+		}
+		if err := t.appendTable(ctx, rejTable+"_shifts", []string{"threshold", "shift"}, shifts); err != nil {
+			return err
+		}
+		// Each row takes the shift of the last threshold at or before its
+		// provisional line.
+		q := fmt.Sprintf(`UPDATE %[1]s AS c SET source_line = s.provisional + s.shift
+			FROM (SELECT p.rowid AS id, p.rowid + %[2]d AS provisional, v.shift FROM %[1]s AS p ASOF JOIN %[3]s_shifts AS v ON p.rowid + %[2]d >= v.threshold
+			      WHERE p.file_id = %[4]d) AS s
+			WHERE c.rowid = s.id`, canon, t.lineOffset.Int64, rejTable, t.fileID)
+		if _, err := t.Conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("number lines of %s: %w", src.Path, err)
+		}
+	}
+	if len(records) > 0 {
+		if err := t.insertCSVRejects(ctx, src, rejTable, spans, newline, records, layout); err != nil {
+			return err
+		}
+	}
+	if err := t.rejectSwallowed(ctx, src, headers, layout.swallowed); err != nil {
+		return err
+	}
+	for _, s := range []string{"DROP TABLE " + rejTable, "DROP TABLE " + scanTable, "DROP TABLE IF EXISTS " + rejTable + "_lines", "DROP TABLE IF EXISTS " + rejTable + "_shifts"} {
+		if _, err := t.Conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("drop rejects of %s: %w", src.Path, err)
+		}
+	}
+	return nil
+}
+
+// insertCSVRejects records DuckDB's rejects, each line of each on the line
+// the layout gives it.
+func (t *Target) insertCSVRejects(ctx context.Context, src Source, rejTable, spans, newline string, records []int64, layout *csvLayout) error {
+	firsts := make([][]int64, 0, len(records))
+	for _, r := range records {
+		firsts = append(firsts, []int64{r, layout.rejectLine[r]})
+	}
+	if err := t.appendTable(ctx, rejTable+"_lines", []string{"line", "first"}, firsts); err != nil {
+		return err
 	}
 	// One reject per line: DuckDB lists a short row once per missing column.
 	q := fmt.Sprintf(`INSERT INTO %[1]s
 		SELECT ?, ?, l, '', NULL, CASE
-		    WHEN l > line THEN 'inside the record that starts on line ' || line || ', rejected with it'
+		    WHEN l > first THEN 'inside the record that starts on line ' || first || ', rejected with it'
 		    WHEN span > 1 AND error_type IN ('UNQUOTED VALUE', 'INVALID UNICODE', 'MISSING COLUMNS', 'TOO MANY COLUMNS') THEN
-		      'a quoted field runs past the end of the line, over lines ' || line || '-' || (line + span - 1) ||
+		      'a quoted field runs past the end of the line, over lines ' || first || '-' || (first + span - 1) ||
 		      ' (a stray quote?): those lines are rejected (' || lower(replace(error_type, '_', ' ')) || ')'
 		    WHEN error_type = 'MISSING COLUMNS' THEN 'row has fewer fields than the header (' || error_message || ')'
 		    WHEN error_type = 'TOO MANY COLUMNS' THEN 'row has more fields than the header (' || error_message || ')'
 		    ELSE lower(replace(error_type, '_', ' ')) || ': ' || error_message END,
-		  raw[CAST(l - line + 1 AS BIGINT)]
-		FROM (SELECT r.line, s.span, unnest(generate_series(CAST(r.line AS BIGINT), CAST(r.line + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message,
-		        string_split(r.raw, chr(10)) AS raw
+		  raw[CAST(l - first + 1 AS BIGINT)]
+		FROM (SELECT f.first, s.span, unnest(generate_series(CAST(f.first AS BIGINT), CAST(f.first + s.span - 1 AS BIGINT))) AS l, r.error_type, r.error_message,
+		        string_split(trim(r.raw, chr(13) || chr(10)), %[4]s) AS raw
 		      FROM (SELECT line, arg_min(error_type, coalesce(column_idx, -1)) AS error_type, arg_min(error_message, coalesce(column_idx, -1)) AS error_message,
 		              any_value(csv_line) AS raw
-		            FROM %[2]s GROUP BY line) AS r JOIN (%[3]s) AS s USING (line))
-		ORDER BY l`, RejectsTable, rejTable, spans)
+		            FROM %[2]s GROUP BY line) AS r JOIN (%[3]s) AS s USING (line) JOIN %[2]s_lines AS f USING (line))
+		ORDER BY l`, RejectsTable, rejTable, spans, newline)
 	res, err := t.Conn.ExecContext(ctx, q, src.Side, src.Path)
 	if err != nil {
 		return fmt.Errorf("record rejects of %s: %w", src.Path, err)
 	}
 	n, _ := res.RowsAffected()
 	t.stats.Rejected += n
-	for _, s := range []string{"DROP TABLE " + rejTable, "DROP TABLE " + scanTable} {
-		if _, err := t.Conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("drop rejects of %s: %w", src.Path, err)
+	return nil
+}
+
+// lines counts the file's lines, or takes them from the pass that hashes it.
+func (t *Target) lines(src Source, path string) (*LineCounter, error) {
+	if src.Lines != nil {
+		if c, err := src.Lines(); err == nil {
+			return c, nil
+		}
+	}
+	return countLines(path)
+}
+
+// rejectSwallowed rejects the rows a stray quote swallowed: the loaded row
+// takes a reject reason (collectRejects lists and counts it), and each line
+// after its first is a reject of its own, with its text kept (never shown)
+// for matching to find the keys it holds.
+func (t *Target) rejectSwallowed(ctx context.Context, src Source, headers []string, swallowed []swallowedRecord) error {
+	for _, sw := range swallowed {
+		last := sw.line + int64(len(sw.lines)) - 1
+		field := ""
+		if sw.field >= 0 && sw.field < len(headers) {
+			field = headers[sw.field]
+		}
+		swallowed := fmt.Sprintf("%d lines", len(sw.lines)-1)
+		if len(sw.lines) == 2 {
+			swallowed = "1 line"
+		}
+		reason := fmt.Sprintf("a quoted field runs past the end of the line, over lines %d-%d, each of which has the fields of a whole row: "+
+			"an unbalanced quote swallowed %s, and those lines are rejected", sw.line, last, swallowed)
+		q := fmt.Sprintf(`UPDATE %s SET source_line = ?, reject_reasons = [{'field': ?, 'value': NULL, 'reason': ?}] WHERE rowid = ?`, CanonTable(src.Side))
+		if _, err := t.Conn.ExecContext(ctx, q, sw.line, field, reason, sw.provisional-t.lineOffset.Int64); err != nil {
+			return fmt.Errorf("record rejects of %s: %w", src.Path, err)
+		}
+		for i, l := range sw.lines[1:] {
+			_, err := t.Conn.ExecContext(ctx, "INSERT INTO "+RejectsTable+" VALUES (?, ?, ?, ?, NULL, ?, ?)",
+				src.Side, src.Path, sw.line+int64(i)+1, field, fmt.Sprintf("inside the record that starts on line %d, rejected with it", sw.line), l)
+			if err != nil {
+				return fmt.Errorf("record rejects of %s: %w", src.Path, err)
+			}
+			t.stats.Rejected++
 		}
 	}
 	return nil

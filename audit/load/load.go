@@ -34,6 +34,9 @@ type Source struct {
 	// Extract, when set, is the set of files this one is read with
 	// (JoinExtracts).
 	Extract *Extract
+	// Lines, when set, waits for the pass that hashes the file and returns
+	// its line count; without it the CSV reader counts them itself.
+	Lines func() (*LineCounter, error)
 }
 
 // Reader makes one input format available to the normaliser.

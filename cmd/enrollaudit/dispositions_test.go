@@ -225,6 +225,19 @@ func TestDispositionsInNextRun(t *testing.T) {
 			}
 		}
 	}
+	// history list counts findings as the reports did, the waived one apart.
+	listing := historyListing(t, hist)
+	for _, want := range []struct{ asOf, findings, waived string }{{"2026-11-20", "147", "0"}, {"2026-11-27", "146", "1"}} {
+		var row []string
+		for _, l := range strings.Split(listing, "\n") {
+			if f := strings.Fields(l); len(f) > 6 && f[0] == want.asOf {
+				row = f[len(f)-6:]
+			}
+		}
+		if row == nil || row[0] != want.findings || row[1] != want.waived {
+			t.Errorf("history list as of %s: findings, waived, ... = %q; want %s and %s\n%s", want.asOf, row, want.findings, want.waived, listing)
+		}
+	}
 	// The packets: each issuer's own findings, waived and resolved ones only,
 	// adding up to the whole.
 	packets, _ := filepath.Glob(filepath.Join(week2, "issuers", "*", "report.json"))

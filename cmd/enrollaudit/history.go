@@ -82,7 +82,9 @@ func newHistoryListCmd(e *env, opts *historyOptions) *cobra.Command {
 
 func writeRunList(w io.Writer, runs []history.RunInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "as of\tscope\tsource\tinputs\tfindings\tnew\tresolved\tnot evaluated\tintegrity\t")
+	// Findings as the run's report counted them; the waived ones apart
+	// (open in the history: trend counts them among the open findings).
+	fmt.Fprintln(tw, "as of\tscope\tsource\tinputs\tfindings\twaived\tnew\tresolved\tnot evaluated\tintegrity\t")
 	for _, r := range runs {
 		var names []string
 		for _, in := range r.Inputs {
@@ -92,12 +94,12 @@ func writeRunList(w io.Writer, runs []history.RunInfo) error {
 		if g := r.Integrity; g != nil && g.Policies > 0 {
 			rate = strconv.FormatFloat(100*float64(g.PoliciesIntact)/float64(g.Policies), 'f', 1, 64) + "%"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t\n", r.AsOf.Format(time.DateOnly), orDash(strings.Join(r.Scope, ",")),
-			r.Source, orDash(strings.Join(names, ", ")), r.Summary.Findings, r.Counts[history.New], r.Counts[history.Resolved],
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.AsOf.Format(time.DateOnly), orDash(strings.Join(r.Scope, ",")),
+			r.Source, orDash(strings.Join(names, ", ")), r.Summary.Findings-r.Waived, r.Waived, r.Counts[history.New], r.Counts[history.Resolved],
 			r.Counts[history.NotEvaluated], rate)
 	}
 	if len(runs) == 0 {
-		fmt.Fprintln(tw, "(no runs)\t\t\t\t\t\t\t\t\t")
+		fmt.Fprintln(tw, "(no runs)\t\t\t\t\t\t\t\t\t\t")
 	}
 	return tw.Flush()
 }
