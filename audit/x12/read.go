@@ -25,10 +25,12 @@ func Read(r io.Reader, name string, h canonical.Handler) error {
 type reader struct {
 	name  string
 	h     canonical.Handler
-	comp  string   // component separator: ISA16, ":" without ISA
-	tx    *txn     // open transaction
-	rows  []row    // reused by emit from transaction to transaction
-	elems []string // reused by each segment's elements
+	comp  string            // component separator: ISA16, ":" without ISA
+	tx    *txn              // open transaction
+	rows  []row             // reused by emit from transaction to transaction
+	free  []*member         // members of emitted transactions, for newMember
+	subs  map[policyKey]int // reused by emit
+	elems []string          // reused by each segment's elements
 }
 
 // envelope is an open ISA/IEA interchange or GS/GE group.
@@ -200,16 +202,26 @@ func (rd *reader) emit(t *txn) error {
 	for _, m := range t.members {
 		// A member without REF*0F belongs with the subscriber before it,
 		// as members follow their subscriber in a transaction.
-		if id := m.rec.Get("exchange_subscriber_id"); id != "" || m.sub {
+		if id := m.rec.Values[fExchangeSubscriberID]; id != "" || m.sub {
 			sub = id
 		}
 		rows = m.rows(t.hios, sub, rows)
 	}
-	subs := make(map[policyKey][]int, 1)
+	// The subscriber row of each policy, or several.
+	const several = -1
+	if rd.subs == nil {
+		rd.subs = make(map[policyKey]int)
+	}
+	subs := rd.subs
+	clear(subs)
 	for i := range rows {
 		if r := &rows[i]; r.m.sub {
-			subs[r.key()] = append(subs[r.key()], i)
-			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
+			if _, seen := subs[r.key()]; seen {
+				subs[r.key()] = several
+			} else {
+				subs[r.key()] = i
+			}
+			r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(nil))
 		}
 	}
 	for i := range rows {
@@ -217,21 +229,21 @@ func (rd *reader) emit(t *txn) error {
 		if r.m.sub {
 			continue
 		}
-		src := subs[r.key()]
+		src, found := subs[r.key()]
 		// With no subscriber, or several, there is no one policy to copy from.
-		if len(src) != 1 {
-			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
+		if !found || src == several {
+			r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(nil))
 			continue
 		}
-		s := &rows[src[0]]
-		r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(s)))
+		s := &rows[src]
+		r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(s))
 		for fi, f := range canonical.Fields {
 			if f.PolicyLevel && r.rec.Values[fi] == "" {
 				r.rec.Values[fi] = s.rec.Values[fi]
 			}
 		}
 		if r.m.typ == "001" || r.m.typ == "030" {
-			r.rec.Set("effectuation_status", s.rec.Get("effectuation_status"))
+			r.rec.Values[fEffectuationStatus] = s.rec.Values[fEffectuationStatus]
 		}
 	}
 	if th, ok := rd.h.(canonical.TransactionHandler); ok {
@@ -242,6 +254,9 @@ func (rd *reader) emit(t *txn) error {
 			return err
 		}
 	}
+	// The records passed are copies: the members can be reused.
+	rd.free = append(rd.free, t.members...)
+	t.members = nil
 	return nil
 }
 

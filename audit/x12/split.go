@@ -264,7 +264,8 @@ func readSplit(r io.Reader, name string, h canonical.Handler, split splitting) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	fr := &fileReader{name: name, h: h, split: split, comp: ":", cur: &job{}}
+	fr := &fileReader{name: name, h: h, split: split, comp: ":"}
+	fr.cur = fr.newJob()
 	if split.workers == 0 {
 		fr.inline = &reader{name: name, h: h}
 	} else {
@@ -469,7 +470,9 @@ func (fr *fileReader) newJob() *job {
 		fr.free = fr.free[:n-1]
 		return j
 	}
-	return &job{}
+	// Sized for a job of jobBytes (segments are some 20 bytes), so that
+	// it does not grow segment by segment.
+	return &job{segs: make([]rawSegment, 0, min(fr.split.jobBytes/20, 1<<16))}
 }
 
 func (fr *fileReader) recycle(j *job) {
