@@ -26,12 +26,16 @@ type splitting struct {
 	jobBytes int // transactions are handed over in jobs of about this much text
 }
 
+// defaultSplit reads on every core, in jobs small enough that the ones in
+// flight (2 per worker and 2 more) hold some 5 MB of a file: with 1 MB
+// jobs, reading a 230 MB 834 on 2 cores peaked at 140 MB resident, with
+// 256 KB at 77 MB, for the same CPU time.
 func defaultSplit() splitting {
 	n := runtime.GOMAXPROCS(0)
 	if n < 2 {
-		return splitting{jobBytes: 1 << 20}
+		return splitting{jobBytes: 256 << 10}
 	}
-	return splitting{workers: n, jobBytes: 1 << 20}
+	return splitting{workers: n, jobBytes: 256 << 10}
 }
 
 // ending is how a transaction's segments end.
