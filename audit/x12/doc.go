@@ -12,9 +12,11 @@
 // wrong SE01 segment count is warned about (the segments are all there); a
 // transaction without SE, with a wrong SE02, not an 834, with INS
 // before BGN or with a segment out of place is rejected whole, and reading
-// goes on with the next one. The file is streamed segment by segment; only
-// the members of the current transaction are held. CR, LF and LF-CR after
-// (or instead of) the segment terminator are fine.
+// goes on with the next one. The file is streamed segment by segment on
+// one goroutine, and its transactions are read on all cores (split.go);
+// only the transactions in flight are held, and what they give is passed
+// on in file order. CR, LF and LF-CR after (or instead of) the segment
+// terminator are fine.
 //
 // Read: N1*IN N104 when it is a
 // 5-digit HIOS ID; INS01-04; REF*0F, REF*17, REF*1L, REF*23 and REF*ZZ of

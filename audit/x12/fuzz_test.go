@@ -41,6 +41,7 @@ func FuzzRead(f *testing.F) {
 		for _, r := range c.Records {
 			canonicaltest.CheckRecord(t, r)
 		}
+		checkSplit(t, "f.834", string(data), &c)
 	})
 }
 

@@ -34,7 +34,7 @@ type member struct {
 	demo   bool   // DMG of loop 2100A seen
 	amrc   string // ADDL MAINT REASON, when a CMS value
 	exch   string // SOURCE EXCHANGE ID
-	covs   []*coverage
+	covs   []coverage
 	loop   loop
 	ls     int    // segment number of LS*2700
 	cat    string // reporting category of the current 2750 loop
@@ -63,27 +63,54 @@ type coverage struct {
 	endRaw       string
 }
 
-// categories maps the 2750 reporting categories that are read to their
-// canonical field; "" when read only to check or steer something else.
-var categories = map[string]string{
-	"APTC AMT":           "aptc_amount",
-	"CSR AMT":            "csr_amount",
-	"PRE AMT 1":          "member_premium",
-	"PRE AMT TOT":        "total_premium",
-	"RATING AREA":        "rating_area",
-	"TOT RES AMT":        "",
-	"SOURCE EXCHANGE ID": "",
-	"ADDL MAINT REASON":  "",
+// categories are the 2750 reporting categories that are read, with their
+// canonical field; -1 when read only to check or steer something else.
+var categories = []struct {
+	name  string
+	field int
+}{
+	{"APTC AMT", field("aptc_amount")},
+	{"CSR AMT", field("csr_amount")},
+	{"PRE AMT 1", field("member_premium")},
+	{"PRE AMT TOT", field("total_premium")},
+	{"RATING AREA", fRatingArea},
+	{"TOT RES AMT", -1},
+	{"SOURCE EXCHANGE ID", -1},
+	{"ADDL MAINT REASON", -1},
+}
+
+// readCategory reports whether the 2750 category cat is read.
+func readCategory(cat string) bool {
+	for _, c := range categories {
+		if c.name == cat {
+			return true
+		}
+	}
+	return false
+}
+
+// newMember returns a member to fill, reusing one of an earlier
+// transaction: allocating one a member was a third of the parse's memory.
+func (rd *reader) newMember() *member {
+	n := len(rd.free)
+	if n == 0 {
+		return &member{}
+	}
+	m := rd.free[n-1]
+	rd.free = rd.free[:n-1]
+	*m = member{covs: m.covs[:0], cats: m.cats[:0]}
+	return m
 }
 
 func (rd *reader) beginMember(t *txn, seg segment) error {
-	m := &member{ins: seg.num, typ: seg.el(3), reason: seg.el(4)}
+	m := rd.newMember()
+	m.ins, m.typ, m.reason = seg.num, seg.el(3), seg.el(4)
 	t.cur = m
 	// Codes outside their lists are passed on as sent: the normaliser
 	// records the field as a problem and the member still loads.
 	m.sub = seg.el(1) == "Y"
-	m.rec.Set("subscriber_indicator", seg.el(1))
-	m.rec.Set("relationship_code", seg.el(2))
+	m.rec.Values[fSubscriberIndicator] = seg.el(1)
+	m.rec.Values[fRelationshipCode] = seg.el(2)
 	if m.reason != "" && !maintenanceReasons[m.reason] {
 		rd.warn("segment %d (INS), element 4: maintenance reason %q is not an 834 maintenance reason code; the status comes from INS03 alone", seg.num, m.reason)
 		m.reason = ""
@@ -131,8 +158,8 @@ func (rd *reader) memberSegment(t *txn, m *member, seg segment) error {
 	case "N4":
 		if m.loop == loop2100A && !m.housed {
 			m.housed = true
-			m.rec.Set("state", seg.el(2))
-			m.rec.Set("zip", seg.el(3))
+			m.rec.Values[fState] = seg.el(2)
+			m.rec.Values[fZip] = seg.el(3)
 		}
 	case "DMG":
 		if m.loop == loop2100A && !m.demo {
@@ -140,7 +167,7 @@ func (rd *reader) memberSegment(t *txn, m *member, seg segment) error {
 			return rd.demographics(t, m, seg)
 		}
 	case "HD":
-		m.covs = append(m.covs, &coverage{line: seg.el(3)})
+		m.covs = append(m.covs, coverage{line: seg.el(3)})
 		m.loop = loop2300
 	case "LX", "COB":
 		if m.loop >= loop2300 {
@@ -162,9 +189,9 @@ func (rd *reader) memberSegment(t *txn, m *member, seg segment) error {
 }
 
 // setOnce keeps the first value sent for a field.
-func setOnce(rec *canonical.Record, field, v string) {
-	if rec.Get(field) == "" {
-		rec.Set(field, v)
+func setOnce(rec *canonical.Record, field int, v string) {
+	if rec.Values[field] == "" {
+		rec.Values[field] = v
 	}
 }
 
@@ -182,13 +209,13 @@ func (m *member) memberRef(seg segment, comp string) {
 	v := seg.el(2)
 	switch seg.el(1) {
 	case "0F":
-		setOnce(&m.rec, "exchange_subscriber_id", v)
+		setOnce(&m.rec, fExchangeSubscriberID, v)
 	case "17":
-		setOnce(&m.rec, "exchange_member_id", v)
+		setOnce(&m.rec, fExchangeMemberID, v)
 	case "1L":
-		setOnce(&m.rec, "exchange_policy_id", policyID(v, comp))
+		setOnce(&m.rec, fExchangePolicyID, policyID(v, comp))
 	case "23":
-		setOnce(&m.rec, "issuer_member_id", v)
+		setOnce(&m.rec, fIssuerMemberID, v)
 	case "ZZ":
 		if m.zz == "" {
 			m.zz = v
@@ -216,16 +243,16 @@ func (c *coverage) ref(seg segment, comp string) {
 
 func (rd *reader) memberName(m *member, seg segment) error {
 	m.named = true
-	m.rec.Set("last_name", seg.el(3))
-	m.rec.Set("first_name", seg.el(4))
+	m.rec.Values[fLastName] = seg.el(3)
+	m.rec.Values[fFirstName] = seg.el(4)
 	// NM109 is an SSN only under qualifier 34; an SSN that is not 9 digits
 	// goes on as sent, for the normaliser to record as a field problem.
 	switch q := seg.el(8); q {
 	case "34":
 		if ssn, ok := normSSN(seg.el(9)); ok {
-			m.rec.Set("ssn", ssn)
+			m.rec.Values[fSSN] = ssn
 		} else {
-			m.rec.Set("ssn", seg.el(9))
+			m.rec.Values[fSSN] = seg.el(9)
 		}
 	case "", "ZZ":
 	default:
@@ -239,13 +266,13 @@ func (rd *reader) memberName(m *member, seg segment) error {
 // is not what X12 allows goes on as sent: the normaliser records the field
 // as a problem, and the member loads.
 func (rd *reader) demographics(t *txn, m *member, seg segment) error {
-	m.rec.Set("birth_date", x12Date(seg.el(2)))
-	m.rec.Set("gender", seg.el(3))
+	m.rec.Values[fBirthDate] = x12Date(seg.el(2))
+	m.rec.Values[fGender] = seg.el(3)
 	return nil
 }
 
 func (rd *reader) coverageDate(m *member, seg segment) error {
-	c := m.covs[len(m.covs)-1]
+	c := &m.covs[len(m.covs)-1]
 	var dst *string
 	switch seg.el(1) {
 	case "348":
@@ -283,7 +310,7 @@ func (rd *reader) reportingSegment(t *txn, m *member, seg segment) error {
 			return nil
 		}
 		m.catRef = true
-		if _, read := categories[m.cat]; read {
+		if readCategory(m.cat) {
 			if m.cats == nil {
 				m.cats = make([]catValue, 0, len(categories))
 			}
@@ -327,12 +354,12 @@ func (rd *reader) readCategories(m *member) {
 	if len(m.cats) == 0 {
 		return
 	}
-	for cat, field := range categories {
-		v, num := m.categoryValue(cat)
+	for _, c := range categories {
+		v, num := m.categoryValue(c.name)
 		if num == 0 {
 			continue
 		}
-		switch cat {
+		switch c.name {
 		case "SOURCE EXCHANGE ID":
 			m.exch = v
 		case "ADDL MAINT REASON":
@@ -342,8 +369,8 @@ func (rd *reader) readCategories(m *member) {
 				rd.warn("segment %d (REF), element 2: ADDL MAINT REASON %q is not a CMS value; the status comes from INS03/INS04 alone", num, v)
 			}
 		}
-		if field != "" {
-			m.rec.Set(field, v)
+		if c.field >= 0 {
+			m.rec.Values[c.field] = v
 		}
 	}
 }
@@ -363,6 +390,9 @@ func (rd *reader) endMember(t *txn) error {
 	return nil
 }
 
+// noCoverage stands for the coverage of a member without HD; it is only read.
+var noCoverage = []coverage{{}}
+
 // row is one canonical row of a member: one per coverage (HD), or one
 // without coverage data when the member has no HD.
 type row struct {
@@ -381,38 +411,39 @@ func (r *row) key() policyKey { return policyKey{r.sub, r.line} }
 // state is the row's state, or else its subscriber's (s, may be nil): the
 // state a bare-number rating area is read with.
 func (r *row) state(s *row) string {
-	if st := r.rec.Get("state"); st != "" || s == nil {
+	if st := r.rec.Values[fState]; st != "" || s == nil {
 		return st
 	}
-	return s.rec.Get("state")
+	return s.rec.Values[fState]
 }
 
 func (m *member) rows(hios, sub string, rows []row) []row {
 	base := m.rec
 	base.Line = m.ins
-	base.Set("issuer_hios_id", hios)
-	setOnce(&base, "issuer_member_id", m.zz)
+	base.Values[fIssuerHIOSID] = hios
+	setOnce(&base, fIssuerMemberID, m.zz)
 	if exchangeStateRE.MatchString(m.exch) {
-		setOnce(&base, "state", m.exch[:2])
+		setOnce(&base, fState, m.exch[:2])
 	}
 	covs := m.covs
 	if len(covs) == 0 {
-		covs = []*coverage{{}}
+		covs = noCoverage
 	}
-	for _, c := range covs {
+	for i := range covs {
+		c := &covs[i]
 		rec := base
 		if c.policy != "" {
-			rec.Set("exchange_policy_id", c.policy)
+			rec.Values[fExchangePolicyID] = c.policy
 		}
-		rec.Set("issuer_policy_id", c.issuerPolicy)
-		rec.Set("qhp_id", c.qhp)
-		rec.Set("benefit_start", c.start)
-		rec.Set("benefit_end", c.end)
-		rec.Set("paid_through_date", c.paid)
+		rec.Values[fIssuerPolicyID] = c.issuerPolicy
+		rec.Values[fQHPID] = c.qhp
+		rec.Values[fBenefitStart] = c.start
+		rec.Values[fBenefitEnd] = c.end
+		rec.Values[fPaidThroughDate] = c.paid
 		if len(c.start) == 10 && c.start[4] == '-' { // read as a date
-			rec.Set("coverage_year", c.start[:4])
+			rec.Values[fCoverageYear] = c.start[:4]
 		}
-		rec.Set("effectuation_status", m.status(c))
+		rec.Values[fEffectuationStatus] = m.status(c)
 		rows = append(rows, row{rec: rec, m: m, sub: sub, line: c.line})
 	}
 	return rows

@@ -13,47 +13,24 @@ import (
 // member row, reject and warning to h in file order. Rows of a transaction
 // are passed when its SE has been checked. It returns an error only when r
 // cannot be read, when the file is not X12, or when h returns one.
+//
+// The file is scanned on one goroutine and its transactions are read on
+// several (split.go); what they find reaches h in file order all the same.
 func Read(r io.Reader, name string, h canonical.Handler) error {
-	sc, open, err := newScanner(r)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	rd := &reader{name: name, h: h, comp: ":"}
-	switch open {
-	case openGS:
-		rd.warn("no ISA envelope; reading bare functional groups")
-	case openST:
-		rd.warn("no ISA/GS envelope; reading bare transactions")
-	case openLoops:
-		rd.warn("no ISA/GS/ST envelope; reading bare member loops as one transaction, without a segment count")
-		rd.tx = &txn{implicit: true}
-	}
-	for {
-		seg, err := sc.next()
-		if err == io.EOF {
-			return rd.finish()
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := rd.segment(seg); err != nil {
-			return err
-		}
-	}
+	return readSplit(r, name, h, defaultSplit())
 }
 
+// reader reads transactions: the segments from ST to SE, or the bare
+// member loops of a file without envelope.
 type reader struct {
-	name string
-	h    canonical.Handler
-	isa  *envelope // open interchange
-	gs   *envelope // open functional group
-	tx   *txn      // open transaction
-	// stray is set once a segment outside any transaction has been
-	// rejected, so that the rest of that run is not rejected one by one.
-	stray     bool
-	oldFormat bool   // a GS08 other than 005010X220 was warned about
-	comp      string // component separator: ISA16, ":" without ISA
-	rows      []row  // reused by emit from transaction to transaction
+	name  string
+	h     canonical.Handler
+	comp  string            // component separator: ISA16, ":" without ISA
+	tx    *txn              // open transaction
+	rows  []row             // reused by emit from transaction to transaction
+	free  []*member         // members of emitted transactions, for newMember
+	subs  map[policyKey]int // reused by emit
+	elems []string          // reused by each segment's elements
 }
 
 // envelope is an open ISA/IEA interchange or GS/GE group.
@@ -75,6 +52,8 @@ type txn struct {
 	bgn      bool   // BGN seen, or not expected
 	date     string // BGN03 as YYYY-MM-DD, "" when unusable
 	sent     string // BGN03-04 as stamps
+	isaSent  string // its interchange's ISA09-10 as stamps, "" without ISA
+	gsSent   string // its group's GS04-05 as stamps, "" without GS
 	hios     string // issuer HIOS ID from N1*IN
 	broken   bool   // rejected whole; segments are skipped until SE
 	cur      *member
@@ -89,115 +68,9 @@ func (rd *reader) reject(line int, field, value, reason string) error {
 	return rd.h.Reject(canonical.Reject{File: rd.name, Line: line, Field: field, Value: value, Reason: reason})
 }
 
-func (rd *reader) segment(seg segment) error {
-	switch seg.id() {
-	case "ISA", "IEA", "GS", "GE", "ST":
-		rd.stray = false
-		if err := rd.interruptTxn(seg); err != nil {
-			return err
-		}
-	}
-	switch seg.id() {
-	case "ISA":
-		rd.openISA(seg)
-		return nil
-	case "IEA":
-		rd.closeISA(seg)
-		return nil
-	case "GS":
-		rd.openGS(seg)
-		return nil
-	case "GE":
-		rd.closeGS(seg)
-		return nil
-	case "ST":
-		return rd.openTxn(seg)
-	}
-	t := rd.tx
-	if t == nil {
-		if rd.stray {
-			return nil
-		}
-		rd.stray = true
-		return rd.reject(seg.num, "", "", fmt.Sprintf("segment %d (%s): outside any ST/SE transaction", seg.num, seg.id()))
-	}
-	if t.start == 0 {
-		t.start, t.startID = seg.num, seg.id()
-	}
-	t.count++
-	if seg.id() == "SE" {
-		return rd.closeTxn(seg)
-	}
-	if t.broken {
-		return nil
-	}
-	return rd.txnSegment(t, seg)
-}
-
-func (rd *reader) openISA(seg segment) {
-	rd.closeGroupless()
-	if rd.isa != nil {
-		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
-	}
-	rd.isa = &envelope{num: seg.num, ctrl: seg.el(13), sent: stamp(seg.el(9), 6) + stamp(seg.el(10), 4)}
-	rd.comp = seg.el(16)
-}
-
-func (rd *reader) closeISA(seg segment) {
-	rd.closeGroupless()
-	if rd.isa == nil {
-		rd.warn("segment %d (IEA): no ISA before it", seg.num)
-		return
-	}
-	if n, err := strconv.Atoi(seg.el(1)); err != nil || n != rd.isa.count {
-		rd.warn("segment %d (IEA), element 1: IEA01 %q does not match the %d functional groups of interchange %s", seg.num, seg.el(1), rd.isa.count, rd.isa.ctrl)
-	}
-	if seg.el(2) != rd.isa.ctrl {
-		rd.warn("segment %d (IEA), element 2: IEA02 %q does not match ISA13 %q", seg.num, seg.el(2), rd.isa.ctrl)
-	}
-	rd.isa = nil
-}
-
-// closeGroupless warns about a group left open when its interchange ends.
-func (rd *reader) closeGroupless() {
-	if rd.gs != nil {
-		rd.warn("functional group %s (segment %d) has no GE", rd.gs.ctrl, rd.gs.num)
-		rd.gs = nil
-	}
-}
-
-func (rd *reader) openGS(seg segment) {
-	rd.closeGroupless()
-	if rd.isa != nil {
-		rd.isa.count++
-	}
-	rd.gs = &envelope{num: seg.num, ctrl: seg.el(6), sent: stamp(seg.el(4), 8) + stamp(seg.el(5), 8)}
-	if v := seg.el(8); !strings.HasPrefix(v, "005010X220") && !rd.oldFormat {
-		rd.oldFormat = true
-		rd.warn("segment %d (GS), element 8: version %q is not 005010X220A1; reading it as 005010X220A1", seg.num, v)
-	}
-}
-
-func (rd *reader) closeGS(seg segment) {
-	if rd.gs == nil {
-		rd.warn("segment %d (GE): no GS before it", seg.num)
-		return
-	}
-	if n, err := strconv.Atoi(seg.el(1)); err != nil || n != rd.gs.count {
-		rd.warn("segment %d (GE), element 1: GE01 %q does not match the %d transactions of group %s", seg.num, seg.el(1), rd.gs.count, rd.gs.ctrl)
-	}
-	if seg.el(2) != rd.gs.ctrl {
-		rd.warn("segment %d (GE), element 2: GE02 %q does not match GS06 %q", seg.num, seg.el(2), rd.gs.ctrl)
-	}
-	rd.gs = nil
-}
-
 func (rd *reader) openTxn(seg segment) error {
 	t := &txn{start: seg.num, startID: "ST", ctrl: seg.el(2), count: 1}
 	rd.tx = t
-	if rd.gs != nil {
-		rd.gs.count++
-	}
 	if seg.el(1) != "834" {
 		return rd.breakTxn(t, "transaction set %q is not an 834", seg.el(1))
 	}
@@ -254,22 +127,15 @@ func (rd *reader) endTxn(t *txn) error {
 	return rd.emit(t)
 }
 
-func (rd *reader) finish() error {
-	if t := rd.tx; t != nil {
-		rd.tx = nil
-		var err error
-		if t.implicit {
-			err = rd.endTxn(t)
-		} else if !t.broken {
-			err = rd.breakTxn(t, "no SE before the end of the file; is it truncated?")
-		}
-		if err != nil {
-			return err
-		}
+// endOfFile closes the transaction the file ends in.
+func (rd *reader) endOfFile() error {
+	t := rd.tx
+	rd.tx = nil
+	if t.implicit {
+		return rd.endTxn(t)
 	}
-	rd.closeGroupless()
-	if rd.isa != nil {
-		rd.warn("interchange %s (segment %d) has no IEA", rd.isa.ctrl, rd.isa.num)
+	if !t.broken {
+		return rd.breakTxn(t, "no SE before the end of the file; is it truncated?")
 	}
 	return nil
 }
@@ -336,16 +202,26 @@ func (rd *reader) emit(t *txn) error {
 	for _, m := range t.members {
 		// A member without REF*0F belongs with the subscriber before it,
 		// as members follow their subscriber in a transaction.
-		if id := m.rec.Get("exchange_subscriber_id"); id != "" || m.sub {
+		if id := m.rec.Values[fExchangeSubscriberID]; id != "" || m.sub {
 			sub = id
 		}
 		rows = m.rows(t.hios, sub, rows)
 	}
-	subs := make(map[policyKey][]int, 1)
+	// The subscriber row of each policy, or several.
+	const several = -1
+	if rd.subs == nil {
+		rd.subs = make(map[policyKey]int)
+	}
+	subs := rd.subs
+	clear(subs)
 	for i := range rows {
 		if r := &rows[i]; r.m.sub {
-			subs[r.key()] = append(subs[r.key()], i)
-			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
+			if _, seen := subs[r.key()]; seen {
+				subs[r.key()] = several
+			} else {
+				subs[r.key()] = i
+			}
+			r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(nil))
 		}
 	}
 	for i := range rows {
@@ -353,21 +229,21 @@ func (rd *reader) emit(t *txn) error {
 		if r.m.sub {
 			continue
 		}
-		src := subs[r.key()]
+		src, found := subs[r.key()]
 		// With no subscriber, or several, there is no one policy to copy from.
-		if len(src) != 1 {
-			r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(nil)))
+		if !found || src == several {
+			r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(nil))
 			continue
 		}
-		s := &rows[src[0]]
-		r.rec.Set("rating_area", canonical.RatingArea(r.rec.Get("rating_area"), r.state(s)))
+		s := &rows[src]
+		r.rec.Values[fRatingArea] = canonical.RatingArea(r.rec.Values[fRatingArea], r.state(s))
 		for fi, f := range canonical.Fields {
 			if f.PolicyLevel && r.rec.Values[fi] == "" {
 				r.rec.Values[fi] = s.rec.Values[fi]
 			}
 		}
 		if r.m.typ == "001" || r.m.typ == "030" {
-			r.rec.Set("effectuation_status", s.rec.Get("effectuation_status"))
+			r.rec.Values[fEffectuationStatus] = s.rec.Values[fEffectuationStatus]
 		}
 	}
 	if th, ok := rd.h.(canonical.TransactionHandler); ok {
@@ -378,6 +254,9 @@ func (rd *reader) emit(t *txn) error {
 			return err
 		}
 	}
+	// The records passed are copies: the members can be reused.
+	rd.free = append(rd.free, t.members...)
+	t.members = nil
 	return nil
 }
 
@@ -385,14 +264,7 @@ func (rd *reader) emit(t *txn) error {
 // interchange date and time (ISA09-10), group's (GS04-05), transaction's
 // (BGN03-04), then its position in the file.
 func (rd *reader) order(t *txn) string {
-	var isa, gs string
-	if rd.isa != nil {
-		isa = rd.isa.sent
-	}
-	if rd.gs != nil {
-		gs = rd.gs.sent
-	}
-	return fmt.Sprintf("%-10s|%-16s|%-16s|%012d", isa, gs, t.sent, t.start)
+	return fmt.Sprintf("%-10s|%-16s|%-16s|%012d", t.isaSent, t.gsSent, t.sent, t.start)
 }
 
 // stamp pads a date or time element to width, so that stamps compare as

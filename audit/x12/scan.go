@@ -39,6 +39,24 @@ func (s segment) el(i int) string {
 	return ""
 }
 
+// rawSegment is a segment as the scanner finds it: its elements are only
+// split by the goroutine that reads them, so that the scanner, which all
+// of a file goes through, does no more than find segments.
+type rawSegment struct {
+	num  int
+	id   string
+	text string // without terminator and surrounding space
+	sep  byte   // element separator it was sent with
+}
+
+// split returns the segment with its elements, cut from text without
+// allocating strings of their own into dst, which it reuses.
+func (r rawSegment) split(dst []string) segment {
+	elems := split(dst[:0], r.text, r.sep)
+	elems[0] = r.id
+	return segment{num: r.num, elems: elems}
+}
+
 // scanner splits a stream into segments, taking the delimiters from each
 // ISA header, or guessing them when the file has no ISA.
 type scanner struct {
@@ -48,10 +66,7 @@ type scanner struct {
 	n       int  // segments read so far
 	wantISA bool // the next segment may be an ISA that sets new delimiters
 	buf     []byte
-	// elems is reused from segment to segment: a segment's elements are
-	// only valid until the next one is read (their strings stay valid).
-	elems []string
-	arena []byte // segments' text, see text
+	arena   []byte // segments' text, see text
 }
 
 // arenaSize is the block segments' text is copied into.
@@ -141,13 +156,13 @@ func guessTerminator(head []byte, sep byte) byte {
 }
 
 // next returns the next non-empty segment, or io.EOF.
-func (s *scanner) next() (segment, error) {
+func (s *scanner) next() (rawSegment, error) {
 	if s.wantISA {
 		s.wantISA = false
 		if err := s.skipSpace(); err == io.EOF {
-			return segment{}, io.EOF
+			return rawSegment{}, io.EOF
 		} else if err != nil {
-			return segment{}, fmt.Errorf("read: %w", err)
+			return rawSegment{}, fmt.Errorf("read: %w", err)
 		}
 		if b, _ := s.r.Peek(3); string(b) == "ISA" {
 			return s.readISA()
@@ -156,22 +171,23 @@ func (s *scanner) next() (segment, error) {
 	for {
 		text, err := s.readRaw()
 		if err != nil && err != io.EOF {
-			return segment{}, err
+			return rawSegment{}, err
 		}
 		text = strings.TrimSpace(text)
 		if text == "" {
 			if err == io.EOF {
-				return segment{}, io.EOF
+				return rawSegment{}, io.EOF
 			}
 			continue
 		}
 		s.n++
-		s.elems = split(s.elems[:0], text, s.sep)
-		seg := segment{num: s.n, elems: s.elems}
-		seg.elems[0] = strings.TrimSpace(seg.elems[0])
+		id := text
+		if i := strings.IndexByte(text, s.sep); i >= 0 {
+			id = strings.TrimSpace(text[:i])
+		}
 		// Another interchange may follow with its own delimiters.
-		s.wantISA = seg.id() == "IEA"
-		return seg, nil
+		s.wantISA = id == "IEA"
+		return rawSegment{num: s.n, id: id, text: text, sep: s.sep}, nil
 	}
 }
 
@@ -215,10 +231,10 @@ func (s *scanner) readRaw() (string, error) {
 // readISA reads an ISA header by counting its 16 element separators rather
 // than by its nominal 106 bytes, since some senders pad the IDs wrongly.
 // ISA16 (component separator) is followed by the segment terminator.
-func (s *scanner) readISA() (segment, error) {
+func (s *scanner) readISA() (rawSegment, error) {
 	num := s.n + 1
-	fail := func(format string, args ...any) (segment, error) {
-		return segment{}, fmt.Errorf("segment %d (ISA): "+format, append([]any{num}, args...)...)
+	fail := func(format string, args ...any) (rawSegment, error) {
+		return rawSegment{}, fmt.Errorf("segment %d (ISA): "+format, append([]any{num}, args...)...)
 	}
 	var b []byte
 	for seps := 0; seps < 16; {
@@ -226,7 +242,7 @@ func (s *scanner) readISA() (segment, error) {
 		if err == io.EOF {
 			return fail("the header ends after %d bytes; the file is truncated", len(b))
 		} else if err != nil {
-			return segment{}, fmt.Errorf("read: %w", err)
+			return rawSegment{}, fmt.Errorf("read: %w", err)
 		}
 		b = append(b, c)
 		switch {
@@ -247,7 +263,7 @@ func (s *scanner) readISA() (segment, error) {
 	if _, err := io.ReadFull(s.r, delims[:]); err == io.EOF || err == io.ErrUnexpectedEOF {
 		return fail("the header ends before ISA16 and the segment terminator; the file is truncated")
 	} else if err != nil {
-		return segment{}, fmt.Errorf("read: %w", err)
+		return rawSegment{}, fmt.Errorf("read: %w", err)
 	}
 	comp, term := delims[0], delims[1]
 	if comp == s.sep || term == s.sep || term == comp || isAlnum(term) || term == ' ' {
@@ -255,8 +271,8 @@ func (s *scanner) readISA() (segment, error) {
 	}
 	s.term = term
 	s.n = num
-	elems := strings.Split(string(b[:len(b)-1]), string(s.sep))
-	return segment{num: num, elems: append(elems, string(comp))}, nil
+	// b ends with the separator before ISA16, which the text ends with.
+	return rawSegment{num: num, id: "ISA", text: string(append(b, comp)), sep: s.sep}, nil
 }
 
 func (s *scanner) skipSpace() error {

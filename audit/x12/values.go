@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 )
 
 func set(codes ...string) map[string]bool {
@@ -56,10 +55,36 @@ func isoDate(s string) (iso, problem string) {
 	if len(s) != 8 || strings.Trim(s, "0123456789") != "" {
 		return "", fmt.Sprintf("date %q is not CCYYMMDD", s)
 	}
-	if _, err := time.Parse("20060102", s); err != nil {
+	// As time.Parse("20060102", s) would check, without its cost on every
+	// date of a file.
+	y, m, d := digits(s[:4]), digits(s[4:6]), digits(s[6:])
+	if m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
 		return "", fmt.Sprintf("date %q is not a calendar date", s)
 	}
 	return s[:4] + "-" + s[4:6] + "-" + s[6:], ""
+}
+
+// digits is the value of a string of decimal digits.
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// daysIn is the number of days of month m of year y (Gregorian).
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // x12Date returns a CCYYMMDD date as YYYY-MM-DD, and anything else as sent,

@@ -50,11 +50,16 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	memory := fs.String("memory-limit", "", "pass --memory-limit to the audit (default: its own default)")
 	maxRejects := fs.Int64("max-rejects", 0, "pass --max-rejects to the audit: rows of your extracts it may reject")
 	runs := fs.Int("runs", 3, "runs of each side per case, alternating; the table shows medians")
+	marketplaceFormat := fs.String("marketplace-format", "csv", "csv, or 834: the audit reads the generated marketplace side as an 834 (written by the generator); the baseline still reads the CSV")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *runs < 1 {
 		fmt.Fprintln(stderr, "enrollbench: --runs must be 1 or more")
+		return 2
+	}
+	if *marketplaceFormat != "csv" && *marketplaceFormat != "834" {
+		fmt.Fprintf(stderr, "enrollbench: --marketplace-format %q: want csv or 834\n", *marketplaceFormat)
 		return 2
 	}
 	shapesSet := false
@@ -99,6 +104,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	for _, p := range profiles {
 		for _, n := range members {
 			c, err := ensureData(filepath.Join(*dir, fmt.Sprintf("%s-m%d", p, n)), p, n, stderr)
+			if err == nil && *marketplaceFormat == "834" {
+				c, err = with834(c)
+			}
 			if err != nil {
 				fmt.Fprintln(stderr, "enrollbench: generate:", err)
 				return 1
@@ -134,6 +142,23 @@ type benchCase struct {
 	out     string // where both sides write their outputs
 	members int    // members a side (0: counted from the audit's report)
 	truth   int    // planted findings; -1 unknown
+	// marketplace is the file of data the audit reads as the marketplace
+	// side, "" for the one inputsOf finds; the baseline reads that one.
+	marketplace string
+}
+
+// with834 has the audit of c read the marketplace side as an 834, written
+// from its CSV by the generator unless it is there.
+func with834(c benchCase) (benchCase, error) {
+	name := synth.Renderings["834"]
+	if !fileExists(filepath.Join(c.data, name)) {
+		if _, err := synth.Render(c.data, "834"); err != nil {
+			return c, err
+		}
+	}
+	c.shape += "/834"
+	c.marketplace = name
+	return c, nil
 }
 
 // measureRuns runs both sides of c runs times, alternating.
@@ -145,7 +170,11 @@ func measureRuns(self string, c benchCase, runs int, lim childLimits, log io.Wri
 	r := row{shape: c.shape, members: c.members, truth: c.truth}
 	// Inputs are read once first, so neither side's first run pays
 	// for reading them from disk while the other reads them cached.
-	for _, f := range []string{in.marketplace, in.insurer} {
+	files := []string{in.marketplace, in.insurer}
+	if c.marketplace != "" {
+		files = append(files, filepath.Join(c.data, c.marketplace))
+	}
+	for _, f := range files {
 		if err := readThrough(f); err != nil {
 			return r, err
 		}
@@ -154,12 +183,12 @@ func measureRuns(self string, c benchCase, runs int, lim childLimits, log io.Wri
 	// both rather than on one side's every run.
 	for i := 1; i <= runs; i++ {
 		fmt.Fprintf(log, "%s, run %d of %d: baseline...\n", c.shape, i, runs)
-		b, err := runChild(self, "baseline", c.data, c.out, lim)
+		b, err := runChild(self, "baseline", c.data, c.out, lim, "")
 		if err != nil {
 			return r, fmt.Errorf("baseline: %w", err)
 		}
 		fmt.Fprintf(log, "%s, run %d of %d: audit...\n", c.shape, i, runs)
-		a, err := runChild(self, "audit", c.data, c.out, lim)
+		a, err := runChild(self, "audit", c.data, c.out, lim, c.marketplace)
 		if err != nil {
 			return r, fmt.Errorf("audit: %w", err)
 		}
@@ -312,9 +341,11 @@ func ensureData(dir, profile string, members int, log io.Writer) (benchCase, err
 // default) and, for the audit, the rejected rows it may let through.
 type childLimits struct{ memory, maxRejects string }
 
-// runChild runs one side in a child process and reads its resource usage.
-func runChild(self, what, data, out string, lim childLimits) (measure, error) {
-	cmd := exec.Command(self, "child", what, data, out, lim.memory, lim.maxRejects)
+// runChild runs one side in a child process and reads its resource usage;
+// marketplace is the file of data it reads as the marketplace side ("": the
+// one inputsOf finds).
+func runChild(self, what, data, out string, lim childLimits, marketplace string) (measure, error) {
+	cmd := exec.Command(self, "child", what, data, out, lim.memory, lim.maxRejects, marketplace)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
@@ -380,8 +411,8 @@ func fileExists(p string) bool {
 
 // child runs the audit or the baseline on a data directory.
 func child(args []string) error {
-	if len(args) != 5 {
-		return fmt.Errorf("usage: child audit|baseline DATA OUT MEMORY MAX-REJECTS")
+	if len(args) != 6 {
+		return fmt.Errorf("usage: child audit|baseline DATA OUT MEMORY MAX-REJECTS MARKETPLACE-FILE")
 	}
 	what, data, out, memory := args[0], args[1], args[2], args[3]
 	maxRejects, err := strconv.ParseInt(args[4], 10, 64)
@@ -391,6 +422,9 @@ func child(args []string) error {
 	in, err := inputsOf(data)
 	if err != nil {
 		return err
+	}
+	if args[5] != "" {
+		in.marketplace = filepath.Join(data, args[5])
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err

@@ -14,6 +14,7 @@ func TestBadArguments(t *testing.T) {
 		{"--members", "0"},
 		{"--members", "many"},
 		{"--runs", "0"},
+		{"--marketplace-format", "rcni"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := benchMain(args, &stdout, &stderr); code != 2 {
