@@ -540,6 +540,13 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 		"SET preserve_insertion_order = true",
 		"SET temp_directory = " + sqltext.Literal(dir),
 		"SET disabled_compression_methods = 'fsst,dict_fsst,dictionary,chimp,patas,alp,alprd,zstd,bitpacking,roaring'",
+		// The working database is thrown away after the run: checkpointing
+		// it (when its WAL outgrows the default 16 MB, and again on close)
+		// rewrites the loaded tables for nothing. Large loads are written
+		// to the file as they arrive, so blocks can still be dropped and
+		// read back under the memory limit.
+		"SET checkpoint_threshold = '1000TB'",
+		"PRAGMA disable_checkpoint_on_shutdown",
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
 			d.close()
