@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/enrollaudit/enrollaudit/reports"
 )
@@ -86,5 +88,25 @@ func TestOpenChecksWhatTheBuildDidNot(t *testing.T) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunTimesItsStages: Options.Timings hears every stage of a run once,
+// in order, as it ends.
+func TestRunTimesItsStages(t *testing.T) {
+	opts := fixtureOptions(filepath.Join(t.TempDir(), "out"))
+	var stages []string
+	opts.Timings = func(stage string, wall, cpu time.Duration) {
+		stages = append(stages, stage)
+		if wall <= 0 || cpu < 0 {
+			t.Errorf("stage %s: wall %v, cpu %v", stage, wall, cpu)
+		}
+	}
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"open", "load", "match", "evaluate", "reports", "close"}
+	if !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
 	}
 }

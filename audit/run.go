@@ -67,6 +67,9 @@ type Options struct {
 	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
+	// Timings, when set, is given each stage's duration as it ends (open,
+	// load, match, evaluate, history, reports, packets, close).
+	Timings StageTimer
 }
 
 // Progress receives the run's stages; the command shows them as bars.
@@ -193,11 +196,14 @@ func (o Options) matching() relations.Matching {
 // opts.OutDir: what `enrollaudit run` does. Reports are published all or
 // nothing; with too many rejects, rejects.csv alone.
 func Run(ctx context.Context, opts Options) (*Result, error) {
+	clock := newStageClock(opts.Timings)
+	defer clock.lap("close") // after e.Close: removing the working database
 	e, err := Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
+	clock.lap("open")
 	opts = e.opts
 	hist, err := openRunHistory(ctx, opts)
 	if err != nil {
@@ -212,17 +218,21 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return nil, err
 	}
+	clock.lap("load")
 	if err := e.Match(ctx); err != nil {
 		return nil, err
 	}
+	clock.lap("match")
 	if err := e.Evaluate(ctx); err != nil {
 		return nil, err
 	}
+	clock.lap("evaluate")
 	rep := e.Report()
 	if hist != nil {
 		if err := hist.record(ctx, e); err != nil {
 			return nil, err
 		}
+		clock.lap("history")
 	}
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
@@ -246,6 +256,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock.lap("reports")
 	res := &Result{Report: rep, Files: files, Warnings: rep.Warnings}
 	// The reports are out: the run finishes what goes with them (packets,
 	// the history's commit) even if interrupted now, so that what it
@@ -255,6 +266,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if err := publishIssuers(ctx, e, opts, res); err != nil {
 			return nil, err
 		}
+		clock.lap("packets")
 	}
 	if hist != nil {
 		if err := hist.commit(ctx); err != nil {

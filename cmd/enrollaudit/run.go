@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +12,7 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	var opts audit.Options
-	var noHTML bool
+	var noHTML, timings bool
 	var asOf string
 	cmd := &cobra.Command{
 		Use:   "run --marketplace PATH --insurer PATH --out DIR",
@@ -65,6 +66,12 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 			if !e.quiet {
 				opts.Progress = newProgress(e.stderr)
 			}
+			if timings {
+				opts.Timings = func(stage string, wall, cpu time.Duration) {
+					e.log.Info().Str("stage", stage).Str("wall", fmt.Sprintf("%.2fs", wall.Seconds())).
+						Str("cpu", fmt.Sprintf("%.2fs", cpu.Seconds())).Msg("stage done")
+				}
+			}
 			if opts.RevealPII {
 				e.log.Warn().Msg("--reveal-pii: report files will contain full SSNs; share them only with authorised users")
 			}
@@ -112,6 +119,7 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
 	f.BoolVar(&opts.SplitByIssuer, "split-by-issuer", false, "also write each issuer's packet: DIR/issuers/<HIOS>/report.json and report.xlsx with only its findings and figures")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
+	f.BoolVar(&timings, "timings", false, "log each stage's wall and CPU time on stderr (where a run spends its time)")
 	f.StringVar(&opts.History, "history", "", "record the run in this history file (created when absent) and report each finding's lifecycle")
 	f.StringVar(&asOf, "as-of", "", "date the extracts describe, YYYY-MM-DD (with --history; default: today)")
 	_ = cmd.MarkFlagRequired("marketplace")
