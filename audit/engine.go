@@ -59,7 +59,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	if set != nil {
-		cfgErrs.Collect("", rules.Check(ctx, d.conn, set, e.sqlOptions(), relations.Schema))
+		cfgErrs.Collect("", rules.CheckForRun(ctx, d.conn, set, e.sqlOptions(), relations.Schema))
 	}
 	if err := cfgErrs.Err(); err != nil {
 		e.Close()

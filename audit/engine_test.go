@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/enrollaudit/enrollaudit/reports"
@@ -56,5 +57,34 @@ func TestEngineSteps(t *testing.T) {
 		if got, n := count(e.Findings(issuer)); n != want || len(got) != 1 {
 			t.Errorf("issuer %s: %d findings of %d issuers, want %d of 1", issuer, n, len(got), want)
 		}
+	}
+}
+
+// TestOpenChecksWhatTheBuildDidNot: Open trusts the default pack as shipped
+// (TestDefaultRulesCompile checks it) but still binds and tries a pack rule
+// whose parameter a rule file overrides, and every user rule.
+func TestOpenChecksWhatTheBuildDidNot(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"overridden parameter", "version: 1\noverride:\n  - id: aptc-mismatch\n    params: {tolerance: \"abc\"}\n", "rule aptc-mismatch"},
+		{"user rule", "version: 1\nrules:\n  - id: not-boolean\n    title: t\n    category: wrong_plan\n    severity: high\n" +
+			"    grain: policy\n    applies_to: matched\n    when: m.aptc_amount + 1\n    message: x\n", "rule not-boolean: when: must be true or false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "r.yaml")
+			if err := os.WriteFile(p, []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			opts := fixtureOptions(filepath.Join(t.TempDir(), "out"))
+			opts.Rules = []string{p}
+			e, err := Open(context.Background(), opts)
+			if err == nil {
+				e.Close()
+				t.Fatalf("Open accepted %s", tt.name)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
 	}
 }

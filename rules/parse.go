@@ -238,6 +238,9 @@ func Load(opts LoadOptions) (*Set, error) {
 			p, err := parseFile("default/"+e.Name(), data)
 			errs.Collect("default/"+e.Name(), err)
 			if p != nil {
+				for _, r := range p.rules {
+					r.shipped = true
+				}
 				files = append(files, p)
 			}
 		}
@@ -297,6 +300,7 @@ func Load(opts LoadOptions) (*Set, error) {
 					continue
 				}
 				r.Params[k] = v
+				r.shipped = false
 			}
 		}
 	}

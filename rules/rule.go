@@ -74,6 +74,9 @@ type Rule struct {
 	lines  map[string]int
 
 	compiled *compiled // what the expressions read, once Check has parsed them
+	// shipped: from the embedded pack with none of its parameters
+	// overridden, so TestDefaultRulesCompile has bound and tried it.
+	shipped bool
 }
 
 // LineOf returns the line of the rule's key (when, amount, ...) in its file.

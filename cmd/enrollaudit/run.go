@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	var opts audit.Options
-	var noHTML bool
+	var noHTML, timings bool
 	var asOf string
 	cmd := &cobra.Command{
 		Use:   "run --marketplace PATH --insurer PATH --out DIR",
@@ -70,10 +71,17 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 			if !e.quiet {
 				opts.Progress = newProgress(e.stderr)
 			}
+			var timer stageTimer
+			if timings {
+				timer = func(stage string, wall, cpu time.Duration) {
+					e.log.Info().Str("stage", stage).Str("wall", fmt.Sprintf("%.2fs", wall.Seconds())).
+						Str("cpu", fmt.Sprintf("%.2fs", cpu.Seconds())).Msg("stage done")
+				}
+			}
 			if opts.RevealPII {
 				e.log.Warn().Msg("--reveal-pii: report files will contain full SSNs; share them only with authorised users")
 			}
-			res, err := runAudit(cmd.Context(), opts)
+			res, err := runAudit(cmd.Context(), opts, timer)
 			if err != nil {
 				return err
 			}
@@ -118,6 +126,7 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 	f.BoolVar(&opts.AggregateOnly, "aggregate-only", false, "counts and dollar totals only, no person-level rows; small cells suppressed")
 	f.BoolVar(&opts.SplitByIssuer, "split-by-issuer", false, "also write each issuer's packet: DIR/issuers/<HIOS>/report.json and report.xlsx with only its findings and figures")
 	f.BoolVar(&noHTML, "no-html", false, "do not write report.html, the public page")
+	f.BoolVar(&timings, "timings", false, "log each stage's wall and CPU time on stderr (where a run spends its time)")
 	f.StringVar(&opts.History, "history", "", "record the run in this history file (created when absent) and report each finding's lifecycle")
 	f.StringVar(&asOf, "as-of", "", "date the extracts describe, YYYY-MM-DD (with --history; default: today)")
 	_ = cmd.MarkFlagRequired("marketplace")
@@ -139,15 +148,18 @@ type runResult struct {
 // rejects, rejects.csv alone. The run's history is committed only once
 // its reports (and packets) are out, and rolled back on every other way
 // out.
-func runAudit(ctx context.Context, opts audit.Options) (*runResult, error) {
+func runAudit(ctx context.Context, opts audit.Options, timer stageTimer) (*runResult, error) {
 	if opts.Progress == nil {
 		opts.Progress = audit.NoProgress{}
 	}
+	clock := newStageClock(timer)
+	defer clock.lap("close") // after e.Close: removing the working database
 	e, err := audit.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
+	clock.lap("open")
 	hist, err := e.OpenHistory(ctx)
 	if err != nil {
 		return nil, err
@@ -161,17 +173,21 @@ func runAudit(ctx context.Context, opts audit.Options) (*runResult, error) {
 		}
 		return nil, err
 	}
+	clock.lap("load")
 	if err := e.Match(ctx); err != nil {
 		return nil, err
 	}
+	clock.lap("match")
 	if err := e.Evaluate(ctx); err != nil {
 		return nil, err
 	}
+	clock.lap("evaluate")
 	rep := e.Report()
 	if hist != nil {
 		if err := hist.Record(ctx, e); err != nil {
 			return nil, err
 		}
+		clock.lap("history")
 	}
 	writers := []reports.Writer{rejects}
 	formats := opts.Formats
@@ -195,6 +211,7 @@ func runAudit(ctx context.Context, opts audit.Options) (*runResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock.lap("reports")
 	res := &runResult{report: rep, files: files, warnings: rep.Warnings}
 	// The reports are out: the run finishes what goes with them (packets,
 	// the history's commit) even if interrupted now, so that what it
@@ -204,6 +221,7 @@ func runAudit(ctx context.Context, opts audit.Options) (*runResult, error) {
 		if err := publishIssuers(ctx, e, opts, res); err != nil {
 			return nil, err
 		}
+		clock.lap("packets")
 	}
 	if hist != nil {
 		if err := hist.Commit(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,18 +26,18 @@ func fixtureRun(out string) audit.Options {
 // the previous run as they were and no partial file.
 func TestFailedRunKeepsPreviousReport(t *testing.T) {
 	out := t.TempDir()
-	if _, err := runAudit(context.Background(), fixtureRun(out)); err != nil {
+	if _, err := runAudit(context.Background(), fixtureRun(out), nil); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	opts := fixtureRun(out)
 	opts.InsurerMapping = filepath.Join(t.TempDir(), "missing.yaml")
-	if _, err := runAudit(context.Background(), opts); err == nil {
+	if _, err := runAudit(context.Background(), opts, nil); err == nil {
 		t.Fatal("run with a missing mapping succeeded")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := runAudit(ctx, fixtureRun(out)); err == nil {
+	if _, err := runAudit(ctx, fixtureRun(out), nil); err == nil {
 		t.Fatal("cancelled run succeeded")
 	}
 	after, _ := os.ReadFile(filepath.Join(out, "report.json"))
@@ -56,7 +57,7 @@ func TestPublishingIsAllOrNothing(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(out, "report.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runAudit(context.Background(), fixtureRun(out)); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+	if _, err := runAudit(context.Background(), fixtureRun(out), nil); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 		t.Fatalf("error = %v, want report.json refused", err)
 	}
 	entries, _ := os.ReadDir(out)
@@ -79,5 +80,24 @@ func TestSplitByIssuerKeepsToScope(t *testing.T) {
 		if len(dirs) != 1 || filepath.Base(dirs[0]) != "38344" {
 			t.Errorf("--match %s: packets %q, want only issuers/38344", match, dirs)
 		}
+	}
+}
+
+// TestRunTimesItsStages: run --timings hears every stage of a run once, in
+// order, as it ends.
+func TestRunTimesItsStages(t *testing.T) {
+	var stages []string
+	timer := func(stage string, wall, cpu time.Duration) {
+		stages = append(stages, stage)
+		if wall <= 0 || cpu < 0 {
+			t.Errorf("stage %s: wall %v, cpu %v", stage, wall, cpu)
+		}
+	}
+	if _, err := runAudit(context.Background(), fixtureRun(filepath.Join(t.TempDir(), "out")), timer); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"open", "load", "match", "evaluate", "reports", "close"}
+	if !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
 	}
 }
