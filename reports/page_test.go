@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var updatePage = flag.Bool("update", false, "rewrite testdata/page.golden.html")
@@ -178,7 +180,8 @@ func TestWritePageGolden(t *testing.T) {
 		t.Fatalf("%v (go test ./reports -run TestWritePageGolden -update writes it)", err)
 	}
 	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("page differs from %s (go test ./reports -run TestWritePageGolden -update rewrites it; read the diff)\n%s", path, b.String())
+		t.Errorf("page differs from %s (go test ./reports -run TestWritePageGolden -update rewrites it); -want +got:\n%s",
+			path, cmp.Diff(strings.Split(string(want), "\n"), strings.Split(b.String(), "\n")))
 	}
 }
 
