@@ -49,7 +49,7 @@ func fieldProblemsSQL(ctx context.Context, db dbexec.DB, reveal bool) (string, e
 	}
 	value := "p.value"
 	if !reveal {
-		value = "CASE WHEN p.field = 'ssn' THEN '*****' || right(p.value, 4) ELSE " + canonical.MaskSSNsSQL("p.value") + " END"
+		value = "CASE WHEN p.field = 'ssn' THEN " + canonical.MaskSSNSQL("p.value") + " ELSE " + canonical.MaskSSNsSQL("p.value") + " END"
 	}
 	return fieldProblemsTemplate.Render("fieldproblems.sql", map[string]any{
 		"Sides": sides, "Order": slices.Index(canonical.Categories, "invalid_record"), "Value": value,
