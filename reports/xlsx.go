@@ -775,10 +775,10 @@ type xlsxCategoryWriter struct {
 	rules *xlsxRuleIndex
 	// responses: the sheet takes answers (xlsxresponse.go).
 	responses bool
-	part    int
-	sheet string
-	sw    *excelize.StreamWriter
-	rows  int // rows in the current sheet, header included
+	part      int
+	sheet     string
+	sw        *excelize.StreamWriter
+	rows      int // rows in the current sheet, header included
 }
 
 func (cw *xlsxCategoryWriter) write(ctx context.Context, src FindingSource, category string) error {
