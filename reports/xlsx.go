@@ -139,6 +139,8 @@ type xlsxStyles struct {
 	totalMoney                      int
 	percent                         int
 	headerWrap                      int // a header of a narrow column, on two lines
+	headerNum                       int // a header over numbers, aligned with them
+	countTop                        int // a count at the top of a tall row
 	link                            int
 	// differ*: a compared value that differs from the other side's.
 	differ, differDate, differMoney int
@@ -176,6 +178,9 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 		{&s.percent, excelize.Style{NumFmt: 10}}, // 0.00%
 		{&s.headerWrap, excelize.Style{Font: bold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&s.headerNum, excelize.Style{Font: bold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{Horizontal: "right"}}},
+		{&s.countTop, excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&s.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
 		{&s.differ, excelize.Style{Fill: xlsxDifferFill}},
 		{&s.differDate, excelize.Style{Fill: xlsxDifferFill, CustomNumFmt: &dateFmt}},
@@ -237,6 +242,20 @@ func (b *xlsxSummary) header(titles ...string) {
 	cells := make([]any, len(titles))
 	for i, t := range titles {
 		cells[i] = excelize.Cell{StyleID: b.st.header, Value: t}
+	}
+	b.line(true, cells...)
+}
+
+// numberHeader heads a table whose columns after the first hold numbers:
+// their titles align right, over the figures.
+func (b *xlsxSummary) numberHeader(titles ...string) {
+	cells := make([]any, len(titles))
+	for i, t := range titles {
+		style := b.st.headerNum
+		if i == 0 {
+			style = b.st.header
+		}
+		cells[i] = excelize.Cell{StyleID: style, Value: t}
 	}
 	b.line(true, cells...)
 }
@@ -364,7 +383,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles, charts []xlsxChart, sheets []st
 	b.placeCharts(charts)
 
 	b.section("Matching")
-	b.header("Measure", "Count")
+	b.numberHeader("Measure", "Count")
 	for _, m := range []struct {
 		label string
 		cell  any
@@ -388,7 +407,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles, charts []xlsxChart, sheets []st
 	}
 
 	b.section("Findings by issuer")
-	b.header("Issuer HIOS ID", "Findings", "People", "Policies", "Monthly $")
+	b.numberHeader("Issuer HIOS ID", "Findings", "People", "Policies", "Monthly $")
 	for i, h := range d.Issuers {
 		is := s.Issuers[i]
 		b.line(true, xlsxText(is.IssuerHIOSID), b.count(d.IssuerFindings[i], is.Findings, st.count), b.people(h, is.People, st.count),
@@ -399,7 +418,7 @@ func buildXLSXSummary(r *Report, st *xlsxStyles, charts []xlsxChart, sheets []st
 	}
 
 	b.section("Monthly dollar impact")
-	b.header("Measure", "Monthly $")
+	b.numberHeader("Measure", "Monthly $")
 	b.line(true, "Subsidy differences (APTC, CSR)", b.money(d.Subsidy, s.MonthlySubsidyDifference, st.money))
 	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
 	b.line(false, "Sums of absolute monthly differences.")
@@ -464,7 +483,7 @@ func (b *xlsxSummary) categoryTable(s Summary, d Disclosure) {
 	for _, sev := range canonical.Severities {
 		header = append(header, xlsxSeverityTitle(sev))
 	}
-	b.header(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
+	b.numberHeader(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
 	byCat := make(map[string]CategorySummary, len(s.Categories))
 	catHide := make([]rowHide, len(canonical.Categories))
 	for i, cs := range s.Categories {
@@ -528,6 +547,9 @@ func writeXLSXRows(f *excelize.File, r *Report, sheet string, b *xlsxSummary, p 
 		if len(row) == 0 {
 			continue
 		}
+		if b.heights[i] == 0 {
+			b.heights[i] = b.wrappedHeight(row, widths)
+		}
 		var opts []excelize.RowOpts
 		if h := b.heights[i]; h > 0 {
 			opts = append(opts, excelize.RowOpts{Height: h})
@@ -547,6 +569,22 @@ func writeXLSXRows(f *excelize.File, r *Report, sheet string, b *xlsxSummary, p 
 		}
 	}
 	return sw.Flush()
+}
+
+// wrappedHeight is the height in points of a row with wrapped cells
+// (0: the default), which Excel and LibreOffice do not fit to a streamed
+// row themselves.
+func (b *xlsxSummary) wrappedHeight(row []any, widths []float64) float64 {
+	lines := 1
+	for col, v := range row {
+		if c, ok := v.(excelize.Cell); ok && c.StyleID == b.st.wrap && col < len(widths) {
+			lines = max(lines, xlsxWrappedLines(fmt.Sprint(c.Value), int(widths[col])-1))
+		}
+	}
+	if lines == 1 {
+		return 0
+	}
+	return float64(lines) * 15
 }
 
 // xlsxParaHeight is the height in points of a paragraph of chars

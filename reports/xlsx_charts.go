@@ -42,21 +42,24 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 	var cols []xlsxChartColumn
 	var charts []xlsxChart
 	// block adds columns side by side (a blank column between blocks) and
-	// returns the range of column i of the block.
-	block := func(bc ...xlsxChartColumn) func(i int) string {
+	// returns the range of column i of the block, and its header cell.
+	block := func(bc ...xlsxChartColumn) func(i int) (values, header string) {
 		if len(cols) > 0 {
 			cols = append(cols, xlsxChartColumn{})
 		}
 		first := len(cols)
 		cols = append(cols, bc...)
-		return func(i int) string {
+		return func(i int) (string, string) {
 			name, _ := excelize.ColumnNumberToName(first + i + 1)
 			n := strconv.Itoa(len(bc[i].cells) + 1)
-			return xlsxSheetRef(xlsxChartDataSheet) + "!$" + name + "$2:$" + name + "$" + n
+			col := xlsxSheetRef(xlsxChartDataSheet) + "!$" + name
+			return col + "$2:$" + name + "$" + n, col + "$1"
 		}
 	}
-	series := func(ref func(int) string, col int, name string) excelize.ChartSeries {
-		return excelize.ChartSeries{Name: name, Categories: ref(0), Values: ref(col)}
+	series := func(ref func(int) (string, string), col int) excelize.ChartSeries {
+		cats, _ := ref(0)
+		values, name := ref(col)
+		return excelize.ChartSeries{Name: name, Categories: cats, Values: values}
 	}
 
 	s := r.Summary
@@ -84,7 +87,7 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 		}
 		ref := block(label, findings, people)
 		charts = append(charts, xlsxChart{xlsxBarChart("Findings and people by category",
-			series(ref, 1, "Findings"), series(ref, 2, "People"))})
+			series(ref, 1), series(ref, 2))})
 	}
 	if g := s.Integrity; g != nil && len(g.ByIssuer) > 0 {
 		label, rate := xlsxChartColumn{header: "Issuer (HIOS ID)"}, xlsxChartColumn{header: "Policies intact", style: st.percent}
@@ -106,7 +109,8 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 			}
 		}
 		ref := block(label, rate)
-		c := xlsxBarChart("Live policies that reached the insurer intact, by issuer", series(ref, 1, "Policies intact"))
+		c := xlsxBarChart("Live policies that reached the insurer intact, by issuer", series(ref, 1))
+		xlsxWholeScale(&c.YAxis)
 		c.XAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.YAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.Legend.Position = "none"
@@ -133,12 +137,13 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 			}
 		}
 		ref := block(asOf, rate, open, added, resolved)
-		c := xlsxLineChart("Live policies intact across runs", series(ref, 1, "Policies intact"))
+		c := xlsxLineChart("Live policies intact across runs", series(ref, 1))
+		xlsxWholeScale(&c.YAxis)
 		c.YAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.Legend.Position = "none"
 		charts = append(charts, xlsxChart{c},
 			xlsxChart{xlsxLineChart("Open, new and resolved findings across runs",
-				series(ref, 2, "Open"), series(ref, 3, "New"), series(ref, 4, "Resolved"))})
+				series(ref, 2), series(ref, 3), series(ref, 4))})
 	}
 	if len(charts) == 0 {
 		return nil, nil
@@ -161,6 +166,13 @@ func xlsxTrend(runs []RunFigures, aggregate bool) []PageRun {
 	return out
 }
 
+// xlsxWholeScale shows a rate from 0 to 100%: a scale fitted to the data
+// would make 78% against 80% look like a collapse.
+func xlsxWholeScale(a *excelize.ChartAxis) {
+	lo, hi := 0.0, 1.0
+	a.Minimum, a.Maximum = &lo, &hi
+}
+
 func xlsxChartCount(shown bool, n int64) any {
 	if !shown {
 		return nil
@@ -172,6 +184,8 @@ func xlsxBarChart(title string, series ...excelize.ChartSeries) *excelize.Chart 
 	c := xlsxBaseChart(excelize.Bar, title, series)
 	// Categories top to bottom in the tables' order.
 	c.XAxis.ReverseOrder = true
+	gap := uint(60)
+	c.GapWidth = &gap
 	return c
 }
 
@@ -180,7 +194,12 @@ func xlsxLineChart(title string, series ...excelize.ChartSeries) *excelize.Chart
 }
 
 func xlsxBaseChart(typ excelize.ChartType, title string, series []excelize.ChartSeries) *excelize.Chart {
+	axisFont := excelize.Font{Color: "000000", Size: 9}
+	vary := false
 	return &excelize.Chart{
+		XAxis:        excelize.ChartAxis{Font: axisFont},
+		YAxis:        excelize.ChartAxis{Font: axisFont, MajorGridLines: true},
+		VaryColors:   &vary,
 		Type:         typ,
 		Series:       series,
 		Title:        excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title, Font: &excelize.Font{Bold: true, Size: 11}}}},
@@ -248,7 +267,10 @@ func (b *xlsxSummary) placeCharts(charts []xlsxChart) {
 			b.charts = append(b.charts, xlsxPlacedChart{row: row, right: j > i, chart: charts[j].chart})
 		}
 		for range xlsxChartRows {
+			// A set height: LibreOffice's default row is lower than
+			// Excel's, and the charts' rows would overlap.
 			b.line(false)
+			b.heights[len(b.heights)-1] = 15
 		}
 	}
 }

@@ -99,7 +99,7 @@ func writeXLSXRules(f *excelize.File, st *xlsxStyles, r *Report, x *xlsxRuleInde
 		{"Parameters", 18, st.wrap, nil},
 	}
 	if !r.Options.AggregateOnly {
-		cols = append(cols, xlsxColumn{"Findings raised", 10, st.count, nil})
+		cols = append(cols, xlsxColumn{"Findings raised", 10, st.countTop, nil})
 	}
 	cols = append(cols, xlsxColumn{"Source", 22, st.wrap, nil})
 	sw, err := newXLSXSheet(f, r, xlsxRulesSheet, xlsxSheetPrint{titleRows: true})
@@ -133,14 +133,27 @@ func writeXLSXRules(f *excelize.File, st *xlsxStyles, r *Report, x *xlsxRuleInde
 		if cat == "" {
 			cat = ri.Category
 		}
-		row := []any{xlsxText(ri.ID), excelize.Cell{StyleID: st.wrap, Value: xlsxText(ri.Title)}, xlsxText(cat), xlsxText(ri.Severity),
-			xlsxText(ri.Grain), excelize.Cell{StyleID: st.wrap, Value: xlsxRuleWords(ri)},
-			excelize.Cell{StyleID: st.wrap, Value: xlsxText(expr)}, excelize.Cell{StyleID: st.wrap, Value: xlsxText(xlsxRuleParams(ri.Params))}}
+		// Every text cell wraps and sits at the top of its row.
+		var row []any
+		for _, v := range []string{ri.ID, ri.Title, cat, ri.Severity, ri.Grain, xlsxRuleWords(ri), expr, xlsxRuleParams(ri.Params)} {
+			row = append(row, excelize.Cell{StyleID: st.wrap, Value: xlsxText(v)})
+		}
 		if !r.Options.AggregateOnly {
-			row = append(row, excelize.Cell{StyleID: st.count, Value: x.raised[ri.ID]})
+			row = append(row, excelize.Cell{StyleID: st.countTop, Value: x.raised[ri.ID]})
 		}
 		row = append(row, excelize.Cell{StyleID: st.wrap, Value: xlsxText(ri.Source)})
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), row); err != nil {
+		// Streamed rows keep the default height: wrapped text needs its own.
+		lines := 1
+		for j, v := range row {
+			if c, ok := v.(excelize.Cell); ok && c.StyleID == st.wrap && c.Value != nil {
+				n := 0
+				for _, l := range strings.Split(c.Value.(string), "\n") {
+					n += max(1, xlsxWrappedLines(l, int(cols[j].width)-1))
+				}
+				lines = max(lines, n)
+			}
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(i+2), row, excelize.RowOpts{Height: float64(lines) * 15}); err != nil {
 			return err
 		}
 	}
