@@ -17,9 +17,9 @@ import (
 const (
 	xlsxChartDataSheet = "Chart data"
 	xlsxChartWidth     = 520 // pixels: two charts side by side on a landscape page
-	xlsxChartHeight    = 300
+	xlsxChartHeight    = 280
 	xlsxChartGap       = 16
-	xlsxChartRows      = 16 // Summary rows a row of charts covers (20 pixels a row)
+	xlsxChartRows      = 17 // Summary rows a row of charts covers (20 pixels a row), with room between
 	xlsxSuppressedNote = " (suppressed)"
 )
 
