@@ -96,7 +96,7 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 		if err := writeXLSXFindings(ctx, f, st, r, rules); err != nil {
 			return err
 		}
-		if err := writeXLSXAnswerSheets(f, st, r); err != nil {
+		if err := writeXLSXAnswerSheets(f, st, r, rules); err != nil {
 			return err
 		}
 		if r.History != nil {

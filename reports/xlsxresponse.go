@@ -138,7 +138,7 @@ func (b *xlsxSummary) dispositionsBlock(d *DispositionSummary) {
 // xlsxAnswerSheets are the Waived and Disputed sheets: the findings of one
 // answer, whatever their category, with both sides' values as text, for the
 // side that reviews the answers.
-func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report) error {
+func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex) error {
 	for _, s := range []struct {
 		name     string
 		findings []*Finding
@@ -146,14 +146,14 @@ func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report) error {
 		if len(s.findings) == 0 {
 			continue
 		}
-		if err := writeXLSXAnswerSheet(f, st, r, s.name, s.findings); err != nil {
+		if err := writeXLSXAnswerSheet(f, st, r, rules, s.name, s.findings); err != nil {
 			return fmt.Errorf("write %s sheet: %w", s.name, err)
 		}
 	}
 	return nil
 }
 
-func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, r *Report, sheet string, findings []*Finding) error {
+func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex, sheet string, findings []*Finding) error {
 	sw, err := newXLSXSheet(f, r, sheet, xlsxSheetPrint{titleRows: true, personal: true})
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, r *Report, sheet str
 			return nil
 		}},
 		{"Category", 20, 0, func(fd *Finding) any { return xlsxText(CategoryTitles[fd.Category]) }},
-		{"Rule", 22, 0, func(fd *Finding) any { return xlsxText(fd.Rule) }},
+		{"Rule", 22, 0, func(fd *Finding) any { return rules.cell(fd.Rule) }},
 		{"Severity", 10, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
 		{"Issuer HIOS ID", 14, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
 		{"Exchange policy ID", 20, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangePolicyID) }},
