@@ -340,3 +340,46 @@ func xlsxZipFile(t *testing.T, workbook []byte, name string) []byte {
 	}
 	return nil
 }
+
+// TestXLSXSameReportSameWorkbook: the charts' drawing makes excelize list
+// the image content types in map order; they are sorted, so every part of
+// the workbook is the same from one write to the next.
+func TestXLSXSameReportSameWorkbook(t *testing.T) {
+	var first map[string]string
+	for range 5 {
+		var buf bytes.Buffer
+		if err := (XLSX{}).Write(context.Background(), &buf, xlsxTestReport(xlsxSampleFindings())); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := map[string]string{}
+		for _, zf := range zr.File {
+			parts[zf.Name] = string(xlsxReadZip(t, zf))
+		}
+		if first == nil {
+			first = parts
+			if !strings.Contains(parts[xlsxContentTypesPart], `<Default Extension="bmp"`) {
+				t.Fatalf("no image content types: the test no longer covers the drawing's")
+			}
+			continue
+		}
+		for name, p := range parts {
+			if p != first[name] {
+				t.Errorf("%s differs from the first write", name)
+			}
+		}
+	}
+}
+
+func TestXLSXSortDefaults(t *testing.T) {
+	in := `<Types><Default Extension="png" ContentType="image/png"></Default><Default Extension="bmp" ContentType="image/bmp"></Default>` +
+		`<Override PartName="/a"></Override></Types>`
+	want := `<Types><Default Extension="bmp" ContentType="image/bmp"></Default><Default Extension="png" ContentType="image/png"></Default>` +
+		`<Override PartName="/a"></Override></Types>`
+	if got := string(xlsxSortDefaults([]byte(in))); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+}
