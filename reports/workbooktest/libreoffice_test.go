@@ -1,4 +1,4 @@
-package main
+package workbooktest
 
 import (
 	"archive/zip"
@@ -13,11 +13,15 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/enrollaudit/enrollaudit/audit"
 )
 
 // The workbook as a person opens it: converted by LibreOffice, headless,
 // to PDF (as printing does) and back to xlsx (as saving does). CI installs
 // libreoffice-calc (.ci/run); without it the test is skipped, and says so.
+// A package of its own, so its minutes of LibreOffice run beside the other
+// packages' tests rather than within one package's time limit.
 
 // workbookPageLimit: every sheet of the fixtures' workbooks holds at most a
 // page of rows, so a workbook prints on one page a sheet, plus the
@@ -35,7 +39,7 @@ func TestWorkbookInLibreOffice(t *testing.T) {
 		path   string
 		charts int // on the Summary: by category, by issuer; with a history the two trends
 	}{
-		"basic":   {filepath.Join(fixturePage(t), "report.xlsx"), 2},
+		"basic":   {filepath.Join(basicRun(t), "report.xlsx"), 2},
 		"history": {filepath.Join(weeklyHistoryRun(t), "report.xlsx"), 4},
 	}
 	var pdfIn, xlsxIn []string
@@ -87,6 +91,22 @@ func lookSoffice(t *testing.T) string {
 	return ""
 }
 
+var fixtures = filepath.Join("..", "..", "fixtures")
+
+// basicRun audits fixtures/basic as the README's quick start does and
+// returns the output directory.
+func basicRun(t *testing.T) string {
+	t.Helper()
+	out := t.TempDir()
+	in := filepath.Join(fixtures, "basic")
+	if _, err := audit.Run(context.Background(), audit.Options{Marketplace: []string{filepath.Join(in, "marketplace.csv")},
+		Insurer: []string{filepath.Join(in, "insurer.csv")}, InsurerMapping: filepath.Join(in, "insurer-mapping.yaml"),
+		OutDir: out}); err != nil {
+		t.Fatalf("audit fixtures/basic: %v", err)
+	}
+	return out
+}
+
 // weeklyHistoryRun audits both weeks of fixtures/weekly into one history
 // and returns the second week's output directory.
 func weeklyHistoryRun(t *testing.T) string {
@@ -94,15 +114,14 @@ func weeklyHistoryRun(t *testing.T) string {
 	tmp := t.TempDir()
 	hist := filepath.Join(tmp, "history.duckdb")
 	var out string
-	for week, asOf := range []string{"2026-07-20", "2026-07-27"} {
-		in := filepath.Join("..", "..", "fixtures", "weekly", "week-"+string(rune('1'+week)))
-		out = filepath.Join(tmp, "week-"+string(rune('1'+week)))
-		var stdout, stderr strings.Builder
-		code := Main([]string{"run", "--marketplace", filepath.Join(in, "marketplace.csv"),
-			"--insurer", filepath.Join(in, "insurer.csv"), "--insurer-mapping", filepath.Join(in, "insurer-mapping.yaml"),
-			"--history", hist, "--as-of", asOf, "--out", out, "--quiet"}, strings.NewReader(""), &stdout, &stderr)
-		if code != exitOK {
-			t.Fatalf("run of week %d exited %d: %s", week+1, code, stderr.String())
+	for week, asOf := range []time.Time{time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 27, 0, 0, 0, 0, time.UTC)} {
+		name := "week-" + string(rune('1'+week))
+		in := filepath.Join(fixtures, "weekly", name)
+		out = filepath.Join(tmp, name)
+		if _, err := audit.Run(context.Background(), audit.Options{Marketplace: []string{filepath.Join(in, "marketplace.csv")},
+			Insurer: []string{filepath.Join(in, "insurer.csv")}, InsurerMapping: filepath.Join(in, "insurer-mapping.yaml"),
+			OutDir: out, History: hist, AsOf: asOf}); err != nil {
+			t.Fatalf("audit fixtures/weekly %s: %v", name, err)
 		}
 	}
 	return out
