@@ -214,8 +214,8 @@ type xlsxStyles struct {
 	response                        xlsxResponseStyles
 }
 
-// xlsxTableStyle is the Excel table style of the finding sheets: banded
-// rows, light enough to print.
+// xlsxTableStyle is the Excel table style of the finding sheets and the
+// Rules sheet: banded rows.
 const xlsxTableStyle = "TableStyleMedium2"
 
 // xlsxDifferFill shades a value that differs from the other side's.
@@ -420,7 +420,7 @@ func xlsxSeverityTitle(s string) string { return strings.ToUpper(s[:1]) + s[1:] 
 // headline figures, the findings by category and the charts first, then
 // the detail (matching, issuers, how to read and answer the workbook, its
 // sheets, the inputs, warnings). sheets lists the workbook's sheets.
-func buildXLSXSummary(r *Report, st *xlsxStyles, charts []xlsxChart, sheets []string) *xlsxSummary {
+func buildXLSXSummary(r *Report, st *xlsxStyles, charts []*excelize.Chart, sheets []string) *xlsxSummary {
 	b := &xlsxSummary{st: st}
 	agg := r.Options.AggregateOnly
 	s := r.Summary
@@ -584,7 +584,7 @@ func (b *xlsxSummary) categoryTable(s Summary, d Disclosure) {
 	b.line(false, "People and policies are counted once in the total even when they appear in several categories. Net $ is marketplace minus insurer.")
 }
 
-func writeXLSXSummary(f *excelize.File, st *xlsxStyles, r *Report, charts []xlsxChart) error {
+func writeXLSXSummary(f *excelize.File, st *xlsxStyles, r *Report, charts []*excelize.Chart) error {
 	b := buildXLSXSummary(r, st, charts, f.GetSheetList())
 	// The Summary prints on at most two pages, scaled down if need be.
 	return writeXLSXRows(f, r, xlsxSummarySheet, b, xlsxSheetPrint{pagesTall: 2})

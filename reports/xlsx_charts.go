@@ -23,11 +23,6 @@ const (
 	xlsxSuppressedNote = " (suppressed)"
 )
 
-// xlsxChart is one chart of the Summary.
-type xlsxChart struct {
-	chart *excelize.Chart
-}
-
 // xlsxChartColumn is one column of the Chart data sheet.
 type xlsxChartColumn struct {
 	header string
@@ -38,9 +33,9 @@ type xlsxChartColumn struct {
 // writeXLSXChartData writes the Chart data sheet and returns the charts
 // drawn from it: findings and people by category, the integrity rate by
 // issuer, and with a history the rate and the findings across runs.
-func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChart, error) {
+func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]*excelize.Chart, error) {
 	var cols []xlsxChartColumn
-	var charts []xlsxChart
+	var charts []*excelize.Chart
 	// block adds columns side by side (a blank column between blocks) and
 	// returns the range of column i of the block, and its header cell.
 	block := func(bc ...xlsxChartColumn) func(i int) (values, header string) {
@@ -86,8 +81,7 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 			people.cells = append(people.cells, xlsxChartCount(h == rowShown, cs.People))
 		}
 		ref := block(label, findings, people)
-		charts = append(charts, xlsxChart{xlsxBarChart("Findings and people by category",
-			series(ref, 1), series(ref, 2))})
+		charts = append(charts, xlsxBarChart("Findings and people by category", series(ref, 1), series(ref, 2)))
 	}
 	if g := s.Integrity; g != nil && len(g.ByIssuer) > 0 {
 		label, rate := xlsxChartColumn{header: "Issuer (HIOS ID)"}, xlsxChartColumn{header: "Policies intact", style: st.percent}
@@ -114,7 +108,7 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 		c.XAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.YAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.Legend.Position = "none"
-		charts = append(charts, xlsxChart{c})
+		charts = append(charts, c)
 	}
 	if h := r.History; h != nil && len(h.Trend) > 0 {
 		asOf, rate := xlsxChartColumn{header: "As of"}, xlsxChartColumn{header: "Policies intact", style: st.percent}
@@ -141,9 +135,8 @@ func writeXLSXChartData(f *excelize.File, st *xlsxStyles, r *Report) ([]xlsxChar
 		xlsxWholeScale(&c.YAxis)
 		c.YAxis.NumFmt = excelize.ChartNumFmt{CustomNumFmt: "0%"}
 		c.Legend.Position = "none"
-		charts = append(charts, xlsxChart{c},
-			xlsxChart{xlsxLineChart("Open, new and resolved findings across runs",
-				series(ref, 2), series(ref, 3), series(ref, 4))})
+		charts = append(charts, c, xlsxLineChart("Open, new and resolved findings across runs",
+			series(ref, 2), series(ref, 3), series(ref, 4)))
 	}
 	if len(charts) == 0 {
 		return nil, nil
@@ -255,7 +248,7 @@ func writeXLSXChartColumns(f *excelize.File, st *xlsxStyles, r *Report, cols []x
 
 // placeCharts reserves rows of the Summary for the charts, two side by
 // side; writeXLSXRows anchors them once the column widths are known.
-func (b *xlsxSummary) placeCharts(charts []xlsxChart) {
+func (b *xlsxSummary) placeCharts(charts []*excelize.Chart) {
 	if len(charts) == 0 {
 		return
 	}
@@ -264,7 +257,7 @@ func (b *xlsxSummary) placeCharts(charts []xlsxChart) {
 	for i := 0; i < len(charts); i += 2 {
 		row := len(b.rows) + 1
 		for j := i; j < min(i+2, len(charts)); j++ {
-			b.charts = append(b.charts, xlsxPlacedChart{row: row, right: j > i, chart: charts[j].chart})
+			b.charts = append(b.charts, xlsxPlacedChart{row: row, right: j > i, chart: charts[j]})
 		}
 		for range xlsxChartRows {
 			// A set height: LibreOffice's default row is lower than
