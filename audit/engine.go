@@ -78,9 +78,23 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	for _, r := range set.Rules {
 		e.rep.Rules.Active = append(e.rep.Rules.Active, reports.RuleInfo{ID: r.ID, Title: r.Title, Category: r.Category,
-			Severity: r.Severity, Grain: string(r.Grain), Fields: r.Fields, Source: r.Source})
+			Severity: r.Severity, Grain: string(r.Grain), Fields: r.Fields, Source: r.Source,
+			Description: r.Description, AppliesTo: string(r.AppliesTo), When: r.When, Amount: r.Amount, Params: ruleParams(r)})
 	}
 	return e, nil
+}
+
+// ruleParams gives a rule's parameters as text, for the workbook's Rules
+// sheet.
+func ruleParams(r *rules.Rule) map[string]string {
+	if len(r.Params) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(r.Params))
+	for k, v := range r.Params {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
 }
 
 func (e *Engine) sqlOptions() rules.SQLOptions { return rules.SQLOptions{RevealPII: e.opts.RevealPII} }

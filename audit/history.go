@@ -46,6 +46,11 @@ func (e *Engine) OpenHistory(ctx context.Context) (*RunHistory, error) {
 // it, what was resolved, the counts per status.
 func (h *RunHistory) Record(ctx context.Context, e *Engine) error {
 	rep := e.Report()
+	// The runs before this one, read before the transaction that records it.
+	past, err := h.store.Trend(ctx, history.ByNone)
+	if err != nil {
+		return err
+	}
 	rec, err := h.store.Begin(ctx, h.run(e))
 	if err != nil {
 		return err
@@ -80,6 +85,7 @@ func (h *RunHistory) Record(ctx context.Context, e *Engine) error {
 		return err
 	}
 	rep.History = reportHistory(h.asOf, lc)
+	rep.History.Trend = reportTrend(past, rep)
 	rep.Summary.Lifecycle = rep.History.Counts
 	rep.Findings = reports.WithLifecycle(rep.Findings, rep.History)
 	return h.applyDispositions(ctx, e)
@@ -157,6 +163,32 @@ func reportHistory(asOf time.Time, lc *history.Lifecycle) *reports.History {
 		h.Counts[string(st)] = n
 	}
 	return h
+}
+
+// reportTrend is the runs of the history before this one (by as-of date),
+// then this one, as the workbook charts them.
+func reportTrend(past []history.TrendRow, rep *reports.Report) []reports.RunFigures {
+	h := rep.History
+	var out []reports.RunFigures
+	for _, tr := range past {
+		if tr.Group != "" || !tr.AsOf.Before(h.AsOf) {
+			continue
+		}
+		r := reports.RunFigures{AsOf: tr.AsOf, New: tr.Counts[history.New], Resolved: tr.Counts[history.Resolved], Open: tr.Open}
+		if in := tr.Integrity; in != nil {
+			r.Policies, r.PoliciesIntact, r.People, r.PeopleIntact = in.Policies, in.PoliciesIntact, in.People, in.PeopleIntact
+		}
+		if tr.MedianAgeDays != nil {
+			r.MedianAgeDays = *tr.MedianAgeDays
+		}
+		out = append(out, r)
+	}
+	now := reports.RunFigures{AsOf: h.AsOf, New: h.Counts["new"], Resolved: h.Counts["resolved"], Open: int64(len(h.Findings))}
+	if g := rep.Summary.Integrity; g != nil {
+		now.Policies, now.PoliciesIntact, now.People, now.PeopleIntact = g.Policies, g.PoliciesIntact, g.People, g.PeopleIntact
+	}
+	now.MedianAgeDays, _ = h.MedianAge()
+	return append(out, now)
 }
 
 // Commit makes the run part of the history, once its reports are out.

@@ -25,6 +25,9 @@ type History struct {
 	Resolved []ResolvedFinding
 	// Counts per status (LifecycleStatuses, zeros included).
 	Counts map[string]int64
+	// Trend holds the history's runs, oldest first, this run last: what
+	// the workbook charts.
+	Trend []RunFigures
 }
 
 // PreviousRun names the run a report is compared with.

@@ -60,8 +60,8 @@ func TestHistoryMedianAgeAndWeeksOpen(t *testing.T) {
 
 func TestXLSXLifecycle(t *testing.T) {
 	f := writeXLSX(t, lifecycleTestReport())
-	if got := f.GetSheetList(); got[len(got)-1] != xlsxResolvedSheet {
-		t.Errorf("sheets = %q, want the Resolved sheet last", got)
+	if got := f.GetSheetList(); !slices.Equal(got[len(got)-3:], []string{xlsxResolvedSheet, xlsxRulesSheet, xlsxChartDataSheet}) {
+		t.Errorf("sheets = %q, want the Resolved sheet after the findings, before Rules and Chart data", got)
 	}
 	rows, err := f.GetRows("Wrong demographics")
 	if err != nil {

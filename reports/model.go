@@ -165,6 +165,13 @@ type RuleInfo struct {
 	Grain    string   `json:"grain"`
 	Fields   []string `json:"fields"`
 	Source   string   `json:"source"` // file the rule came from ("default" for the embedded pack)
+	// What the workbook's Rules sheet explains; report.json leaves them
+	// to the rule files its content hash names.
+	Description string            `json:"-"`
+	AppliesTo   string            `json:"-"` // matched, marketplace_only, ... (docs/rules.md)
+	When        string            `json:"-"` // the rule's SQL condition
+	Amount      string            `json:"-"` // its monthly dollar difference, if any
+	Params      map[string]string `json:"-"` // parameter values as the rule file gives them
 }
 
 // Rules describes the rule set a report was produced with.

@@ -2,10 +2,12 @@ package reports
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,17 +51,6 @@ const (
 // aggregate-only, one sheet (or more, past Excel's row limit) per category
 // with findings. Findings are streamed through excelize's stream writers,
 // which spill to temporary files, so memory does not grow with their number.
-// fastZip is a zip writer that deflates at the fastest level: at 10M
-// members a side, compressing the sheets at the default level took a
-// quarter of the workbook's time (1.1 s of 4.1 s).
-func fastZip(w io.Writer) *zip.Writer {
-	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
-	})
-	return zw
-}
-
 func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -75,30 +66,134 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 	if err != nil {
 		return fmt.Errorf("create styles: %w", err)
 	}
-	if err := writeXLSXSummary(f, st, r); err != nil {
+	// The Summary is the first sheet (the new file's only one) but is
+	// written last: it links to every other sheet, and they are known only
+	// once written (a category past Excel's row limit takes several).
+	if err := f.SetSheetName(f.GetSheetName(0), xlsxSummarySheet); err != nil {
 		return fmt.Errorf("write summary sheet: %w", err)
 	}
+	if r.Summary.Integrity != nil {
+		if err := writeXLSXRows(f, r, xlsxIntegritySheet, buildXLSXIntegrity(r, st), xlsxSheetPrint{}); err != nil {
+			return fmt.Errorf("write integrity sheet: %w", err)
+		}
+	}
+	if len(r.Summary.Issuers) > 0 {
+		if err := writeXLSXRows(f, r, xlsxByIssuerSheet, buildXLSXByIssuer(r, st), xlsxSheetPrint{titleRows: true}); err != nil {
+			return fmt.Errorf("write by issuer sheet: %w", err)
+		}
+	}
+	rules := newXLSXRuleIndex(r, st)
 	if !r.Options.AggregateOnly {
-		if err := writeXLSXFindings(ctx, f, st, r); err != nil {
+		if err := writeXLSXFindings(ctx, f, st, r, rules); err != nil {
 			return err
 		}
-		if err := writeXLSXAnswerSheets(f, st, r); err != nil {
+		if err := writeXLSXAnswerSheets(f, st, r, rules); err != nil {
 			return err
 		}
 		if r.History != nil {
-			if err := writeXLSXResolved(ctx, f, st, r.History); err != nil {
+			if err := writeXLSXResolved(ctx, f, st, r, rules); err != nil {
 				return fmt.Errorf("write resolved sheet: %w", err)
 			}
 		}
 	}
+	if err := writeXLSXRules(f, st, r, rules); err != nil {
+		return fmt.Errorf("write rules sheet: %w", err)
+	}
+	charts, err := writeXLSXChartData(f, st, r)
+	if err != nil {
+		return fmt.Errorf("write chart data sheet: %w", err)
+	}
+	if err := writeXLSXSummary(f, st, r, charts); err != nil {
+		return fmt.Errorf("write summary sheet: %w", err)
+	}
+	if err := setXLSXDocProps(f, r); err != nil {
+		return fmt.Errorf("set document properties: %w", err)
+	}
+	f.SetActiveSheet(0)
 	// File.Write assembles the whole zip in a bytes.Buffer before copying it
 	// to w; a zip writer on w streams the archive instead, so memory stays
 	// flat however large the workbook is.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return fastZip(w) })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return newXLSXZip(w) })
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
+}
+
+// xlsxZip is the workbook's zip writer. It deflates at the fastest level:
+// at 10M members a side, compressing the sheets at the default level took
+// a quarter of the workbook's time (1.1 s of 4.1 s). And it sorts the
+// default content types, which excelize lists in map order once a sheet
+// has a drawing (the charts): the same report makes the same workbook.
+type xlsxZip struct {
+	*zip.Writer
+	contentTypes *bytes.Buffer // held until the next part begins
+}
+
+const xlsxContentTypesPart = "[Content_Types].xml"
+
+func newXLSXZip(w io.Writer) *xlsxZip {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return &xlsxZip{Writer: zw}
+}
+
+// Create begins a part.
+func (z *xlsxZip) Create(name string) (io.Writer, error) {
+	if err := z.flushContentTypes(); err != nil {
+		return nil, err
+	}
+	if name == xlsxContentTypesPart {
+		z.contentTypes = &bytes.Buffer{}
+		return z.contentTypes, nil
+	}
+	return z.Writer.Create(name)
+}
+
+// Close ends the archive.
+func (z *xlsxZip) Close() error {
+	if err := z.flushContentTypes(); err != nil {
+		return err
+	}
+	return z.Writer.Close()
+}
+
+func (z *xlsxZip) flushContentTypes() error {
+	if z.contentTypes == nil {
+		return nil
+	}
+	b := xlsxSortDefaults(z.contentTypes.Bytes())
+	z.contentTypes = nil
+	w, err := z.Writer.Create(xlsxContentTypesPart)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+var xlsxDefaultType = regexp.MustCompile(`<Default [^>]*>(</Default>)?`)
+
+// xlsxSortDefaults sorts the run of Default elements of a content types
+// part; anything else is left as it is.
+func xlsxSortDefaults(b []byte) []byte {
+	locs := xlsxDefaultType.FindAllIndex(b, -1)
+	if len(locs) < 2 {
+		return b
+	}
+	var defaults [][]byte
+	for i, l := range locs {
+		if i > 0 && l[0] != locs[i-1][1] {
+			return b // not one run: leave it
+		}
+		defaults = append(defaults, b[l[0]:l[1]])
+	}
+	slices.SortFunc(defaults, bytes.Compare)
+	out := slices.Clone(b[:locs[0][0]])
+	out = append(out, bytes.Join(defaults, nil)...)
+	return append(out, b[locs[len(locs)-1][1]:]...)
 }
 
 // xlsxStyles holds the workbook's style IDs.
@@ -110,8 +205,21 @@ type xlsxStyles struct {
 	totalLabel, totalCount          int
 	totalMoney                      int
 	percent                         int
+	headerWrap                      int // a header of a narrow column, on two lines
+	headerNum                       int // a header over numbers, aligned with them
+	countTop                        int // a count at the top of a tall row
+	link                            int
+	// differ*: a compared value that differs from the other side's.
+	differ, differDate, differMoney int
 	response                        xlsxResponseStyles
 }
+
+// xlsxTableStyle is the Excel table style of the finding sheets and the
+// Rules sheet: banded rows.
+const xlsxTableStyle = "TableStyleMedium2"
+
+// xlsxDifferFill shades a value that differs from the other side's.
+var xlsxDifferFill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F8CBAD"}}
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 	moneyFmt, dateFmt, datetimeFmt := xlsxMoneyFormat, xlsxDateFormat, xlsxDatetimeFormat
@@ -135,6 +243,15 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 		{&s.totalCount, excelize.Style{Font: bold, NumFmt: 3}},
 		{&s.totalMoney, excelize.Style{Font: bold, CustomNumFmt: &moneyFmt}},
 		{&s.percent, excelize.Style{NumFmt: 10}}, // 0.00%
+		{&s.headerWrap, excelize.Style{Font: bold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&s.headerNum, excelize.Style{Font: bold, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{Horizontal: "right"}}},
+		{&s.countTop, excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&s.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
+		{&s.differ, excelize.Style{Fill: xlsxDifferFill}},
+		{&s.differDate, excelize.Style{Fill: xlsxDifferFill, CustomNumFmt: &dateFmt}},
+		{&s.differMoney, excelize.Style{Fill: xlsxDifferFill, CustomNumFmt: &moneyFmt}},
 	} {
 		id, err := f.NewStyle(&d.style)
 		if err != nil {
@@ -150,14 +267,37 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 // xlsxSummary collects the Summary sheet's rows (a few hundred at most) so the
 // column widths can be fitted before the stream writer needs them.
 type xlsxSummary struct {
-	st   *xlsxStyles
-	rows [][]any
-	fit  []bool // whether the row's cells size the columns
+	st      *xlsxStyles
+	rows    [][]any
+	fit     []bool    // whether the row's cells size the columns
+	heights []float64 // row heights in points; 0 for the default
+	paras   []int     // rows holding a paragraph (see para)
+	links   []xlsxLink
+	charts  []xlsxPlacedChart
 }
+
+// xlsxLink is a link from a cell to a place in the workbook.
+type xlsxLink struct{ cell, target string }
 
 func (b *xlsxSummary) line(fit bool, cells ...any) {
 	b.rows = append(b.rows, cells)
 	b.fit = append(b.fit, fit)
+	b.heights = append(b.heights, 0)
+}
+
+// para adds a paragraph: text wrapped across the width of the sheet's
+// tables (writeXLSXRows merges the cells), which a long line spilling to
+// the right would leave cut off on paper.
+func (b *xlsxSummary) para(text string) {
+	b.paras = append(b.paras, len(b.rows))
+	b.line(false, excelize.Cell{StyleID: b.st.wrap, Value: text})
+}
+
+// link adds a line whose first cell links to a sheet.
+func (b *xlsxSummary) link(sheet string, cells ...any) {
+	b.links = append(b.links, xlsxLink{cell: "A" + strconv.Itoa(len(b.rows)+1), target: xlsxSheetRef(sheet) + "!A1"})
+	// Not fitted: the text beside the link may spill to the right.
+	b.line(false, append([]any{excelize.Cell{StyleID: b.st.link, Value: sheet}}, cells...)...)
 }
 
 func (b *xlsxSummary) section(title string) {
@@ -171,6 +311,31 @@ func (b *xlsxSummary) header(titles ...string) {
 		cells[i] = excelize.Cell{StyleID: b.st.header, Value: t}
 	}
 	b.line(true, cells...)
+}
+
+// numberHeader heads a table whose columns after the first hold numbers:
+// their titles align right, over the figures.
+func (b *xlsxSummary) numberHeader(titles ...string) {
+	cells := make([]any, len(titles))
+	for i, t := range titles {
+		style := b.st.headerNum
+		if i == 0 {
+			style = b.st.header
+		}
+		cells[i] = excelize.Cell{StyleID: style, Value: t}
+	}
+	b.line(true, cells...)
+}
+
+// wrappedHeader is a header on two lines, for a table of many narrow
+// columns that must not widen the sheet.
+func (b *xlsxSummary) wrappedHeader(titles ...string) {
+	cells := make([]any, len(titles))
+	for i, t := range titles {
+		cells[i] = excelize.Cell{StyleID: b.st.headerWrap, Value: t}
+	}
+	b.line(true, cells...)
+	b.heights[len(b.heights)-1] = 30
 }
 
 func (b *xlsxSummary) count(h rowHide, n int64, style int) any {
@@ -200,7 +365,7 @@ func (b *xlsxSummary) money(h rowHide, m Money, style int) any {
 // columns, so wrapped text counts for at most wrapWidth and nothing for more
 // than maxWidth.
 func (b *xlsxSummary) widths() []float64 {
-	const minWidth, wrapWidth, maxWidth = 8, 34, 40
+	const minWidth, wrapWidth, headerWidth, maxWidth = 8, 20, 11, 40
 	var out []float64
 	for i, row := range b.rows {
 		if !b.fit[i] {
@@ -213,6 +378,9 @@ func (b *xlsxSummary) widths() []float64 {
 			w := xlsxCellWidth(v)
 			if c, ok := v.(excelize.Cell); ok && c.StyleID == b.st.wrap {
 				w = min(w, wrapWidth)
+			}
+			if c, ok := v.(excelize.Cell); ok && c.StyleID == b.st.headerWrap {
+				w = min(w, headerWidth)
 			}
 			out[col] = max(out[col], min(float64(w+2), maxWidth))
 		}
@@ -248,7 +416,11 @@ func xlsxText(s string) any {
 
 func xlsxSeverityTitle(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
-func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
+// buildXLSXSummary lays the Summary out for two printed pages: the
+// headline figures, the findings by category and the charts first, then
+// the detail (matching, issuers, how to read and answer the workbook, its
+// sheets, the inputs, warnings). sheets lists the workbook's sheets.
+func buildXLSXSummary(r *Report, st *xlsxStyles, charts []*excelize.Chart, sheets []string) *xlsxSummary {
 	b := &xlsxSummary{st: st}
 	agg := r.Options.AggregateOnly
 	s := r.Summary
@@ -270,20 +442,15 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		b.line(false, excelize.Cell{StyleID: st.warning, Value: "Personal data revealed: full SSNs are shown (--reveal-pii)"})
 	}
 	if agg {
-		b.line(false, excelize.Cell{StyleID: st.warning, Value: "Aggregate only: findings are not listed; people counts from 1 to 10 read " +
-			xlsxSmallCell + ", and the other figures of their row, and of rows that would let them be recovered, read " + xlsxSuppressed + "."})
+		b.para("Aggregate only: findings are not listed; people counts from 1 to 10 read " +
+			xlsxSmallCell + ", and the other figures of their row, and of rows that would let them be recovered, read " + xlsxSuppressed + ".")
 	}
 
-	b.section("Inputs")
-	b.header("Side", "Path", "Format", "Mapping", "Bytes", "SHA-256", "Rows loaded", "Rows rejected")
-	for _, in := range r.Inputs {
-		b.line(true, xlsxText(in.Side), excelize.Cell{StyleID: st.wrap, Value: in.Path}, xlsxText(in.Format), xlsxText(in.Mapping),
-			b.count(rowShown, in.Bytes, st.count), excelize.Cell{StyleID: st.wrap, Value: in.SHA256},
-			b.count(rowShown, in.RowsLoaded, st.count), b.count(rowShown, in.RowsRejected, st.count))
-	}
+	b.categoryTable(s, d)
+	b.placeCharts(charts)
 
 	b.section("Matching")
-	b.header("Measure", "Count")
+	b.numberHeader("Measure", "Count")
 	for _, m := range []struct {
 		label string
 		cell  any
@@ -306,12 +473,84 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		xlsxLifecycleSummary(b, r.History, d)
 	}
 
+	b.section("Findings by issuer")
+	b.numberHeader("Issuer HIOS ID", "Findings", "People", "Policies", "Monthly $")
+	for i, h := range d.Issuers {
+		is := s.Issuers[i]
+		b.line(true, xlsxText(is.IssuerHIOSID), b.count(d.IssuerFindings[i], is.Findings, st.count), b.people(h, is.People, st.count),
+			b.count(h, is.Policies, st.count), b.money(h, is.MonthlyAmount, st.money))
+	}
+	if len(s.Issuers) > 0 {
+		b.line(false, "Each issuer's findings by category are on the "+xlsxByIssuerSheet+" sheet.")
+	}
+
+	b.section("Monthly dollar impact")
+	b.numberHeader("Measure", "Monthly $")
+	b.line(true, "Subsidy differences (APTC, CSR)", b.money(d.Subsidy, s.MonthlySubsidyDifference, st.money))
+	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
+	b.line(false, "Sums of absolute monthly differences.")
+
+	b.howToRead(r)
+	b.sheetsBlock(r, sheets)
+	if !agg {
+		b.respondBlock()
+	}
+	b.dispositionsBlock(s.Dispositions)
+
+	b.section("Inputs")
+	b.header("Side", "Path", "Format", "Mapping", "Bytes", "SHA-256", "Rows loaded", "Rows rejected")
+	for _, in := range r.Inputs {
+		b.line(true, xlsxText(in.Side), excelize.Cell{StyleID: st.wrap, Value: in.Path}, xlsxText(in.Format), excelize.Cell{StyleID: st.wrap, Value: xlsxText(in.Mapping)},
+			b.count(rowShown, in.Bytes, st.count), excelize.Cell{StyleID: st.wrap, Value: in.SHA256},
+			b.count(rowShown, in.RowsLoaded, st.count), b.count(rowShown, in.RowsRejected, st.count))
+	}
+
+	// What limits the audit (a rule that could not run, a file read as
+	// Latin-1) belongs beside the numbers it qualifies.
+	if len(r.Warnings) > 0 {
+		b.section("Warnings")
+		for _, w := range r.Warnings {
+			b.para(w)
+		}
+	}
+	return b
+}
+
+// xlsxByIssuerSheet holds the findings by issuer and category: eleven
+// columns of categories would make the Summary too wide to print legibly.
+const xlsxByIssuerSheet = "By issuer"
+
+// buildXLSXByIssuer is the By issuer sheet.
+func buildXLSXByIssuer(r *Report, st *xlsxStyles) *xlsxSummary {
+	b := &xlsxSummary{st: st}
+	s := r.Summary
+	d := Disclose(s, r.Options.AggregateOnly)
+	header := []string{"Issuer HIOS ID", "Findings", "People", "Policies"}
+	for _, c := range canonical.Categories {
+		header = append(header, CategoryTitles[c])
+	}
+	b.wrappedHeader(append(header, "Monthly $")...)
+	for i, h := range d.Issuers {
+		is := s.Issuers[i]
+		row := []any{xlsxText(is.IssuerHIOSID), b.count(d.IssuerFindings[i], is.Findings, st.count), b.people(h, is.People, st.count),
+			b.count(h, is.Policies, st.count)}
+		for j, c := range canonical.Categories {
+			row = append(row, b.count(d.IssuerCategory[i][j], is.ByCategory[c], st.count))
+		}
+		b.line(true, append(row, b.money(h, is.MonthlyAmount, st.money))...)
+	}
+	return b
+}
+
+// categoryTable is the findings by category and severity, with totals.
+func (b *xlsxSummary) categoryTable(s Summary, d Disclosure) {
+	st := b.st
 	b.section("Findings by category")
 	header := []string{"Category"}
 	for _, sev := range canonical.Severities {
 		header = append(header, xlsxSeverityTitle(sev))
 	}
-	b.header(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
+	b.numberHeader(append(header, "Total", "People", "Policies", "Monthly $ (abs)", "Monthly $ (net)")...)
 	byCat := make(map[string]CategorySummary, len(s.Categories))
 	catHide := make([]rowHide, len(canonical.Categories))
 	for i, cs := range s.Categories {
@@ -343,64 +582,17 @@ func buildXLSXSummary(r *Report, st *xlsxStyles) *xlsxSummary {
 		b.count(d.Total.Policies, s.PoliciesAffected, st.totalCount), b.money(d.Total.Amount, total.MonthlyAmount, st.totalMoney),
 		b.money(d.Total.AmountNet, total.MonthlyAmountNet, st.totalMoney))...)
 	b.line(false, "People and policies are counted once in the total even when they appear in several categories. Net $ is marketplace minus insurer.")
-
-	b.section("Findings by issuer")
-	header = []string{"Issuer HIOS ID", "Findings", "People", "Policies"}
-	for _, c := range canonical.Categories {
-		header = append(header, CategoryTitles[c])
-	}
-	b.header(append(header, "Monthly $")...)
-	for i, h := range d.Issuers {
-		is := s.Issuers[i]
-		row := []any{xlsxText(is.IssuerHIOSID), b.count(d.IssuerFindings[i], is.Findings, st.count), b.people(h, is.People, st.count),
-			b.count(h, is.Policies, st.count)}
-		for j, c := range canonical.Categories {
-			row = append(row, b.count(d.IssuerCategory[i][j], is.ByCategory[c], st.count))
-		}
-		b.line(true, append(row, b.money(h, is.MonthlyAmount, st.money))...)
-	}
-
-	b.section("Monthly dollar impact")
-	b.header("Measure", "Monthly $")
-	b.line(true, "Subsidy differences (APTC, CSR)", b.money(d.Subsidy, s.MonthlySubsidyDifference, st.money))
-	b.line(true, "Premium differences", b.money(d.Premium, s.MonthlyPremiumDifference, st.money))
-	b.line(false, "Sums of absolute monthly differences.")
-
-	if !agg {
-		b.respondBlock()
-	}
-	b.dispositionsBlock(s.Dispositions)
-
-	// What limits the audit (a rule that could not run, a file read as
-	// Latin-1) belongs beside the numbers it qualifies.
-	if len(r.Warnings) > 0 {
-		b.section("Warnings")
-		for _, w := range r.Warnings {
-			b.line(false, xlsxText(w))
-		}
-	}
-	return b
 }
 
-func writeXLSXSummary(f *excelize.File, st *xlsxStyles, r *Report) error {
-	if err := f.SetSheetName(f.GetSheetName(0), xlsxSummarySheet); err != nil {
-		return err
-	}
-	if err := writeXLSXRows(f, xlsxSummarySheet, buildXLSXSummary(r, st)); err != nil {
-		return err
-	}
-	if r.Summary.Integrity == nil {
-		return nil
-	}
-	if _, err := f.NewSheet(xlsxIntegritySheet); err != nil {
-		return err
-	}
-	return writeXLSXRows(f, xlsxIntegritySheet, buildXLSXIntegrity(r, st))
+func writeXLSXSummary(f *excelize.File, st *xlsxStyles, r *Report, charts []*excelize.Chart) error {
+	b := buildXLSXSummary(r, st, charts, f.GetSheetList())
+	// The Summary prints on at most two pages, scaled down if need be.
+	return writeXLSXRows(f, r, xlsxSummarySheet, b, xlsxSheetPrint{pagesTall: 2})
 }
 
 // writeXLSXRows writes a sheet of rows collected by an xlsxSummary.
-func writeXLSXRows(f *excelize.File, sheet string, b *xlsxSummary) error {
-	sw, err := f.NewStreamWriter(sheet)
+func writeXLSXRows(f *excelize.File, r *Report, sheet string, b *xlsxSummary, p xlsxSheetPrint) error {
+	sw, err := newXLSXSheet(f, r, sheet, p)
 	if err != nil {
 		return err
 	}
@@ -411,15 +603,68 @@ func writeXLSXRows(f *excelize.File, sheet string, b *xlsxSummary) error {
 			return err
 		}
 	}
+	for _, i := range b.paras {
+		b.heights[i] = xlsxParaHeight(xlsxCellWidth(b.rows[i][0]), widths)
+		last, _ := excelize.ColumnNumberToName(max(len(widths), 1))
+		if err := sw.MergeCell("A"+strconv.Itoa(i+1), last+strconv.Itoa(i+1)); err != nil {
+			return err
+		}
+	}
 	for i, row := range b.rows {
 		if len(row) == 0 {
 			continue
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+1), row); err != nil {
+		if b.heights[i] == 0 {
+			b.heights[i] = b.wrappedHeight(row, widths)
+		}
+		var opts []excelize.RowOpts
+		if h := b.heights[i]; h > 0 {
+			opts = append(opts, excelize.RowOpts{Height: h})
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(i+1), row, opts...); err != nil {
+			return err
+		}
+	}
+	for _, l := range b.links {
+		if err := f.SetCellHyperLink(sheet, l.cell, l.target, "Location"); err != nil {
+			return err
+		}
+	}
+	for _, c := range b.charts {
+		if err := f.AddChart(sheet, c.anchor(widths), c.chart); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
+}
+
+// wrappedHeight is the height in points of a row with wrapped cells
+// (0: the default), which Excel and LibreOffice do not fit to a streamed
+// row themselves.
+func (b *xlsxSummary) wrappedHeight(row []any, widths []float64) float64 {
+	lines := 1
+	for col, v := range row {
+		if c, ok := v.(excelize.Cell); ok && c.StyleID == b.st.wrap && col < len(widths) {
+			lines = max(lines, xlsxWrappedLines(fmt.Sprint(c.Value), int(widths[col])-1))
+		}
+	}
+	if lines == 1 {
+		return 0
+	}
+	return float64(lines) * 15
+}
+
+// xlsxParaHeight is the height in points of a paragraph of chars
+// characters wrapped across columns of the given widths, with room to
+// spare: Excel does not fit the height of merged cells itself.
+func xlsxParaHeight(chars int, widths []float64) float64 {
+	var total float64
+	for _, w := range widths {
+		total += w
+	}
+	total = max(total, 40)
+	lines := int(float64(chars)*1.1/total) + 1
+	return float64(lines) * 15
 }
 
 // xlsxColumn is one column of a category sheet.
@@ -430,24 +675,36 @@ type xlsxColumn struct {
 	value  func(*Finding) any
 }
 
-func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
+// xlsxColumns are a category sheet's columns. What prints comes first,
+// through Message (xlsxPrintedThrough): the finding, its answer and the
+// message naming both sides' values; the side-by-side values and the
+// source lines follow, on screen, where a sheet of every compared field
+// would print too small to read on one page's width.
+func xlsxColumns(st *xlsxStyles, fields []string, rules *xlsxRuleIndex) []xlsxColumn {
 	cols := []xlsxColumn{
-		{"ID", 26, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
+		{"ID", 18, 0, func(fd *Finding) any { return xlsxText(fd.ID) }},
 	}
 	cols = append(cols, xlsxResponseColumns(st)...)
 	cols = append(cols, []xlsxColumn{
-		{"Rule", 24, 0, func(fd *Finding) any { return xlsxText(fd.Rule) }},
-		{"Severity", 14, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
-		{"Issuer HIOS ID", 16, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
-		{"Exchange policy ID", 22, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangePolicyID) }},
-		{"Exchange member ID", 22, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangeMemberID) }},
-		{"Segment", 14, 0, func(fd *Finding) any {
+		{"Rule", 30, 0, func(fd *Finding) any { return rules.cell(fd.Rule) }},
+		{"Severity", 9, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
+		{"Issuer HIOS ID", 9, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
+		{"Exchange policy ID", 14, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangePolicyID) }},
+		{"Exchange member ID", 14, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangeMemberID) }},
+		{"Monthly difference", 12, st.money, func(fd *Finding) any {
+			if fd.MonthlyAmountDifference == nil {
+				return nil
+			}
+			return fd.MonthlyAmountDifference.Dollars()
+		}},
+		{xlsxPrintedThrough, xlsxMessageWidth, st.wrap, func(fd *Finding) any { return xlsxText(fd.Message) }},
+		{"Segment", 9, 0, func(fd *Finding) any {
 			if fd.Segment == 0 {
 				return nil
 			}
 			return fd.Segment
 		}},
-		{"Side", 14, 0, func(fd *Finding) any { return xlsxText(fd.Side) }},
+		{"Side", 11, 0, func(fd *Finding) any { return xlsxText(fd.Side) }},
 	}...)
 	for _, field := range fields {
 		cols = append(cols,
@@ -455,42 +712,72 @@ func xlsxColumns(st *xlsxStyles, fields []string) []xlsxColumn {
 			xlsxSideColumn(st, "Insurer", field, func(fd *Finding) map[string]*string { return fd.Insurer }))
 	}
 	return append(cols,
-		xlsxColumn{"Monthly difference", 20, st.money, func(fd *Finding) any {
-			if fd.MonthlyAmountDifference == nil {
-				return nil
-			}
-			return fd.MonthlyAmountDifference.Dollars()
-		}},
-		xlsxColumn{"Message", 60, 0, func(fd *Finding) any { return xlsxText(fd.Message) }},
-		xlsxColumn{"Marketplace source", 36, 0, func(fd *Finding) any { return xlsxSourceText(fd.MarketplaceSource) }},
-		xlsxColumn{"Insurer source", 36, 0, func(fd *Finding) any { return xlsxSourceText(fd.InsurerSource) }},
+		xlsxColumn{"Marketplace source", 30, 0, func(fd *Finding) any { return xlsxSourceText(fd.MarketplaceSource) }},
+		xlsxColumn{"Insurer source", 30, 0, func(fd *Finding) any { return xlsxSourceText(fd.InsurerSource) }},
 	)
 }
 
+// xlsxPrintedThrough heads the last column a category sheet prints.
+const xlsxPrintedThrough = "Message"
+
+// xlsxMessageWidth is the width of the Message column, whose text wraps.
+const xlsxMessageWidth = 50
+
+// xlsxWrappedLines estimates the lines text takes wrapped in a column of
+// width characters (proportional text runs a little narrower than the
+// digits column widths count, wrapping at spaces a little wider).
+func xlsxWrappedLines(text string, width int) int {
+	n := utf8.RuneCountInString(text)
+	return (n*10/11 + width - 1) / width
+}
+
 // xlsxSideColumn is one side's value of a compared field, typed by the field's
-// canonical kind so dates sort and money sums in Excel.
+// canonical kind so dates sort and money sums in Excel, and shaded where the
+// finding compares it and the sides differ.
 func xlsxSideColumn(st *xlsxStyles, side, field string, values func(*Finding) map[string]*string) xlsxColumn {
 	kind := canonical.Text
 	if fd, ok := canonical.Lookup(field); ok {
 		kind = fd.Kind
 	}
-	col := xlsxColumn{header: side + " " + field, width: 20}
+	col := xlsxColumn{header: side + " " + field, width: 18}
+	differ := st.differ
 	switch kind {
 	case canonical.Date:
-		col.width, col.style = 14, st.date
+		col.width, col.style, differ = 12, st.date, st.differDate
 	case canonical.Money:
-		col.width, col.style = 14, st.money
+		col.width, col.style, differ = 12, st.money, st.differMoney
 	}
-	// Room for the header and its filter button.
-	col.width = max(col.width, min(float64(len(col.header)+4), 40))
 	col.value = func(fd *Finding) any {
 		v := values(fd)[field]
+		if xlsxDiffers(fd, field) {
+			var typed any
+			if v != nil && *v != "" {
+				typed = xlsxTyped(kind, *v)
+			}
+			return excelize.Cell{StyleID: differ, Value: typed}
+		}
 		if v == nil || *v == "" {
 			return nil
 		}
 		return xlsxTyped(kind, *v)
 	}
 	return col
+}
+
+// xlsxDiffers reports whether a finding compares field and finds the two
+// sides' values different (an empty value differs from a present one).
+// Values are the model's normalised text, so formatting never differs.
+func xlsxDiffers(fd *Finding, field string) bool {
+	if fd.Marketplace == nil || fd.Insurer == nil || !slices.Contains(fd.Fields, field) {
+		return false
+	}
+	text := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return text(fd.Marketplace[field]) != text(fd.Insurer[field])
 }
 
 // xlsxTyped converts a field's text for a cell; text that does not parse is
@@ -560,7 +847,7 @@ func xlsxSheetName(title string, part int) string {
 	return title + suffix
 }
 
-func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r *Report) error {
+func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex) error {
 	fields := r.CategoryFields()
 	for _, c := range canonical.Categories {
 		if r.Summary.ByCategory[c] == 0 {
@@ -569,11 +856,11 @@ func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r 
 		if r.Findings == nil {
 			return fmt.Errorf("write %s sheet: report counts findings but has no finding source", c)
 		}
-		cols := xlsxColumns(st, fields[c])
+		cols := xlsxColumns(st, fields[c], rules)
 		if r.History != nil {
 			cols = withLifecycleColumns(cols, st, r.History)
 		}
-		cw := &xlsxCategoryWriter{f: f, st: st, title: CategoryTitles[c], cols: cols}
+		cw := &xlsxCategoryWriter{f: f, r: r, st: st, title: CategoryTitles[c], cols: cols, rules: rules, responses: true}
 		if err := cw.write(ctx, r.Findings, c); err != nil {
 			return fmt.Errorf("write %s sheet: %w", c, err)
 		}
@@ -585,13 +872,18 @@ func writeXLSXFindings(ctx context.Context, f *excelize.File, st *xlsxStyles, r 
 // Excel's row limit requires.
 type xlsxCategoryWriter struct {
 	f     *excelize.File
+	r     *Report
 	st    *xlsxStyles
 	title string
 	cols  []xlsxColumn
-	part  int
-	sheet string
-	sw    *excelize.StreamWriter
-	rows  int // rows in the current sheet, header included
+	// rules counts the findings per rule; nil for sheets of other rows.
+	rules *xlsxRuleIndex
+	// responses: the sheet takes answers (xlsxresponse.go).
+	responses bool
+	part      int
+	sheet     string
+	sw        *excelize.StreamWriter
+	rows      int // rows in the current sheet, header included
 }
 
 func (cw *xlsxCategoryWriter) write(ctx context.Context, src FindingSource, category string) error {
@@ -618,7 +910,13 @@ func (cw *xlsxCategoryWriter) write(ctx context.Context, src FindingSource, cate
 		for i, col := range cw.cols {
 			row[i] = col.value(fd)
 		}
+		cw.rules.count(fd.Rule)
 		cw.rows++
+		// Excel and LibreOffice keep a streamed row at the default
+		// height, so a message wrapped on several lines needs its own.
+		if lines := xlsxWrappedLines(fd.Message, xlsxMessageWidth); lines > 1 {
+			return cw.sw.SetRow("A"+strconv.Itoa(cw.rows), row, excelize.RowOpts{Height: float64(lines) * 15})
+		}
 		return cw.sw.SetRow("A"+strconv.Itoa(cw.rows), row)
 	})
 	if err != nil {
@@ -631,10 +929,7 @@ func (cw *xlsxCategoryWriter) write(ctx context.Context, src FindingSource, cate
 func (cw *xlsxCategoryWriter) open() error {
 	cw.part++
 	cw.sheet = xlsxSheetName(cw.title, cw.part)
-	if _, err := cw.f.NewSheet(cw.sheet); err != nil {
-		return err
-	}
-	sw, err := cw.f.NewStreamWriter(cw.sheet)
+	sw, err := newXLSXSheet(cw.f, cw.r, cw.sheet, xlsxSheetPrint{titleRows: true, personal: true})
 	if err != nil {
 		return err
 	}
@@ -645,7 +940,8 @@ func (cw *xlsxCategoryWriter) open() error {
 	for i := len(cw.cols) - 1; i >= 0; i-- {
 		col := cw.cols[i]
 		// Styled cell by cell: a row style would paint the whole row.
-		header[i] = excelize.Cell{StyleID: cw.st.header, Value: col.header}
+		// Wrapped, so narrow columns keep their headers whole.
+		header[i] = excelize.Cell{StyleID: cw.st.headerWrap, Value: col.header}
 		if err := sw.SetColWidth(i+1, i+1, col.width); err != nil {
 			return err
 		}
@@ -658,26 +954,61 @@ func (cw *xlsxCategoryWriter) open() error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", header); err != nil {
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 30}); err != nil {
 		return err
+	}
+	if at := slices.IndexFunc(cw.cols, func(c xlsxColumn) bool { return c.header == xlsxPrintedThrough }); at >= 0 {
+		last, _ := excelize.ColumnNumberToName(at + 1)
+		if err := cw.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: xlsxSheetRef(cw.sheet) + "!$A:$" + last,
+			Scope: cw.sheet}); err != nil {
+			return err
+		}
 	}
 	cw.sw, cw.rows = sw, 1
 	return nil
 }
 
-// close adds the autofilter and ends the current sheet.
+// close makes the sheet's rows an Excel table and ends the sheet.
 func (cw *xlsxCategoryWriter) close() error {
-	last, err := excelize.ColumnNumberToName(len(cw.cols))
-	if err != nil {
+	if err := xlsxAddTable(cw.sw, cw.sheet, len(cw.cols), cw.rows); err != nil {
 		return err
 	}
-	// AutoFilter records the range on the worksheet the stream writer still
-	// holds, so it goes after the last row is known and before Flush.
-	if err := cw.f.AutoFilter(cw.sheet, "A1:"+last+strconv.Itoa(cw.rows), nil); err != nil {
-		return err
+	protect := cw.protectSheet
+	if cw.responses {
+		protect = cw.protectResponses
 	}
-	if err := cw.protectResponses(); err != nil {
+	if err := protect(); err != nil {
 		return err
 	}
 	return cw.sw.Flush()
+}
+
+// xlsxAddTable makes a finding sheet's rows (header included) an Excel
+// table: filter buttons, banded rows, and structured references a pivot
+// table picks up without selecting a range. It goes on once the last row
+// is known, before Flush.
+func xlsxAddTable(sw *excelize.StreamWriter, sheet string, cols, rows int) error {
+	last, err := excelize.ColumnNumberToName(cols)
+	if err != nil {
+		return err
+	}
+	return sw.AddTable(&excelize.Table{Range: "A1:" + last + strconv.Itoa(max(rows, 2)), Name: xlsxTableName(sheet),
+		StyleName: xlsxTableStyle})
+}
+
+// xlsxTableName names a sheet's table after it ("Wrong plan (2)" is
+// Wrong_plan_2): letters, digits and underscores only.
+func xlsxTableName(sheet string) string {
+	var b strings.Builder
+	under := false
+	for _, c := range sheet {
+		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b.WriteRune(c)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return "Findings_" + strings.TrimSuffix(b.String(), "_")
 }

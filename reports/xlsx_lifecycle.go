@@ -61,19 +61,19 @@ func xlsxLifecycleSummary(b *xlsxSummary, h *History, d Disclosure) {
 // xlsxLifecycleColumns are the category sheets' lifecycle columns.
 func xlsxLifecycleColumns(st *xlsxStyles, h *History) []xlsxColumn {
 	return []xlsxColumn{
-		{"Status", 14, 0, func(fd *Finding) any {
+		{"Status", 11, 0, func(fd *Finding) any {
 			if fd.Lifecycle == nil {
 				return nil
 			}
 			return fd.Lifecycle.Status
 		}},
-		{"First seen", 14, st.date, func(fd *Finding) any {
+		{"First seen", 11, st.date, func(fd *Finding) any {
 			if fd.Lifecycle == nil {
 				return nil
 			}
 			return time.Time(fd.Lifecycle.FirstSeen)
 		}},
-		{"Weeks open", 14, 0, func(fd *Finding) any {
+		{"Weeks open", 7, 0, func(fd *Finding) any {
 			if fd.Lifecycle == nil {
 				return nil
 			}
@@ -91,18 +91,19 @@ func withLifecycleColumns(cols []xlsxColumn, st *xlsxStyles, h *History) []xlsxC
 
 // writeXLSXResolved lists the findings resolved since the previous run,
 // over as many sheets as Excel's row limit requires.
-func writeXLSXResolved(ctx context.Context, f *excelize.File, st *xlsxStyles, h *History) error {
+func writeXLSXResolved(ctx context.Context, f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex) error {
+	h := r.History
 	text := func(p *string) any { return xlsxPtrText(p) }
 	cols := []xlsxColumn{
 		{"ID", 26, 0, nil}, {"Rule", 24, 0, nil}, {"Category", 24, 0, nil}, {"Issuer HIOS ID", 16, 0, nil},
 		{"Exchange policy ID", 22, 0, nil}, {"Exchange member ID", 22, 0, nil},
 		{"First seen", 14, st.date, nil}, {"Last seen", 14, st.date, nil},
 	}
-	cw := &xlsxCategoryWriter{f: f, st: st, title: xlsxResolvedSheet, cols: cols}
+	cw := &xlsxCategoryWriter{f: f, r: r, st: st, title: xlsxResolvedSheet, cols: cols}
 	if err := cw.open(); err != nil {
 		return err
 	}
-	for i, r := range h.Resolved {
+	for i, res := range h.Resolved {
 		if i%xlsxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -117,8 +118,8 @@ func writeXLSXResolved(ctx context.Context, f *excelize.File, st *xlsxStyles, h 
 			}
 		}
 		cw.rows++
-		row := []any{r.ID, r.Rule, xlsxText(r.Category), text(r.IssuerHIOSID), text(r.ExchangePolicyID), text(r.ExchangeMemberID),
-			time.Time(r.FirstSeen), time.Time(r.LastSeen)}
+		row := []any{res.ID, rules.cell(res.Rule), xlsxText(res.Category), text(res.IssuerHIOSID), text(res.ExchangePolicyID), text(res.ExchangeMemberID),
+			time.Time(res.FirstSeen), time.Time(res.LastSeen)}
 		if err := cw.sw.SetRow("A"+strconv.Itoa(cw.rows), row); err != nil {
 			return err
 		}

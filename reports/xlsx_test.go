@@ -206,7 +206,13 @@ func xlsxWantText(t *testing.T, f *excelize.File, sheet, ref, s string) {
 // xlsxSummaryRow returns the Summary row whose first cell is label.
 func xlsxSummaryRow(t *testing.T, f *excelize.File, label string) []string {
 	t.Helper()
-	rows, err := f.GetRows(xlsxSummarySheet)
+	return xlsxSheetRow(t, f, xlsxSummarySheet, label)
+}
+
+// xlsxSheetRow is the first row of a sheet whose first cell is label.
+func xlsxSheetRow(t *testing.T, f *excelize.File, sheet, label string) []string {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +221,7 @@ func xlsxSummaryRow(t *testing.T, f *excelize.File, label string) []string {
 			return row
 		}
 	}
-	t.Fatalf("Summary has no row %q", label)
+	t.Fatalf("%s has no row %q", sheet, label)
 	return nil
 }
 
@@ -228,12 +234,14 @@ func TestXLSXNameAndFileName(t *testing.T) {
 func TestXLSXSheetsAndHeaders(t *testing.T) {
 	f := writeXLSX(t, xlsxTestReport(xlsxSampleFindings()))
 
-	want := []string{"Summary", "Wrong subsidy", "Wrong coverage dates", "Wrong demographics"}
+	want := []string{"Summary", "Wrong subsidy", "Wrong coverage dates", "Wrong demographics", "Rules", "Chart data"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
-	base := []string{"ID", "Disposition", "Comment", "Until", "Rule", "Severity", "Issuer HIOS ID", "Exchange policy ID", "Exchange member ID", "Segment", "Side"}
-	tail := []string{"Monthly difference", "Message", "Marketplace source", "Insurer source"}
+	// What prints comes first, through Message.
+	base := []string{"ID", "Disposition", "Comment", "Until", "Rule", "Severity", "Issuer HIOS ID", "Exchange policy ID", "Exchange member ID",
+		"Monthly difference", "Message", "Segment", "Side"}
+	tail := []string{"Marketplace source", "Insurer source"}
 	for sheet, fields := range map[string][]string{
 		"Wrong subsidy":        {"aptc_amount", "csr_amount"},
 		"Wrong coverage dates": {"benefit_start", "benefit_end"},
@@ -287,34 +295,34 @@ func xlsxBold(t *testing.T, f *excelize.File, sheet, ref string) bool {
 func TestXLSXTypedCells(t *testing.T) {
 	f := writeXLSX(t, xlsxTestReport(xlsxSampleFindings()))
 
-	// Wrong subsidy: L/M aptc_amount, N/O csr_amount, P monthly difference.
-	xlsxWantNumber(t, f, "Wrong subsidy", "L2", "240.81", "$240.81", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "M2", "265.81", "$265.81", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "P2", "-25", "-$25.00", xlsxMoneyFormat)
-	xlsxWantNumber(t, f, "Wrong subsidy", "O3", "12", "$12.00", xlsxMoneyFormat)
-	xlsxWantText(t, f, "Wrong subsidy", "L3", "NaN") // not money: kept as evidence
-	xlsxWantText(t, f, "Wrong subsidy", "M3", "")    // insurer has no aptc_amount key
-	xlsxWantText(t, f, "Wrong subsidy", "N3", "")    // nil value
-	xlsxWantText(t, f, "Wrong subsidy", "P3", "")    // no monthly difference
+	// Wrong subsidy: J monthly difference, N/O aptc_amount, P/Q csr_amount.
+	xlsxWantNumber(t, f, "Wrong subsidy", "N2", "240.81", "$240.81", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "O2", "265.81", "$265.81", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "J2", "-25", "-$25.00", xlsxMoneyFormat)
+	xlsxWantNumber(t, f, "Wrong subsidy", "Q3", "12", "$12.00", xlsxMoneyFormat)
+	xlsxWantText(t, f, "Wrong subsidy", "N3", "NaN") // not money: kept as evidence
+	xlsxWantText(t, f, "Wrong subsidy", "O3", "")    // insurer has no aptc_amount key
+	xlsxWantText(t, f, "Wrong subsidy", "P3", "")    // nil value
+	xlsxWantText(t, f, "Wrong subsidy", "J3", "")    // no monthly difference
 	xlsxWantText(t, f, "Wrong subsidy", "I2", "")    // policy-level: no member
 	xlsxWantText(t, f, "Wrong subsidy", "H2", "500000000")
 	xlsxWantText(t, f, "Wrong subsidy", "R2", "in/marketplace.csv:12")
 	xlsxWantText(t, f, "Wrong subsidy", "S2", "in/insurer.834:340")
 
-	// Wrong coverage dates: L/M benefit_start, N/O benefit_end.
-	xlsxWantNumber(t, f, "Wrong coverage dates", "L2", "45292", "2024-01-01", xlsxDateFormat)
-	xlsxWantNumber(t, f, "Wrong coverage dates", "N2", "45657", "2024-12-31", xlsxDateFormat)
-	xlsxWantText(t, f, "Wrong coverage dates", "O2", "2024-13-45")
+	// Wrong coverage dates: N/O benefit_start, P/Q benefit_end.
+	xlsxWantNumber(t, f, "Wrong coverage dates", "N2", "45292", "2024-01-01", xlsxDateFormat)
+	xlsxWantNumber(t, f, "Wrong coverage dates", "P2", "45657", "2024-12-31", xlsxDateFormat)
+	xlsxWantText(t, f, "Wrong coverage dates", "Q2", "2024-13-45")
 	xlsxWantText(t, f, "Wrong coverage dates", "I2", "0001234") // leading zeros kept
-	if _, raw := xlsxCellValue(t, f, "Wrong coverage dates", "J2"); raw != "2" {
+	if _, raw := xlsxCellValue(t, f, "Wrong coverage dates", "L2"); raw != "2" {
 		t.Errorf("segment = %q, want 2", raw)
 	}
 
-	// Wrong demographics: L/M first_name, N/O birth_date, P/Q ssn.
-	xlsxWantText(t, f, "Wrong demographics", "L2", "Ann")
-	xlsxWantNumber(t, f, "Wrong demographics", "N2", "29347", "1980-05-06", xlsxDateFormat)
-	xlsxWantText(t, f, "Wrong demographics", "O2", "1880-06-05") // before Excel's epoch
-	xlsxWantText(t, f, "Wrong demographics", "P2", "***-**-1234")
+	// Wrong demographics: N/O first_name, P/Q birth_date, R/S ssn.
+	xlsxWantText(t, f, "Wrong demographics", "N2", "Ann")
+	xlsxWantNumber(t, f, "Wrong demographics", "P2", "29347", "1980-05-06", xlsxDateFormat)
+	xlsxWantText(t, f, "Wrong demographics", "Q2", "1880-06-05") // before Excel's epoch
+	xlsxWantText(t, f, "Wrong demographics", "R2", "***-**-1234")
 }
 
 func TestXLSXPanesAndAutofilter(t *testing.T) {
@@ -328,20 +336,20 @@ func TestXLSXPanesAndAutofilter(t *testing.T) {
 	}
 	defer f.Close()
 
-	filters := map[string]string{}
-	for _, dn := range f.GetDefinedName() {
-		if dn.Name == "_xlnm._FilterDatabase" {
-			filters[dn.Scope] = dn.RefersTo
+	// Each finding sheet is an Excel table (filter buttons, banded rows)
+	// over its header and findings.
+	wantTables := map[string]string{
+		"Wrong subsidy":        "A1:S3",
+		"Wrong coverage dates": "A1:S2",
+		"Wrong demographics":   "A1:U2",
+	}
+	for sheet, ref := range wantTables {
+		tables, err := f.GetTables(sheet)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	wantFilters := map[string]string{
-		"Wrong subsidy":        "'Wrong subsidy'!$A$1:$S$3",
-		"Wrong coverage dates": "'Wrong coverage dates'!$A$1:$S$2",
-		"Wrong demographics":   "'Wrong demographics'!$A$1:$U$2",
-	}
-	for sheet, ref := range wantFilters {
-		if filters[sheet] != ref {
-			t.Errorf("filter range of %s = %q, want %q", sheet, filters[sheet], ref)
+		if len(tables) != 1 || tables[0].Range != ref || tables[0].StyleName != xlsxTableStyle || tables[0].ShowRowStripes == nil || !*tables[0].ShowRowStripes {
+			t.Errorf("tables of %s = %+v, want one over %s with banded rows", sheet, tables, ref)
 		}
 		panes, err := f.GetPanes(sheet)
 		if err != nil {
@@ -352,20 +360,23 @@ func TestXLSXPanesAndAutofilter(t *testing.T) {
 		}
 	}
 
-	// The defined name is what Excel shows; the autoFilter element on the
-	// worksheet is what draws the buttons.
+	// The table's own autoFilter draws the buttons; a worksheet autoFilter
+	// beside it would make Excel repair the file.
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var autoFilters int
+	var autoFilters, tableFilters int
 	colMin := regexp.MustCompile(`<col min="(\d+)"`)
 	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/tables/table") && bytes.Contains(xlsxReadZip(t, zf), []byte(`<autoFilter ref="A1:`)) {
+			tableFilters++
+		}
 		if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
 			continue
 		}
 		xml := xlsxReadZip(t, zf)
-		if bytes.Contains(xml, []byte(`<autoFilter ref="$A$1:`)) {
+		if bytes.Contains(xml, []byte(`<autoFilter`)) {
 			autoFilters++
 		}
 		// Excel wants column definitions in ascending order.
@@ -378,8 +389,12 @@ func TestXLSXPanesAndAutofilter(t *testing.T) {
 			t.Errorf("%s: column definitions %v, want ascending", zf.Name, mins)
 		}
 	}
-	if autoFilters != len(wantFilters) {
-		t.Errorf("%d worksheets have an autoFilter, want %d", autoFilters, len(wantFilters))
+	if autoFilters != 0 {
+		t.Errorf("%d worksheets have an autoFilter of their own, want none", autoFilters)
+	}
+	// The Rules sheet is a table too.
+	if tableFilters != len(wantTables)+1 {
+		t.Errorf("%d tables with filter buttons, want %d", tableFilters, len(wantTables)+1)
 	}
 }
 
@@ -432,13 +447,14 @@ func TestXLSXSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The rows of the findings table, from its header to its total.
 	var titles []string
-	for _, row := range rows {
-		for _, title := range CategoryTitles {
-			if len(row) > 0 && row[0] == title {
-				titles = append(titles, title)
-			}
+	at := slices.IndexFunc(rows, func(row []string) bool { return len(row) > 0 && row[0] == "Category" })
+	for _, row := range rows[at+1:] {
+		if len(row) == 0 || row[0] == "Total" {
+			break
 		}
+		titles = append(titles, row[0])
 	}
 	var wantTitles []string
 	for _, c := range canonical.Categories {
@@ -477,12 +493,12 @@ func TestXLSXSplitsAtRowLimit(t *testing.T) {
 	}
 	f := writeXLSX(t, xlsxTestReport(findings))
 
-	want := []string{"Summary", "Wrong plan", "Wrong plan (2)", "Wrong plan (3)"}
+	want := []string{"Summary", "Wrong plan", "Wrong plan (2)", "Wrong plan (3)", "Rules", "Chart data"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
 	next := 0
-	for _, sheet := range want[1:] {
+	for _, sheet := range want[1:4] {
 		rows, err := f.GetRows(sheet)
 		if err != nil {
 			t.Fatal(err)
@@ -503,15 +519,19 @@ func TestXLSXSplitsAtRowLimit(t *testing.T) {
 	if next != len(findings) {
 		t.Errorf("wrote %d findings, want %d", next, len(findings))
 	}
-	var filters []string
-	for _, dn := range f.GetDefinedName() {
-		if dn.Name == "_xlnm._FilterDatabase" {
-			filters = append(filters, dn.RefersTo)
+	var tables []string
+	for _, sheet := range want[1:4] {
+		ts, err := f.GetTables(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range ts {
+			tables = append(tables, tb.Name+" "+tb.Range)
 		}
 	}
-	wantFilters := []string{"'Wrong plan'!$A$1:$Q$5", "'Wrong plan (2)'!$A$1:$Q$5", "'Wrong plan (3)'!$A$1:$Q$2"}
-	if !slices.Equal(filters, wantFilters) {
-		t.Errorf("filters = %q, want %q", filters, wantFilters)
+	wantTables := []string{"Findings_Wrong_plan A1:Q5", "Findings_Wrong_plan_2 A1:Q5", "Findings_Wrong_plan_3 A1:Q2"}
+	if !slices.Equal(tables, wantTables) {
+		t.Errorf("tables = %q, want %q", tables, wantTables)
 	}
 }
 
@@ -591,8 +611,8 @@ func TestXLSXAggregateOnly(t *testing.T) {
 	}
 	f := writeXLSX(t, r)
 
-	if got := f.GetSheetList(); !slices.Equal(got, []string{xlsxSummarySheet}) {
-		t.Fatalf("sheets = %q, want only Summary", got)
+	if got := f.GetSheetList(); !slices.Equal(got, []string{xlsxSummarySheet, xlsxByIssuerSheet, xlsxRulesSheet, xlsxChartDataSheet}) {
+		t.Fatalf("sheets = %q, want no finding sheet", got)
 	}
 	// Columns: Category, 5 severities, Total, People, Policies, $ abs, $ net.
 	for label, want := range map[string][]string{
@@ -601,10 +621,10 @@ func TestXLSXAggregateOnly(t *testing.T) {
 		// Offset: with only Wrong plan hidden, the total would give it away.
 		"Wrong premium": {"Wrong premium", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed", "suppressed"},
 		"Total":         {"Total", "0", "0", "25", "79", "0", "104", "73", "40", "$1,333.56", "-$34.56"},
-		// Issuers: Findings, People, Policies, 11 categories, $.
-		"11111":                           append([]string{"11111", "suppressed", "<11", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
-		"22222":                           {"22222", "60", "68", "30", "0", "0", "suppressed", "50", "suppressed", "0", "0", "0", "0", "0", "0", "$1,000.00"},
-		"33333":                           append([]string{"33333", "suppressed", "suppressed", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
+		// Issuers: Findings, People, Policies, $.
+		"11111":                           {"11111", "suppressed", "<11", "suppressed", "suppressed"},
+		"22222":                           {"22222", "60", "68", "30", "$1,000.00"},
+		"33333":                           {"33333", "suppressed", "suppressed", "suppressed", "suppressed"},
 		"Subsidy differences (APTC, CSR)": {"Subsidy differences (APTC, CSR)", "$1,234.56"},
 		"Premium differences":             {"Premium differences", "suppressed"},
 		"People affected":                 {"People affected", "73"},
@@ -612,6 +632,16 @@ func TestXLSXAggregateOnly(t *testing.T) {
 	} {
 		if got := xlsxSummaryRow(t, f, label); !slices.Equal(got, want) {
 			t.Errorf("row %q = %q\nwant %q", label, got, want)
+		}
+	}
+	// The By issuer sheet: Findings, People, Policies, 11 categories, $.
+	for label, want := range map[string][]string{
+		"11111": append([]string{"11111", "suppressed", "<11", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
+		"22222": {"22222", "60", "68", "30", "0", "0", "suppressed", "50", "suppressed", "0", "0", "0", "0", "0", "0", "$1,000.00"},
+		"33333": append([]string{"33333", "suppressed", "suppressed", "suppressed"}, slices.Repeat([]string{"suppressed"}, 12)...),
+	} {
+		if got := xlsxSheetRow(t, f, xlsxByIssuerSheet, label); !slices.Equal(got, want) {
+			t.Errorf("%s row %q = %q\nwant %q", xlsxByIssuerSheet, label, got, want)
 		}
 	}
 	rows, err := f.GetRows(xlsxSummarySheet)

@@ -48,19 +48,19 @@ var xlsxResponseFill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []strin
 // styles unlock every cell of the column, written or not.
 func xlsxResponseColumns(st *xlsxStyles) []xlsxColumn {
 	return []xlsxColumn{
-		{xlsxDispositionHeader, 16, st.response.text, func(fd *Finding) any {
+		{xlsxDispositionHeader, 13, st.response.text, func(fd *Finding) any {
 			if fd.Disposition == nil {
 				return nil
 			}
 			return xlsxText(fd.Disposition.Status)
 		}},
-		{xlsxCommentHeader, 40, st.response.text, func(fd *Finding) any {
+		{xlsxCommentHeader, 18, st.response.text, func(fd *Finding) any {
 			if fd.Disposition == nil {
 				return nil
 			}
 			return xlsxText(fd.Disposition.Comment)
 		}},
-		{xlsxUntilHeader, 14, st.response.date, func(fd *Finding) any {
+		{xlsxUntilHeader, 11, st.response.date, func(fd *Finding) any {
 			if fd.Disposition == nil || fd.Disposition.Until == nil {
 				return nil
 			}
@@ -97,6 +97,12 @@ func (cw *xlsxCategoryWriter) protectResponses() error {
 			return err
 		}
 	}
+	return cw.protectSheet()
+}
+
+// protectSheet locks the sheet's cells against slips, filters and sorting
+// still allowed.
+func (cw *xlsxCategoryWriter) protectSheet() error {
 	return cw.f.ProtectSheet(cw.sheet, &excelize.SheetProtectionOptions{
 		SelectLockedCells: true, SelectUnlockedCells: true,
 		AutoFilter: true, Sort: true, FormatColumns: true, FormatRows: true,
@@ -132,7 +138,7 @@ func (b *xlsxSummary) dispositionsBlock(d *DispositionSummary) {
 // xlsxAnswerSheets are the Waived and Disputed sheets: the findings of one
 // answer, whatever their category, with both sides' values as text, for the
 // side that reviews the answers.
-func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report) error {
+func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex) error {
 	for _, s := range []struct {
 		name     string
 		findings []*Finding
@@ -140,18 +146,15 @@ func writeXLSXAnswerSheets(f *excelize.File, st *xlsxStyles, r *Report) error {
 		if len(s.findings) == 0 {
 			continue
 		}
-		if err := writeXLSXAnswerSheet(f, st, s.name, s.findings); err != nil {
+		if err := writeXLSXAnswerSheet(f, st, r, rules, s.name, s.findings); err != nil {
 			return fmt.Errorf("write %s sheet: %w", s.name, err)
 		}
 	}
 	return nil
 }
 
-func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, sheet string, findings []*Finding) error {
-	if _, err := f.NewSheet(sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
+func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, r *Report, rules *xlsxRuleIndex, sheet string, findings []*Finding) error {
+	sw, err := newXLSXSheet(f, r, sheet, xlsxSheetPrint{titleRows: true, personal: true})
 	if err != nil {
 		return err
 	}
@@ -174,7 +177,7 @@ func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, sheet string, findin
 			return nil
 		}},
 		{"Category", 20, 0, func(fd *Finding) any { return xlsxText(CategoryTitles[fd.Category]) }},
-		{"Rule", 22, 0, func(fd *Finding) any { return xlsxText(fd.Rule) }},
+		{"Rule", 22, 0, func(fd *Finding) any { return rules.cell(fd.Rule) }},
 		{"Severity", 10, 0, func(fd *Finding) any { return xlsxText(fd.Severity) }},
 		{"Issuer HIOS ID", 14, 0, func(fd *Finding) any { return xlsxPtrText(fd.IssuerHIOSID) }},
 		{"Exchange policy ID", 20, 0, func(fd *Finding) any { return xlsxPtrText(fd.ExchangePolicyID) }},
@@ -214,8 +217,7 @@ func writeXLSXAnswerSheet(f *excelize.File, st *xlsxStyles, sheet string, findin
 			return err
 		}
 	}
-	last, _ := excelize.ColumnNumberToName(len(cols))
-	if err := f.AutoFilter(sheet, "A1:"+last+strconv.Itoa(len(findings)+1), nil); err != nil {
+	if err := xlsxAddTable(sw, sheet, len(cols), len(findings)+1); err != nil {
 		return err
 	}
 	return sw.Flush()
