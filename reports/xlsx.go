@@ -109,7 +109,9 @@ func (XLSX) Write(ctx context.Context, w io.Writer, r *Report) (err error) {
 	if err := setXLSXDocProps(f, r); err != nil {
 		return fmt.Errorf("set document properties: %w", err)
 	}
-	f.SetActiveSheet(0)
+	// No SetActiveSheet: the Summary is sheet 0, the one a new file opens
+	// on, and SetActiveSheet reads every sheet back from XML (each streamed
+	// findings sheet whole: 0.7 s of a 500k members' run).
 	// File.Write assembles the whole zip in a bytes.Buffer before copying it
 	// to w; a zip writer on w streams the archive instead, so memory stays
 	// flat however large the workbook is.
