@@ -41,19 +41,7 @@ func runAndPublish(ctx context.Context, opts Options) (*published, error) {
 		return nil, err
 	}
 	rep := e.Report()
-	writers := []reports.Writer{rejects}
-	formats := opts.Formats
-	if len(formats) == 0 {
-		formats = []string{"json", "xlsx"}
-	}
-	if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
-		formats = append(formats, "ndjson")
-		rep.FindingsFile = reports.NDJSON{}.FileName()
-	}
-	for _, f := range formats {
-		w, _ := reports.Lookup(f)
-		writers = append(writers, w)
-	}
+	writers := append([]reports.Writer{rejects}, opts.ReportWriters(rep)...)
 	if _, err := reports.Publish(ctx, opts.OutDir, rep, writers...); err != nil {
 		return nil, err
 	}

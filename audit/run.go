@@ -175,6 +175,26 @@ func (o *Options) check() error {
 	return nil
 }
 
+// ReportWriters are the writers of the run's reports besides rejects.csv:
+// the formats asked for (json and xlsx by default), and findings.ndjson
+// with --findings-format ndjson, which rep then points to.
+func (o Options) ReportWriters(rep *reports.Report) []reports.Writer {
+	formats := o.Formats
+	if len(formats) == 0 {
+		formats = []string{"json", "xlsx"}
+	}
+	if o.FindingsFormat == "ndjson" && !o.AggregateOnly {
+		formats = append(slices.Clip(formats), "ndjson")
+		rep.FindingsFile = reports.NDJSON{}.FileName()
+	}
+	var writers []reports.Writer
+	for _, f := range formats {
+		w, _ := reports.Lookup(f) // check() refused unknown formats
+		writers = append(writers, w)
+	}
+	return writers
+}
+
 // matching is how records are paired: by identity unless told keys.
 func (o Options) matching() relations.Matching {
 	if o.Match == string(relations.MatchKeys) {

@@ -189,19 +189,7 @@ func runAudit(ctx context.Context, opts audit.Options, timer stageTimer) (*runRe
 		}
 		clock.lap("history")
 	}
-	writers := []reports.Writer{rejects}
-	formats := opts.Formats
-	if len(formats) == 0 {
-		formats = []string{"json", "xlsx"}
-	}
-	if opts.FindingsFormat == "ndjson" && !opts.AggregateOnly {
-		formats = append(formats, "ndjson")
-		rep.FindingsFile = reports.NDJSON{}.FileName()
-	}
-	for _, f := range formats {
-		w, _ := reports.Lookup(f)
-		writers = append(writers, w)
-	}
+	writers := append([]reports.Writer{rejects}, opts.ReportWriters(rep)...)
 	for i, w := range writers {
 		writers[i] = counted{w, opts.Progress}
 	}
