@@ -103,23 +103,7 @@ func (g *generator) marketplaceRow(b []byte, p *policy, m *member) []byte {
 	b = append(b, ',')
 	b = appendPadded(b, p.zip, 5)
 	b = append(b, ',')
-	b = appendArea(b, p)
-	b = append(b, ',')
-	b = appendPlan(b, p, false)
-	b = append(b, ',')
-	b = appendISO(b, m.start)
-	b = append(b, ',')
-	b = appendISO(b, m.end)
-	b = append(b, ',')
-	b = appendMoney(b, p.aptc)
-	b = append(b, ',')
-	b = appendMoney(b, p.csr)
-	b = append(b, ',')
-	b = appendMoney(b, p.total)
-	b = append(b, ',')
-	b = appendMoney(b, m.premium)
-	b = append(b, ',')
-	b = append(b, statusCanon[p.status]...)
+	b = appendMarketplaceCoverage(b, p, m)
 	return append(b, '\n')
 }
 
@@ -382,4 +366,28 @@ func appendUS(b []byte, d day) []byte {
 	b = appendPadded(b, dd, 2)
 	b = append(b, '/')
 	return appendPadded(b, y, 4)
+}
+
+// appendMarketplaceCoverage writes the marketplace's coverage columns, the
+// same in every profile: rating area, plan, dates, amounts and status, in
+// the canonical formats.
+func appendMarketplaceCoverage(b []byte, p *policy, m *member) []byte {
+	b = appendArea(b, p)
+	b = append(b, ',')
+	b = appendPlan(b, p, false)
+	b = append(b, ',')
+	b = appendISO(b, m.start)
+	b = append(b, ',')
+	b = appendISO(b, m.end)
+	b = append(b, ',')
+	b = appendMoney(b, p.aptc)
+	b = append(b, ',')
+	b = appendMoney(b, p.csr)
+	b = append(b, ',')
+	b = appendMoney(b, p.total)
+	b = append(b, ',')
+	b = appendMoney(b, m.premium)
+	b = append(b, ',')
+	b = append(b, statusCanon[p.status]...)
+	return b
 }
