@@ -52,7 +52,7 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	if err := load.Check(src); err != nil {
 		return nil, err
 	}
-	d, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{}, inputSize([]load.Source{src}))
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	sources, err := opts.sources()
 	cfgErrs.Collect("", err)
 
-	d, err := openDB(ctx, opts)
+	d, err := openDB(ctx, opts, inputSize(sources))
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // and an error from the writer stops the reading and is the one returned.
 func TestFindingStream(t *testing.T) {
 	ctx := context.Background()
-	d, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func TestEveryFormatAuditsAlike(t *testing.T) {
 		t.Fatalf("fixture gives %d findings", len(want))
 	}
 	tmp := t.TempDir()
-	d, err := openDB(context.Background(), Options{})
+	d, err := openDB(context.Background(), Options{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

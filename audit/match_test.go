@@ -32,7 +32,7 @@ func TestPolicyRowChoice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			d, err := openDB(ctx, Options{})
+			d, err := openDB(ctx, Options{}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

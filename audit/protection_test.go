@@ -148,7 +148,7 @@ func TestReportsAreReproducible(t *testing.T) {
 // configuration cannot be changed back.
 func TestLockedDown(t *testing.T) {
 	ctx := context.Background()
-	d, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

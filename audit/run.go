@@ -67,6 +67,10 @@ type Options struct {
 	Now           func() time.Time
 	// Progress, when set, is told what the run is doing.
 	Progress Progress
+
+	// workInFile keeps the working tables in a database file whatever the
+	// inputs' size (tests of that path on small fixtures).
+	workInFile bool
 }
 
 // Progress receives the run's stages; the command shows them as bars.
@@ -257,20 +261,26 @@ func (o *Options) sources() ([]load.Source, error) {
 	return load.JoinExtracts(out), errs.Err()
 }
 
-// loadingStage starts one progress bar for loading all the input files: a
-// week's 834s are often hundreds of files.
-func loadingStage(sources []load.Source, p Progress) {
+// inputSize is the inputs' size on disk, in bytes; a file that cannot be
+// read counts for nothing (loading it reports why).
+func inputSize(sources []load.Source) int64 {
 	var size int64
 	for _, src := range sources {
 		if st, err := os.Stat(src.Path); err == nil {
 			size += st.Size()
 		}
 	}
+	return size
+}
+
+// loadingStage starts one progress bar for loading all the input files: a
+// week's 834s are often hundreds of files.
+func loadingStage(sources []load.Source, p Progress) {
 	name := fmt.Sprintf("loading %d files", len(sources))
 	if len(sources) == 1 {
 		name = "loading " + sources[0].Path
 	}
-	p.Stage(name, size)
+	p.Stage(name, inputSize(sources))
 }
 
 // loadSource loads one file and describes it for the report, hashing it
@@ -422,22 +432,27 @@ func (d *duck) close() {
 // workFile is the working database inside the private directory.
 const workFile = "work.duckdb"
 
-// openDB starts DuckDB on a working database file in a private directory
-// (under opts.TempDir, or the system's temp dir), which is also where it
-// spills. A file rather than memory: once a national extract's tables
-// outgrow the memory limit, DuckDB drops blocks it can read back from the
-// file, where an in-memory table's blocks are written to a spill file on
-// every eviction (at 10M members a side, about 19 GB of writes per run).
+// openDB starts DuckDB with its working tables in memory or in a database
+// file (workingInMemory decides), in a private directory under opts.TempDir
+// (or the system's temp dir), which is also where it spills.
 // Only the cheap compressions are used (constant and run-length: a source
 // file's name, columns a file leaves empty); the others cost more at load
 // than they save after.
-func openDB(ctx context.Context, opts Options) (*duck, error) {
+func openDB(ctx context.Context, opts Options, inputBytes int64) (*duck, error) {
 	dir, err := os.MkdirTemp(opts.TempDir, "enrollaudit-")
 	if err != nil {
 		return nil, fmt.Errorf("create working directory: %w", err)
 	}
+	limit := opts.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
 	d := &duck{dir: dir}
-	if d.db, err = sql.Open("duckdb", filepath.Join(dir, workFile)); err == nil {
+	path := filepath.Join(dir, workFile)
+	if !opts.workInFile && workingInMemory(inputBytes, limit) {
+		path = "" // DuckDB's in-memory database
+	}
+	if d.db, err = sql.Open("duckdb", path); err == nil {
 		d.conn, err = d.db.Conn(ctx)
 	}
 	if err != nil {
@@ -451,10 +466,6 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	limit := opts.MemoryLimit
-	if limit == "" {
-		limit = DefaultMemoryLimit
-	}
 	if _, err := d.conn.ExecContext(ctx, "SET memory_limit = "+sqltext.Literal(limit)); err != nil {
 		d.close()
 		return nil, Usagef("--memory-limit %q is not a size such as 2GB or 512MB", limit)
@@ -464,6 +475,13 @@ func openDB(ctx context.Context, opts Options) (*duck, error) {
 		"SET preserve_insertion_order = true",
 		"SET temp_directory = " + sqltext.Literal(dir),
 		"SET disabled_compression_methods = 'fsst,dict_fsst,dictionary,chimp,patas,alp,alprd,zstd,bitpacking,roaring'",
+		// The working database is thrown away after the run: checkpointing
+		// a file (when its WAL outgrows the default 16 MB, and again on
+		// close) rewrites the loaded tables for nothing. Large loads are
+		// written to the file as they arrive, so blocks can still be
+		// dropped and read back under the memory limit.
+		"SET checkpoint_threshold = '1000TB'",
+		"PRAGMA disable_checkpoint_on_shutdown",
 	} {
 		if _, err := d.conn.ExecContext(ctx, s); err != nil {
 			d.close()
@@ -492,7 +510,7 @@ func CheckRules(ctx context.Context, lo rules.LoadOptions) (*rules.Set, error) {
 	var errs fileerr.List
 	set, err := rules.Load(lo)
 	errs.Collect("", err)
-	d, err := openDB(ctx, Options{})
+	d, err := openDB(ctx, Options{}, 0)
 	if err != nil {
 		return nil, err
 	}

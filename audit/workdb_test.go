@@ -1,0 +1,75 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestWorkingInMemory(t *testing.T) {
+	const mb = 1_000_000
+	for _, tc := range []struct {
+		limit  string
+		inputs int64
+		want   bool
+	}{
+		{"2GB", 190 * mb, true},   // 500k members a side of CSV
+		{"2GB", 500 * mb, true},   // a quarter of the limit
+		{"2GB", 501 * mb, false},  // past it
+		{"2GB", 3800 * mb, false}, // 10M members a side
+		{"2 GiB", 530 * mb, true},
+		{"512MB", 190 * mb, false},
+		{"6gb", 1400 * mb, true},
+		{"1.5GB", 375 * mb, true},
+		{"80%", 1, false}, // not read here: the file is the safe choice
+		{"", 1, false},
+		{"GB", 1, false},
+	} {
+		if got := workingInMemory(tc.inputs, tc.limit); got != tc.want {
+			t.Errorf("workingInMemory(%d, %q) = %v, want %v", tc.inputs, tc.limit, got, tc.want)
+		}
+	}
+}
+
+// TestWorkingDatabaseFileOrMemory: small inputs keep the working tables in
+// memory, no database file; forced into a file, the same fixture gives the
+// same report.
+func TestWorkingDatabaseFileOrMemory(t *testing.T) {
+	ctx := context.Background()
+	for _, inFile := range []bool{false, true} {
+		d, err := openDB(ctx, Options{workInFile: inFile}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.conn.ExecContext(ctx, "CREATE TABLE t AS SELECT range AS n FROM range(10)"); err != nil {
+			t.Fatal(err)
+		}
+		_, statErr := os.Stat(filepath.Join(d.dir, workFile))
+		d.close()
+		if inFile != (statErr == nil) {
+			t.Errorf("workInFile %v: database file there: %v", inFile, statErr == nil)
+		}
+	}
+
+	reports := map[bool][]byte{}
+	for _, inFile := range []bool{false, true} {
+		out := t.TempDir()
+		opts := fixtureOptions(out)
+		opts.Formats = []string{"json"}
+		opts.workInFile = inFile
+		if _, err := runAndPublish(ctx, opts); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports[inFile] = raw
+	}
+	if diff := cmp.Diff(string(reports[false]), string(reports[true])); diff != "" {
+		t.Errorf("report.json, in memory (-) and in a file (+):\n%s", diff)
+	}
+}
