@@ -179,6 +179,10 @@ func (o *Options) check() error {
 	return nil
 }
 
+// RunFormats are the reports `enrollaudit run` writes besides rejects.csv
+// (--no-html leaves the page out); the benchmark writes the same.
+var RunFormats = []string{"json", "xlsx", "html"}
+
 // ReportWriters are the writers of the run's reports besides rejects.csv:
 // the formats asked for (json and xlsx by default), and findings.ndjson
 // with --findings-format ndjson, which rep then points to.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,9 +65,9 @@ describe (default: today); a run with the date and issuers of an earlier one rep
 				}
 				opts.AsOf = d
 			}
-			opts.Formats = []string{"json", "xlsx", "html"}
+			opts.Formats = audit.RunFormats
 			if noHTML {
-				opts.Formats = opts.Formats[:2]
+				opts.Formats = slices.DeleteFunc(slices.Clone(opts.Formats), func(f string) bool { return f == "html" })
 			}
 			if !e.quiet {
 				opts.Progress = newProgress(e.stderr)

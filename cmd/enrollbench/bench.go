@@ -438,11 +438,11 @@ func child(args []string) error {
 	return fmt.Errorf("unknown child %q", what)
 }
 
-// audit1 does the work of `enrollaudit run` with its defaults but the
-// page: all default rules, report.json, report.xlsx and rejects.csv.
+// audit1 does the work of `enrollaudit run` with its defaults: all default
+// rules, report.json, report.xlsx, report.html and rejects.csv.
 func audit1(in inputs, out, memory string, maxRejects int64) error {
 	ctx := context.Background()
-	e, err := audit.Open(ctx, audit.Options{
+	opts := audit.Options{
 		Marketplace:        []string{in.marketplace},
 		Insurer:            []string{in.insurer},
 		MarketplaceMapping: in.marketplaceMapping,
@@ -450,8 +450,10 @@ func audit1(in inputs, out, memory string, maxRejects int64) error {
 		OutDir:             out,
 		MemoryLimit:        memory,
 		MaxRejects:         maxRejects,
+		Formats:            audit.RunFormats,
 		Version:            "bench",
-	})
+	}
+	e, err := audit.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -461,7 +463,8 @@ func audit1(in inputs, out, memory string, maxRejects int64) error {
 			return err
 		}
 	}
-	_, err = reports.Publish(ctx, out, e.Report(), reports.RejectsCSV{Source: e.Rejects()}, reports.JSON{}, reports.XLSX{})
+	writers := append([]reports.Writer{reports.RejectsCSV{Source: e.Rejects()}}, opts.ReportWriters(e.Report())...)
+	_, err = reports.Publish(ctx, out, e.Report(), writers...)
 	return err
 }
 
