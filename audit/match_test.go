@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,78 @@ func TestCrowdedMemberIDs(t *testing.T) {
 	}
 	if strings.Join(overlaps, ",") != "Q2/X1,Q2/X1" {
 		t.Errorf("overlap findings %v, want Q2/X1 on each side", overlaps)
+	}
+}
+
+// TestNameBirthDateTier: the name-and-birth-date tier pairs two people
+// whose SSNs, where both are given, differ by a typo; a person with the same
+// name and birth date and another's SSN is no candidate, and does not make
+// the real pair ambiguous. Policy P1's subscriber pairs on the keys; its
+// dependent is M2 at the marketplace and M2X at the insurer; P3 is a policy
+// the marketplace does not have.
+func TestNameBirthDateTier(t *testing.T) {
+	const (
+		header     = "exchange_policy_id,exchange_member_id,subscriber_indicator,first_name,last_name,birth_date,ssn,benefit_start,benefit_end,effectuation_status,qhp_id\n"
+		subscriber = "P1,M1,Y,Ann,Lee,1980-01-02,555667777,2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n"
+	)
+	dependent := func(pol, mem, ssn string) string {
+		return pol + "," + mem + ",N,Tom,Lee,2010-05-05," + ssn + ",2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n"
+	}
+	cases := []struct {
+		name                 string
+		marketplace, insurer string
+		want                 []string // category member [by method | note]
+	}{
+		{"SSNs differ in 5 digits: two people", dependent("P1", "M2", "123456789"), dependent("P1", "M2X", "123400000"),
+			[]string{"missing_enrollment M2", "unknown_enrollment M2X"}},
+		{"one digit mistyped", dependent("P1", "M2", "123456789"), dependent("P1", "M2X", "123456788"),
+			[]string{"wrong_demographics M2", "wrong_identifiers M2 by name_birth_date"}},
+		{"two adjacent digits swapped", dependent("P1", "M2", "123456789"), dependent("P1", "M2X", "123456798"),
+			[]string{"wrong_demographics M2", "wrong_identifiers M2 by name_birth_date"}},
+		{"another person's SSN beside a typo", dependent("P1", "M2", "123456789"),
+			dependent("P1", "M2X", "123456788") + dependent("P3", "M9", "987654321"),
+			[]string{"unknown_enrollment -", "wrong_demographics M2", "wrong_identifiers M2 by name_birth_date"}},
+		{"two typos: ambiguous", dependent("P1", "M2", "123456789"),
+			dependent("P1", "M2X", "123456788") + dependent("P3", "M9", "123456780"),
+			[]string{
+				"missing_enrollment M2 note: 1 marketplace and 2 insurer records have the same name and birth date",
+				"unknown_enrollment - note: several candidates for 1 of its members",
+				"unknown_enrollment M2X note: 1 marketplace and 2 insurer records have the same name and birth date",
+			}},
+		{"no SSN at the insurer", dependent("P1", "M2", "123456789"), dependent("P1", "M2X", ""),
+			[]string{"wrong_identifiers M2 by name_birth_date"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, rows := range map[string]string{"m.csv": tc.marketplace, "i.csv": tc.insurer} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(header+subscriber+rows), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := filepath.Join(dir, "out")
+			if _, err := runAndPublish(context.Background(), Options{Marketplace: []string{filepath.Join(dir, "m.csv")},
+				Insurer: []string{filepath.Join(dir, "i.csv")}, OutDir: out, Formats: []string{"json"}}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range reportFindings(t, out) {
+				s := f.Category + " -"
+				if f.ExchangeMemberID != nil {
+					s = f.Category + " " + *f.ExchangeMemberID
+				}
+				if f.Match != nil {
+					s += " by " + f.Match.Method
+				}
+				if _, note, ok := strings.Cut(f.Message, "Not matched by identity: "); ok {
+					s += " note: " + note
+				}
+				got = append(got, s)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }

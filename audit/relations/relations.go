@@ -229,17 +229,24 @@ const (
 )
 
 // identityTier is one tier of identity matching: the key two one-sided
-// people must share (over lone_people, alias p), and when a person has one.
-type identityTier struct{ Method, Label, Key, Known string }
+// people must share (over lone_people, alias p), when a person has one, and
+// what else two people sharing it must pass to be candidates (over
+// identity_tier, aliases m and i; empty: nothing).
+type identityTier struct{ Method, Label, Key, Known, Compatible string }
 
 var identityTiers = []identityTier{
 	// Exchange member IDs are given by the exchange, one per person: the
 	// same ID under another policy ID is the same person.
-	{MethodMemberID, "the same exchange member ID", "p.mem", "p.mem IS NOT NULL"},
-	{MethodSSNBirthDate, "the same SSN and birth date", "p.ssn || '|' || CAST(p.birth_date AS VARCHAR)",
-		"p.ssn IS NOT NULL AND p.birth_date IS NOT NULL"},
-	{MethodNameBirth, "the same name and birth date", "p.last_name || '|' || p.first_name || '|' || CAST(p.birth_date AS VARCHAR)",
-		"p.last_name IS NOT NULL AND p.first_name IS NOT NULL AND p.birth_date IS NOT NULL"},
+	{Method: MethodMemberID, Label: "the same exchange member ID", Key: "p.mem", Known: "p.mem IS NOT NULL"},
+	{Method: MethodSSNBirthDate, Label: "the same SSN and birth date", Key: "p.ssn || '|' || CAST(p.birth_date AS VARCHAR)",
+		Known: "p.ssn IS NOT NULL AND p.birth_date IS NOT NULL"},
+	// Two people can share a name and a birth date; a mistyped SSN differs
+	// from the right one in a digit or two (one wrong, or two adjacent
+	// swapped), another person's in most of its nine. Canonical SSNs are
+	// nine digits, as hamming needs.
+	{Method: MethodNameBirth, Label: "the same name and birth date", Key: "p.last_name || '|' || p.first_name || '|' || CAST(p.birth_date AS VARCHAR)",
+		Known:      "p.last_name IS NOT NULL AND p.first_name IS NOT NULL AND p.birth_date IS NOT NULL",
+		Compatible: "m.ssn IS NULL OR i.ssn IS NULL OR hamming(m.ssn, i.ssn) <= 2"},
 }
 
 // methodLabel is a SQL expression giving the label of the method in expr.

@@ -91,6 +91,15 @@ const (
 // IDs all start with 7, so it is never another member's.
 func mistyped(id int64) int64 { return id - 6_000_000_000 }
 
+// ssnTypo is ssn with one digit mistyped, as a person keying it would: its
+// last digit one more, or 8 for a 9 (so the serial never becomes 0000).
+func ssnTypo(ssn int32) int32 {
+	if ssn%10 == 9 {
+		return ssn - 1
+	}
+	return ssn + 1
+}
+
 // rekeyed is a policy ID with its first two digits swapped (12... to
 // 21...): generated policy IDs all start with 12, so it is never another
 // policy's.
@@ -336,8 +345,7 @@ func (g *generator) plant(k kind, mk, ins *policy) {
 			g.expect("gender-mismatch", mk, mj, "")
 		case mj.ssn != 0:
 			// The SSN mistyped too: only name and birth date find the person.
-			serial := mj.ssn % 10_000
-			ij.ssn = mj.ssn - serial + serial%9999 + 1
+			ij.ssn = ssnTypo(mj.ssn)
 			g.expect("ssn-mismatch", mk, mj, "")
 		}
 		g.expectIdentity(mk, mj, method, ins.id, ij.id)

@@ -37,25 +37,32 @@ CREATE OR REPLACE TEMP TABLE identity_ambiguous (side VARCHAR, pol VARCHAR, mem 
 
 {{range $n, $t := .Tiers}}
 CREATE OR REPLACE TEMP TABLE identity_tier AS
-SELECT p.side, p.pol, p.mem, p.issuer, {{$t.Key}} AS k FROM lone_people AS p
+SELECT p.side, p.pol, p.mem, p.issuer, p.ssn, {{$t.Key}} AS k FROM lone_people AS p
 ANTI JOIN identity_taken AS x ON x.side = p.side AND x.pol = p.pol AND x.mem = p.mem
 WHERE p.issuer IS NOT NULL AND {{$t.Known}};
 
-CREATE OR REPLACE TEMP TABLE identity_counts AS
-SELECT issuer, k, count(*) FILTER (WHERE side = 'm') AS nm, count(*) FILTER (WHERE side = 'i') AS ni
-FROM identity_tier GROUP BY issuer, k
-HAVING count(*) FILTER (WHERE side = 'm') > 0 AND count(*) FILTER (WHERE side = 'i') > 0;
+-- Each marketplace person with each insurer person sharing the key (and,
+-- where the tier has one, passing its test of the two: .Compatible over m
+-- and i), with how many candidates each of the two has: ni for the
+-- marketplace person, nm for the insurer one.
+CREATE OR REPLACE TEMP TABLE identity_candidates AS
+WITH c AS (
+  SELECT m.issuer, m.pol AS m_pol, m.mem AS m_mem, i.pol AS i_pol, i.mem AS i_mem
+  FROM identity_tier AS m JOIN identity_tier AS i ON i.issuer = m.issuer AND i.k = m.k AND i.side = 'i'
+  WHERE m.side = 'm'{{if $t.Compatible}} AND ({{$t.Compatible}}){{end}}
+)
+SELECT *, count(*) OVER (PARTITION BY m_pol, m_mem) AS ni, count(*) OVER (PARTITION BY i_pol, i_mem) AS nm FROM c;
 
 INSERT INTO identity_people
-SELECT m.issuer, m.pol, m.mem, i.pol, i.mem, '{{$t.Method}}', {{$n}}
-FROM identity_tier AS m JOIN identity_tier AS i ON i.issuer = m.issuer AND i.k = m.k AND i.side = 'i'
-JOIN identity_counts AS c ON c.issuer = m.issuer AND c.k = m.k
-WHERE m.side = 'm' AND c.nm = 1 AND c.ni = 1;
+SELECT issuer, m_pol, m_mem, i_pol, i_mem, '{{$t.Method}}', {{$n}} FROM identity_candidates WHERE nm = 1 AND ni = 1;
 
+-- A person with several candidates, or whose candidate has several: how
+-- many records of each side are in play (without a test of the two, how
+-- many share the key).
 INSERT INTO identity_ambiguous
-SELECT t.side, t.pol, t.mem, c.nm, c.ni, '{{$t.Method}}', {{$n}}
-FROM identity_tier AS t JOIN identity_counts AS c ON c.issuer = t.issuer AND c.k = t.k
-WHERE c.nm > 1 OR c.ni > 1;
+SELECT 'm', m_pol, m_mem, max(nm), any_value(ni), '{{$t.Method}}', {{$n}} FROM identity_candidates WHERE nm > 1 OR ni > 1 GROUP BY m_pol, m_mem
+UNION ALL
+SELECT 'i', i_pol, i_mem, any_value(nm), max(ni), '{{$t.Method}}', {{$n}} FROM identity_candidates WHERE nm > 1 OR ni > 1 GROUP BY i_pol, i_mem;
 
 INSERT INTO identity_taken
 SELECT 'm', m_pol, m_mem FROM identity_people WHERE tier = {{$n}} UNION ALL SELECT 'i', i_pol, i_mem FROM identity_people WHERE tier = {{$n}};
