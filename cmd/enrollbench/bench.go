@@ -50,7 +50,8 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	memory := fs.String("memory-limit", "", "pass --memory-limit to the audit (default: its own default)")
 	maxRejects := fs.Int64("max-rejects", 0, "pass --max-rejects to the audit: rows of your extracts it may reject")
 	runs := fs.Int("runs", 3, "runs of each side per case, alternating; the table shows medians")
-	marketplaceFormat := fs.String("marketplace-format", "csv", "csv, or 834: the audit reads the generated marketplace side as an 834 (written by the generator); the baseline still reads the CSV")
+	marketplaceFormats := fs.String("marketplace-format", "csv", "comma-separated csv, 834, rcni: a row for each, the audit reading the generated marketplace side in that format (written by the generator from the CSV); the baseline always reads the CSV")
+	rates := fs.Bool("rates", false, "also time loading the marketplace file alone in each format (MB/s, members/s)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -58,9 +59,14 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "enrollbench: --runs must be 1 or more")
 		return 2
 	}
-	if *marketplaceFormat != "csv" && *marketplaceFormat != "834" {
-		fmt.Fprintf(stderr, "enrollbench: --marketplace-format %q: want csv or 834\n", *marketplaceFormat)
-		return 2
+	var formats []string
+	for _, f := range strings.Split(*marketplaceFormats, ",") {
+		f = strings.TrimSpace(f)
+		if _, rendered := synth.Renderings[f]; f != "csv" && !rendered {
+			fmt.Fprintf(stderr, "enrollbench: --marketplace-format %q: want csv, 834 or rcni\n", f)
+			return 2
+		}
+		formats = append(formats, f)
 	}
 	shapesSet := false
 	fs.Visit(func(f *flag.Flag) { shapesSet = shapesSet || f.Name == "shapes" })
@@ -92,6 +98,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var rows []row
+	var loads []loadRow
 	measureCase := func(c benchCase) bool {
 		r, err := measureRuns(self, c, *runs, childLimits{*memory, strconv.FormatInt(*maxRejects, 10)}, stderr)
 		if err != nil {
@@ -103,19 +110,31 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, p := range profiles {
 		for _, n := range members {
-			c, err := ensureData(filepath.Join(*dir, fmt.Sprintf("%s-m%d", p, n)), p, n, stderr)
-			if err == nil && *marketplaceFormat == "834" {
-				c, err = with834(c)
-			}
+			gen, err := ensureData(filepath.Join(*dir, fmt.Sprintf("%s-m%d", p, n)), p, n, stderr)
 			if err != nil {
 				fmt.Fprintln(stderr, "enrollbench: generate:", err)
 				return 1
 			}
-			if !measureCase(c) {
-				return 1
+			for _, f := range formats {
+				c, err := rendered(gen, f)
+				if err != nil {
+					fmt.Fprintln(stderr, "enrollbench: generate:", err)
+					return 1
+				}
+				if !measureCase(c) {
+					return 1
+				}
+			}
+			if *rates {
+				l, err := measureLoads(self, gen, formats, *runs, childLimits{*memory, "0"}, stderr)
+				if err != nil {
+					fmt.Fprintln(stderr, "enrollbench:", err)
+					return 1
+				}
+				loads = append(loads, l...)
 			}
 			if !*keep {
-				os.RemoveAll(c.data)
+				os.RemoveAll(gen.data)
 			}
 		}
 	}
@@ -132,6 +151,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	printTable(stdout, rows, *runs)
+	if len(loads) > 0 {
+		printLoads(stdout, loads)
+	}
 	return 0
 }
 
@@ -147,16 +169,20 @@ type benchCase struct {
 	marketplace string
 }
 
-// with834 has the audit of c read the marketplace side as an 834, written
-// from its CSV by the generator unless it is there.
-func with834(c benchCase) (benchCase, error) {
-	name := synth.Renderings["834"]
+// rendered has the audit of c read the marketplace side in format: the CSV
+// as generated, or a rendering of it (written by the generator unless it
+// is there).
+func rendered(c benchCase, format string) (benchCase, error) {
+	name, ok := synth.Renderings[format]
+	if !ok {
+		return c, nil
+	}
 	if !fileExists(filepath.Join(c.data, name)) {
-		if _, err := synth.Render(c.data, "834"); err != nil {
+		if _, err := synth.Render(c.data, format); err != nil {
 			return c, err
 		}
 	}
-	c.shape += "/834"
+	c.shape += "/" + format
 	c.marketplace = name
 	return c, nil
 }
@@ -424,7 +450,9 @@ func child(args []string) error {
 		return err
 	}
 	if args[5] != "" {
-		in.marketplace = filepath.Join(data, args[5])
+		// A rendering of the marketplace CSV: its mapping, if any, is
+		// the CSV's.
+		in.marketplace, in.marketplaceMapping = filepath.Join(data, args[5]), ""
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -432,6 +460,8 @@ func child(args []string) error {
 	switch what {
 	case "audit":
 		return audit1(in, out, memory, maxRejects)
+	case "load":
+		return loadOnly(in, out, memory)
 	case "baseline":
 		return baseline(in, out, memory)
 	}
@@ -444,8 +474,9 @@ func audit1(in inputs, out, memory string, maxRejects int64) error {
 	ctx := context.Background()
 	opts := audit.Options{
 		Marketplace:        []string{in.marketplace},
+		MarketplaceFormat:  renderingFormat(in.marketplace),
 		Insurer:            []string{in.insurer},
-		MarketplaceMapping: in.marketplaceMapping,
+		MarketplaceMapping: in.marketplaceMapping, // "" for a rendering (inputsOf)
 		InsurerMapping:     in.insurerMapping,
 		OutDir:             out,
 		MemoryLimit:        memory,

@@ -14,7 +14,8 @@ func TestBadArguments(t *testing.T) {
 		{"--members", "0"},
 		{"--members", "many"},
 		{"--runs", "0"},
-		{"--marketplace-format", "rcni"},
+		{"--marketplace-format", "xml"},
+		{"--marketplace-format", "csv,edi"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := benchMain(args, &stdout, &stderr); code != 2 {
