@@ -124,12 +124,13 @@ func TestCrowdedMemberIDs(t *testing.T) {
 // the marketplace does not have.
 func TestNameBirthDateTier(t *testing.T) {
 	const (
-		header     = "exchange_policy_id,exchange_member_id,subscriber_indicator,first_name,last_name,birth_date,ssn,benefit_start,benefit_end,effectuation_status,qhp_id\n"
-		subscriber = "P1,M1,Y,Ann,Lee,1980-01-02,555667777,2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n"
+		header     = "exchange_policy_id,exchange_member_id,subscriber_indicator,first_name,last_name,birth_date,ssn,benefit_start,benefit_end,effectuation_status,qhp_id,zip\n"
+		subscriber = "P1,M1,Y,Ann,Lee,1980-01-02,555667777,2026-01-01,2026-12-31,effectuated,12345VA0010001-01,22030\n"
 	)
-	dependent := func(pol, mem, ssn string) string {
-		return pol + "," + mem + ",N,Tom,Lee,2010-05-05," + ssn + ",2026-01-01,2026-12-31,effectuated,12345VA0010001-01\n"
+	dependentIn := func(pol, mem, ssn, zip string) string {
+		return pol + "," + mem + ",N,Tom,Lee,2010-05-05," + ssn + ",2026-01-01,2026-12-31,effectuated,12345VA0010001-01," + zip + "\n"
 	}
+	dependent := func(pol, mem, ssn string) string { return dependentIn(pol, mem, ssn, "22030") }
 	cases := []struct {
 		name                 string
 		marketplace, insurer string
@@ -153,6 +154,15 @@ func TestNameBirthDateTier(t *testing.T) {
 			}},
 		{"no SSN at the insurer", dependent("P1", "M2", "123456789"), dependent("P1", "M2X", ""),
 			[]string{"wrong_identifiers M2 by name_birth_date"}},
+		// Without both SSNs, the ZIP code tells namesakes apart.
+		{"no SSNs, another ZIP code: two babies", dependentIn("P1", "M2", "", "22030"), dependentIn("P1", "M2X", "", "27750"),
+			[]string{"missing_enrollment M2", "unknown_enrollment M2X"}},
+		{"no SSNs, the same ZIP code", dependentIn("P1", "M2", "", "22030"), dependentIn("P1", "M2X", "", "22030-4411"),
+			[]string{"wrong_identifiers M2 by name_birth_date"}},
+		{"no SSNs, no ZIP code at the insurer", dependentIn("P1", "M2", "", "22030"), dependentIn("P1", "M2X", "", ""),
+			[]string{"wrong_identifiers M2 by name_birth_date"}},
+		{"typo SSNs, another ZIP code: moved", dependentIn("P1", "M2", "123456789", "22030"), dependentIn("P1", "M2X", "123456788", "27750"),
+			[]string{"wrong_demographics M2", "wrong_identifiers M2 by name_birth_date"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

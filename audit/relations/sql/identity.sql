@@ -15,18 +15,18 @@ WITH k AS MATERIALIZED (
 )
 SELECT 'm' AS side, k.pair_id, k.segment, r.row_id, r.issuer_hios_id AS issuer, r.exchange_policy_id AS pol, r.exchange_member_id AS mem,
   r.ssn, r.birth_date, lower(strip_accents(r.last_name)) AS last_name, lower(strip_accents(r.first_name)) AS first_name,
-  r.benefit_start, r.source_file, r.source_line
+  left(r.zip, 5) AS zip, r.benefit_start, r.source_file, r.source_line
 FROM k JOIN {{.MarketplaceRows}} AS r ON r.row_id = k.mrow
 UNION ALL
 SELECT 'i', k.pair_id, k.segment, r.row_id, r.issuer_hios_id, r.exchange_policy_id, r.exchange_member_id,
   r.ssn, r.birth_date, lower(strip_accents(r.last_name)), lower(strip_accents(r.first_name)),
-  r.benefit_start, r.source_file, r.source_line
+  left(r.zip, 5), r.benefit_start, r.source_file, r.source_line
 FROM k JOIN {{.InsurerRows}} AS r ON r.row_id = k.irow;
 
 -- The people those rows belong to: (side, policy, member).
 CREATE OR REPLACE TEMP TABLE lone_people AS
 SELECT side, pol, mem, any_value(issuer) AS issuer, min(ssn) AS ssn, min(birth_date) AS birth_date,
-  min(last_name) AS last_name, min(first_name) AS first_name
+  min(last_name) AS last_name, min(first_name) AS first_name, min(zip) AS zip
 FROM lone_rows GROUP BY side, pol, mem;
 
 -- People matched so (tier: the position of the method in .Tiers), and the
@@ -37,7 +37,7 @@ CREATE OR REPLACE TEMP TABLE identity_ambiguous (side VARCHAR, pol VARCHAR, mem 
 
 {{range $n, $t := .Tiers}}
 CREATE OR REPLACE TEMP TABLE identity_tier AS
-SELECT p.side, p.pol, p.mem, p.issuer, p.ssn, {{$t.Key}} AS k FROM lone_people AS p
+SELECT p.side, p.pol, p.mem, p.issuer, p.ssn, p.zip, {{$t.Key}} AS k FROM lone_people AS p
 ANTI JOIN identity_taken AS x ON x.side = p.side AND x.pol = p.pol AND x.mem = p.mem
 WHERE p.issuer IS NOT NULL AND {{$t.Known}};
 
