@@ -11,40 +11,35 @@
 -- scope when the audit leaves some out.
 
 CREATE OR REPLACE TEMP TABLE integrity_policies AS
-WITH by_policy AS (
-  -- One pass over the marketplace's rows, rejected ones included: whether
-  -- a policy is live (by its policy row), its issuer and state (that
-  -- row's), and its people.
-  SELECT pol, bool_or(live) AS live, coalesce(min(issuer) FILTER (WHERE live), '') AS issuer,
-    coalesce(min(state) FILTER (WHERE live), '') AS state, count(DISTINCT mem) AS people
-  FROM (
-    SELECT exchange_policy_id AS pol, exchange_member_id AS mem, issuer_hios_id AS issuer, state,
-      is_policy_row AND (effectuation_status IN ('effectuated', 'pending') OR effectuation_status IS NULL) AS live
-    FROM {{.MarketplaceRows}}
-    UNION ALL
-    SELECT exchange_policy_id, exchange_member_id, NULL, NULL, false FROM {{.MarketplaceCanon}} WHERE reject_reasons IS NOT NULL
-  )
-  GROUP BY pol
+WITH live AS (
+  SELECT exchange_policy_id AS pol, coalesce(min(issuer_hios_id), '') AS issuer, coalesce(min(state), '') AS state, false AS unread
+  FROM {{.MarketplaceRows}}
+  WHERE is_policy_row AND (effectuation_status IN ('effectuated', 'pending') OR effectuation_status IS NULL)
+  GROUP BY ALL
 ), unread AS (
-  SELECT exchange_policy_id AS pol, coalesce(min(issuer_hios_id), '') AS issuer, coalesce(min(state), '') AS state
+  SELECT exchange_policy_id AS pol, coalesce(min(issuer_hios_id), '') AS issuer, coalesce(min(state), '') AS state, true AS unread
   FROM {{.MarketplaceCanon}} AS c
   WHERE reject_reasons IS NOT NULL AND exchange_policy_id IS NOT NULL{{with .Scope}} AND issuer_hios_id IN ({{.}}){{end}}
     AND NOT EXISTS (SELECT 1 FROM policy_keys AS k WHERE k.pol = c.exchange_policy_id AND k.mrow IS NOT NULL)
   GROUP BY ALL
 ), policies AS (
-  SELECT pol, issuer, state, false AS unread, people FROM by_policy WHERE live
-  UNION ALL
-  SELECT u.pol, u.issuer, u.state, true, b.people FROM unread AS u LEFT JOIN by_policy AS b USING (pol)
+  SELECT * FROM live UNION ALL SELECT * FROM unread
+), people AS (
+  SELECT exchange_policy_id AS pol, count(DISTINCT exchange_member_id) AS people FROM (
+    SELECT exchange_policy_id, exchange_member_id FROM {{.MarketplaceRows}}
+    UNION ALL SELECT exchange_policy_id, exchange_member_id FROM {{.MarketplaceCanon}} WHERE reject_reasons IS NOT NULL
+  ) AS r SEMI JOIN policies AS p ON p.pol = r.exchange_policy_id
+  GROUP BY ALL
 ), at_insurer AS (
   SELECT DISTINCT pol FROM policy_keys WHERE irow IS NOT NULL
 ), broken AS (
   SELECT DISTINCT exchange_policy_id AS pol FROM {{.Findings}} WHERE category IN ({{.Categories}}) AND exchange_policy_id IS NOT NULL
 )
-SELECT p.pol, p.issuer, p.state, coalesce(p.people, 0) AS people,
+SELECT p.pol, p.issuer, p.state, coalesce(n.people, 0) AS people,
   p.unread OR p.pol IN (SELECT exchange_policy_id FROM rejected_policies) AS rejected,
   NOT p.unread AND p.pol IN (SELECT pol FROM at_insurer) AND p.pol NOT IN (SELECT pol FROM broken)
     AND p.pol NOT IN (SELECT exchange_policy_id FROM rejected_policies) AS intact
-FROM policies AS p;
+FROM policies AS p LEFT JOIN people AS n USING (pol);
 
 -- Each finding with an amount, with the months of its coverage year that
 -- its record (the marketplace row, else the insurer row) covers: from the
