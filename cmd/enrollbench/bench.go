@@ -298,11 +298,16 @@ func medianOf(ms []measure, of func(measure) time.Duration) time.Duration {
 	for i, m := range ms {
 		ws[i] = of(m)
 	}
-	slices.Sort(ws)
-	if n := len(ws); n%2 == 0 {
-		return (ws[n/2-1] + ws[n/2]) / 2
+	return middle(ws)
+}
+
+// middle is the median of ds, which it sorts.
+func middle(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	if n := len(ds); n%2 == 0 {
+		return (ds[n/2-1] + ds[n/2]) / 2
 	}
-	return ws[len(ws)/2]
+	return ds[len(ds)/2]
 }
 
 // ratios is the lowest and highest audit/baseline of the runs, each audit

@@ -152,11 +152,4 @@ func printLoads(w io.Writer, loads []loadRow) {
 	tw.Flush()
 }
 
-func (l loadRow) median() time.Duration {
-	ds := slices.Clone(l.loads)
-	slices.Sort(ds)
-	if n := len(ds); n%2 == 0 {
-		return (ds[n/2-1] + ds[n/2]) / 2
-	}
-	return ds[len(ds)/2]
-}
+func (l loadRow) median() time.Duration { return middle(slices.Clone(l.loads)) }
