@@ -45,12 +45,24 @@ func member834(ins, member, first, end string) string {
 // TestMaintenanceOrder: a week's 834 files read as one extract keep, of
 // each member, the records of the latest transaction: a 024 termination
 // after a 021 addition, a 001 change after both. Files are read in name
-// order; each row names its own file and segment.
+// order; each row names its own file and segment. With every member's
+// hash the same ("0"), the exact step alone must tell them apart.
 func TestMaintenanceOrder(t *testing.T) {
+	for _, hash := range []string{keyHash, "0", "hash(policy) % 2"} {
+		t.Run(hash, func(t *testing.T) {
+			defer func(h string) { keyHash = h }(keyHash)
+			keyHash = hash
+			testMaintenanceOrder(t)
+		})
+	}
+}
+
+func testMaintenanceOrder(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
 		"2026-01-05.834": week834("260105*0900", "20260105",
-			member834("Y*18*021*28", "M1", "JANE", ""), member834("N*01*021*28", "M2", "JOHN", "")),
+			member834("Y*18*021*28", "M1", "JANE", ""), member834("N*01*021*28", "M2", "JOHN", ""),
+			member834("N*01*021*28", "M4", "ONCE", "")),
 		"2026-01-06.834": week834("260106*0900", "20260106", member834("Y*18*024*07", "M1", "JANE", "20260131")),
 		"2026-01-07.834": week834("260107*0900", "20260107", member834("N*01*001*25", "M2", "JON", "")),
 		// The file of the 8th holds two transactions for M3, the later one
@@ -110,12 +122,13 @@ func TestMaintenanceOrder(t *testing.T) {
 		"M1 JANE 2026-01-31 terminated 2026-01-06.834:5",
 		"M2 JON  unknown 2026-01-07.834:5", // a 001 change without its subscriber: status unknown
 		"M3 LATER 2026-02-28 terminated 2026-01-08.834:5",
+		"M4 ONCE  effectuated 2026-01-05.834:19", // one transaction: a candidate only when hashes collide
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if loaded != 3 {
-		t.Errorf("loaded %d rows, want 3", loaded)
+	if loaded != 4 {
+		t.Errorf("loaded %d rows, want 4", loaded)
 	}
 	if len(warnings) != 2 {
 		t.Errorf("warnings %q, want one a file with superseded records", warnings)
