@@ -45,12 +45,18 @@ func member834(ins, member, first, end string) string {
 // TestMaintenanceOrder: a week's 834 files read as one extract keep, of
 // each member, the records of the latest transaction: a 024 termination
 // after a 021 addition, a 001 change after both. Files are read in name
-// order; each row names its own file and segment. With every member's
-// hash the same ("0"), the exact step alone must tell them apart.
+// order; each row names its own file and segment. With hashes that
+// collide (all the same, or two values), the exact step must tell the
+// members apart.
 func TestMaintenanceOrder(t *testing.T) {
-	for _, hash := range []string{keyHash, "0", "hash(policy) % 2"} {
-		t.Run(hash, func(t *testing.T) {
-			defer func(h string) { keyHash = h }(keyHash)
+	hashes := map[string]func([]byte) uint64{
+		"real":     keyHash,
+		"constant": func([]byte) uint64 { return 0 },
+		"two":      func(ids []byte) uint64 { return uint64(ids[len(ids)-1] % 2) },
+	}
+	for name, hash := range hashes {
+		t.Run(name, func(t *testing.T) {
+			defer func(h func([]byte) uint64) { keyHash = h }(keyHash)
 			keyHash = hash
 			testMaintenanceOrder(t)
 		})

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
@@ -294,6 +295,12 @@ type staging struct {
 	// sequenced: some record came with a transaction order (X12), so
 	// some may be superseded.
 	sequenced bool
+	// keys is the staging file's narrow companion for finding members of
+	// several transactions (finish): a line per keyed record, its key hash
+	// and transaction number.
+	keys    *os.File
+	keysW   *bufio.Writer
+	keysBuf []byte
 	// txn numbers the runs of records with one transaction order: one
 	// number never stands for two orders, so members whose records carry
 	// several numbers include all those of several transactions.
@@ -306,7 +313,15 @@ type staging struct {
 const unitSep = '\x1f'
 
 // stagedColumns are the staging file's columns before the canonical fields.
-var stagedColumns = []string{"policy", "member", "seq", "txn", "__file", "__line"}
+var stagedColumns = []string{"policy", "member", "seq", "key", "__file", "__line"}
+
+// keySeed seeds the key hashes of one process: they are compared only
+// within a run.
+var keySeed = maphash.MakeSeed()
+
+// keyHash hashes a record's policy and member IDs as staged (separated by
+// unitSep). A variable for the test that makes hashes collide.
+var keyHash = func(ids []byte) uint64 { return maphash.Bytes(keySeed, ids) }
 
 func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	var dir string
@@ -320,7 +335,13 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create staging file: %w", err)
 	}
-	return &staging{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	keys, err := os.CreateTemp(dir, "enrollaudit-keys-*.txt")
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("create staging file: %w", err)
+	}
+	return &staging{f: f, w: bufio.NewWriterSize(f, 1<<20), keys: keys, keysW: bufio.NewWriterSize(keys, 256<<10)}, nil
 }
 
 func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
@@ -329,13 +350,23 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
 		st.txn++
 		st.lastSeq = seq
 	}
-	b := appendStaged(st.buf[:0], rec.Values[policyIndex])
+	policy, member := rec.Values[policyIndex], rec.Values[memberIndex]
+	b := appendStaged(st.buf[:0], policy)
 	b = append(b, unitSep)
-	b = appendStaged(b, rec.Values[memberIndex])
+	b = appendStaged(b, member)
+	// Only records DuckDB reads with both IDs and an order are keyed: the
+	// others are never superseded.
+	keyed := seq != "" && policy != "" && member != ""
+	var key int64
+	if keyed {
+		key = int64(keyHash(b))
+	}
 	b = append(b, unitSep)
 	b = append(b, seq...)
 	b = append(b, unitSep)
-	b = strconv.AppendInt(b, st.txn, 10)
+	if keyed {
+		b = strconv.AppendInt(b, key, 10)
+	}
 	b = append(b, unitSep)
 	b = strconv.AppendInt(b, file, 10)
 	b = append(b, unitSep)
@@ -348,6 +379,16 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
 	st.buf = b
 	if _, err := st.w.Write(b); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
+	}
+	if keyed {
+		k := strconv.AppendInt(st.keysBuf[:0], key, 10)
+		k = append(k, ',')
+		k = strconv.AppendInt(k, st.txn, 10)
+		k = append(k, '\n')
+		st.keysBuf = k
+		if _, err := st.keysW.Write(k); err != nil {
+			return fmt.Errorf("stage rows: %w", err)
+		}
 	}
 	return nil
 }
@@ -387,22 +428,26 @@ func fieldIndex(name string) int {
 // for most files). Records without both keys are kept, for the normaliser
 // to reject.
 //
-// Finding them groups every record, so it is done in two steps to keep
-// that grouping small (at 10M members, grouping the IDs with their order
-// strings took 1 GiB more than the run's peak otherwise): first on a hash
-// of the two IDs and the transaction numbers, integers alone; then
-// exactly, on the IDs and order strings, only the records whose hash came
-// out of the first. A true repeat always shows in the first step; two IDs
-// sharing a hash only widen the second, which then tells them apart.
+// Finding them looks at every record, so it is done in two steps to keep
+// that cheap: first, from the narrow keys file, the key hashes seen with
+// more than one transaction number (integers alone: grouping the IDs with
+// their order strings took the 834 path's peak to 3.7 GiB at 10M members,
+// and reading them out of the staging file cost a pass over it); then,
+// exactly, the IDs and latest order of the records with those hashes. A
+// true repeat always shows in the first step; IDs that share a hash only
+// widen the second, which tells them apart.
 func (st *staging) finish(ctx context.Context, t *Target) error {
 	if err := st.w.Flush(); err != nil {
+		return fmt.Errorf("stage rows: %w", err)
+	}
+	if err := st.keysW.Flush(); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
 	}
 	cols := make([]string, canonical.NumFields)
 	defs := make([]string, 0, len(stagedColumns)+len(cols))
 	for _, c := range stagedColumns {
 		typ := "VARCHAR"
-		if c == "txn" {
+		if c == "key" {
 			typ = "BIGINT"
 		}
 		defs = append(defs, sqltext.Literal(c)+": "+sqltext.Literal(typ))
@@ -419,19 +464,19 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 		return t.Insert(ctx, rel)
 	}
 	n := scanSeq.Add(1)
-	candidates, latest := fmt.Sprintf("repeat_hashes_%d", n), fmt.Sprintf("latest_%d", n)
+	candidates, latest := fmt.Sprintf("repeat_keys_%d", n), fmt.Sprintf("latest_%d", n)
 	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.main."+candidates)
 	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.main."+latest)
-	keyed := "policy IS NOT NULL AND member IS NOT NULL AND seq IS NOT NULL"
+	keys := fmt.Sprintf("read_csv(%s, auto_detect = false, header = false, delim = ',', quote = '', escape = '', comment = '', new_line = '\\n', columns = {'key': 'BIGINT', 'txn': 'BIGINT'})",
+		sqltext.Literal(st.keys.Name()))
 	var found int64
 	err := t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s AS
-		SELECT %s AS h FROM %s WHERE %s GROUP BY h HAVING min(txn) <> max(txn)`,
-		candidates, keyHash, file, keyed)).Scan(&found)
+		SELECT key FROM %s GROUP BY key HAVING min(txn) <> max(txn)`, candidates, keys)).Scan(&found)
 	if err == nil && found > 0 {
 		err = t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s AS
 			SELECT policy, member, max(seq) AS latest FROM %s
-			WHERE %s AND %s IN (SELECT h FROM temp.main.%s) GROUP BY ALL HAVING min(seq) <> max(seq)`,
-			latest, file, keyed, keyHash, candidates)).Scan(&found)
+			WHERE key IN (SELECT key FROM temp.main.%s) GROUP BY ALL HAVING min(seq) <> max(seq)`,
+			latest, file, candidates)).Scan(&found)
 	}
 	if err != nil {
 		return fmt.Errorf("find superseded records: %w", err)
@@ -443,12 +488,10 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	return t.Insert(ctx, rel)
 }
 
-// keyHash is what finish groups members by first. A variable for the
-// test that makes hashes collide.
-var keyHash = "hash(policy, member)"
-
 // drop removes the staging file: it holds personal data.
 func (st *staging) drop() {
 	st.f.Close()
 	os.Remove(st.f.Name())
+	st.keys.Close()
+	os.Remove(st.keys.Name())
 }
