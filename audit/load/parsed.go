@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,6 +251,9 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// The parsers' garbage goes back to the system before DuckDB fills its
+	// buffers: Go would return it gradually, on top of DuckDB's peak.
+	debug.FreeOSMemory()
 	if err := st.finish(ctx, t0); err != nil {
 		return err
 	}
