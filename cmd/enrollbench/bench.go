@@ -151,6 +151,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	printTable(stdout, rows, *runs)
+	printFormatRatios(stdout, rows)
 	if len(loads) > 0 {
 		printLoads(stdout, loads)
 	}
@@ -272,6 +273,34 @@ func printTable(w io.Writer, rows []row, runs int) {
 		fmt.Fprintf(w, "%s growth %d -> %d members: audit %.2fx, baseline %.2fx (rows %.2fx)\n", s, a.members, b.members,
 			median(b.audit).Seconds()/median(a.audit).Seconds(), median(b.baseline).Seconds()/median(a.baseline).Seconds(),
 			float64(b.members)/float64(a.members))
+	}
+}
+
+// printFormatRatios compares the audit of each rendering (shape "basic/834")
+// with the audit of the same data as CSV (shape "basic", same size): in
+// seconds (medians), and against each row's own baseline, which reads the
+// CSV both times and so takes out the machine's changes between the rows.
+func printFormatRatios(w io.Writer, rows []row) {
+	type key struct {
+		shape   string
+		members int
+	}
+	csv := map[key]row{}
+	for _, r := range rows {
+		if !strings.Contains(r.shape, "/") {
+			csv[key{r.shape, r.members}] = r
+		}
+	}
+	for _, r := range rows {
+		base, format, ok := strings.Cut(r.shape, "/")
+		c, found := csv[key{base, r.members}]
+		if !ok || !found {
+			continue
+		}
+		seconds := median(r.audit).Seconds() / median(c.audit).Seconds()
+		normalised := (median(r.audit).Seconds() / median(r.baseline).Seconds()) / (median(c.audit).Seconds() / median(c.baseline).Seconds())
+		fmt.Fprintf(w, "%s %d members: audit from the %s against audit from the CSV: %.2fx in seconds, %.2fx against each one's baseline\n",
+			base, r.members, format, seconds, normalised)
 	}
 }
 

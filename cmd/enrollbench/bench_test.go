@@ -57,3 +57,21 @@ func TestTable(t *testing.T) {
 		t.Errorf("growth for a shape of one size:\n%s", out)
 	}
 }
+
+// TestFormatRatios: each rendering's row is compared with the CSV row of
+// its shape and size, in seconds and against the baselines.
+func TestFormatRatios(t *testing.T) {
+	s := func(wall float64) measure { return measure{Wall: time.Duration(wall * float64(time.Second))} }
+	rows := []row{
+		{shape: "basic", members: 1000, audit: []measure{s(10)}, baseline: []measure{s(5)}},
+		{shape: "basic/834", members: 1000, audit: []measure{s(12)}, baseline: []measure{s(4)}},
+		{shape: "basic", members: 2000, audit: []measure{s(20)}, baseline: []measure{s(10)}},
+		{shape: "wide/834", members: 1000, audit: []measure{s(1)}, baseline: []measure{s(1)}}, // no CSV row
+	}
+	var b bytes.Buffer
+	printFormatRatios(&b, rows)
+	want := "basic 1000 members: audit from the 834 against audit from the CSV: 1.20x in seconds, 1.50x against each one's baseline\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

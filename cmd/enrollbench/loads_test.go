@@ -49,6 +49,11 @@ func TestEveryFormatAndRates(t *testing.T) {
 		t.Errorf("findings: CSV %s %s, 834 %s:\n%s", csv[11], csv[12], x12[11], stdout.String())
 	}
 	row("basic/rcni", 13)
+	for _, f := range []string{"834", "rcni"} {
+		if !strings.Contains(stdout.String(), "audit from the "+f+" against audit from the CSV: ") {
+			t.Errorf("no %s/CSV ratio:\n%s", f, stdout.String())
+		}
+	}
 	var formats, loaded []string
 	for _, f := range lines {
 		if len(f) == 8 && f[0] == "basic" {
