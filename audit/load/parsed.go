@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/enrollaudit/enrollaudit/audit/rcni"
 	"github.com/enrollaudit/enrollaudit/audit/x12"
@@ -216,6 +219,8 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 		close(files)
 	}()
 	staged := make(map[*Target]int64)
+	type strayBytes struct{ count, first int }
+	notUTF8 := make(map[*Target]strayBytes)
 	var appendErr error
 	for b := range out {
 		if appendErr != nil {
@@ -232,7 +237,16 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 		}
 		for i := range b.recs {
 			if appendErr == nil {
-				appendErr = st.append(b.t.fileID, b.seq[i], &b.recs[i])
+				var bad bool
+				bad, appendErr = st.append(b.t.fileID, b.seq[i], &b.recs[i])
+				if bad {
+					n := notUTF8[b.t]
+					if n.count == 0 {
+						n.first = b.recs[i].Line
+					}
+					n.count++
+					notUTF8[b.t] = n
+				}
 			}
 		}
 		staged[b.t] += int64(len(b.recs))
@@ -258,6 +272,13 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 		return err
 	}
 	for _, t := range targets {
+		if n := notUTF8[t]; n.count > 0 {
+			where := "line"
+			if f, _ := FormatOf(t.src); f == "x12" {
+				where = "segment"
+			}
+			t.Warn(fmt.Sprintf("%s: %d records with bytes that are not UTF-8, the first at %s %d: those bytes were read as Windows-1252 (Latin-1 letters)", t.src.Path, n.count, where, n.first))
+		}
 		before := t.stats.Rejected
 		if err := t.collectRejects(ctx); err != nil {
 			return err
@@ -348,16 +369,18 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	return &staging{f: f, w: bufio.NewWriterSize(f, 1<<20), keys: keys, keysW: bufio.NewWriterSize(keys, 256<<10)}, nil
 }
 
-func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
+// append stages rec; notUTF8 says some of its values were not UTF-8
+// (appendStaged).
+func (st *staging) append(file int64, seq string, rec *canonical.Record) (notUTF8 bool, err error) {
 	st.sequenced = st.sequenced || seq != ""
 	if seq != st.lastSeq {
 		st.txn++
 		st.lastSeq = seq
 	}
 	policy, member := rec.Values[policyIndex], rec.Values[memberIndex]
-	b := appendStaged(st.buf[:0], policy)
+	b, _ := appendStaged(st.buf[:0], policy)
 	b = append(b, unitSep)
-	b = appendStaged(b, member)
+	b, _ = appendStaged(b, member)
 	// Only records DuckDB reads with both IDs and an order are keyed: the
 	// others are never superseded.
 	keyed := seq != "" && policy != "" && member != ""
@@ -377,12 +400,14 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
 	b = strconv.AppendInt(b, int64(rec.Line), 10)
 	for _, v := range rec.Values {
 		b = append(b, unitSep)
-		b = appendStaged(b, v)
+		var bad bool
+		b, bad = appendStaged(b, v)
+		notUTF8 = notUTF8 || bad
 	}
 	b = append(b, '\n')
 	st.buf = b
 	if _, err := st.w.Write(b); err != nil {
-		return fmt.Errorf("stage rows: %w", err)
+		return notUTF8, fmt.Errorf("stage rows: %w", err)
 	}
 	if keyed {
 		k := strconv.AppendInt(st.keysBuf[:0], key, 10)
@@ -391,14 +416,21 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) error {
 		k = append(k, '\n')
 		st.keysBuf = k
 		if _, err := st.keysW.Write(k); err != nil {
-			return fmt.Errorf("stage rows: %w", err)
+			return notUTF8, fmt.Errorf("stage rows: %w", err)
 		}
 	}
-	return nil
+	return notUTF8, nil
 }
 
 // appendStaged appends v, its separators and line breaks made spaces.
-func appendStaged(b []byte, v string) []byte {
+// Bytes that are not UTF-8 (a Latin-1 or Windows-1252 letter in a file that
+// is otherwise ASCII or UTF-8) are read as Windows-1252, which is Latin-1
+// for letters, and reported (notUTF8): DuckDB reads the staged file as
+// UTF-8 and would stop at them.
+func appendStaged(b []byte, v string) (out []byte, notUTF8 bool) {
+	if !utf8.ValidString(v) {
+		return appendWindows1252(b, v), true
+	}
 	start := len(b)
 	b = append(b, v...)
 	if strings.ContainsAny(v, "\x1f\n\r") {
@@ -407,6 +439,23 @@ func appendStaged(b []byte, v string) []byte {
 				b[k] = ' '
 			}
 		}
+	}
+	return b, false
+}
+
+// appendWindows1252 appends v with its stray bytes read as Windows-1252 and
+// its valid UTF-8 kept, separators and line breaks made spaces.
+func appendWindows1252(b []byte, v string) []byte {
+	for len(v) > 0 {
+		r, size := utf8.DecodeRuneInString(v)
+		if r == utf8.RuneError && size == 1 {
+			r = charmap.Windows1252.DecodeByte(v[0])
+		}
+		if r == unitSep || r == '\n' || r == '\r' {
+			r = ' '
+		}
+		b = utf8.AppendRune(b, r)
+		v = v[size:]
 	}
 	return b
 }
@@ -465,7 +514,7 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	rows := "(SELECT *, CAST(__file AS INTEGER) AS __file_id, CAST(__line AS BIGINT) AS __line_no FROM " + file + ")"
 	rel := Relation{SQL: rows, Columns: cols, Headers: canonical.Names(), Line: "__line_no", FileID: "__file_id"}
 	if !st.sequenced {
-		return t.Insert(ctx, rel)
+		return withoutRecords(t.Insert(ctx, rel))
 	}
 	n := scanSeq.Add(1)
 	candidates, latest := fmt.Sprintf("repeat_keys_%d", n), fmt.Sprintf("latest_%d", n)
@@ -483,13 +532,24 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 			latest, file, candidates)).Scan(&found)
 	}
 	if err != nil {
-		return fmt.Errorf("find superseded records: %w", err)
+		return withoutRecords(fmt.Errorf("find superseded records: %w", err))
 	}
 	if found > 0 {
 		rel.SQL = fmt.Sprintf(`(SELECT s.* FROM %s AS s LEFT JOIN temp.main.%s AS x USING (policy, member)
 			WHERE x.latest IS NULL OR s.seq = x.latest)`, rows, latest)
 	}
-	return t.Insert(ctx, rel)
+	return withoutRecords(t.Insert(ctx, rel))
+}
+
+// withoutRecords keeps the first line of an error reading the staged
+// records back: DuckDB's next lines quote the record it stopped at, which
+// holds names and SSNs. Cancellations pass as they are.
+func withoutRecords(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return errors.New(msg)
 }
 
 // drop removes the staging file: it holds personal data.

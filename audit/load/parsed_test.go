@@ -1,0 +1,99 @@
+package load
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestStrayBytes: an 834 or RCNI value with bytes that are not UTF-8 (a
+// Latin-1 letter) loads with those bytes read as Windows-1252, valid UTF-8
+// beside them kept, and a warning naming the file and the first record;
+// before, the run failed with DuckDB quoting the whole staged record
+// (names, SSN) in its error.
+func TestStrayBytes(t *testing.T) {
+	rcniLine := "01||||38344||||Jos\xc3\xa9||P\xe9tel|20030112|M|639097843|Y|18|7000000003|7000000003|||1200000002|||||VA|23140|||||||R-VA006|||38344VA002000206|20260101|20261231|375.16|||88.58|||521.06|||521.06|||Y||2026|||||||||"
+	tests := []struct {
+		name, file, format, content string
+		want                        []string // member ID, first name, last name
+		warning                     string
+	}{
+		{
+			name: "rcni", file: "m.rcni", format: "rcni",
+			content: "\n" + rcniLine + "\n",
+			want:    []string{"7000000003 José Pétel"},
+			warning: "m.rcni: 1 records with bytes that are not UTF-8, the first at line 2: those bytes were read as Windows-1252",
+		},
+		{
+			name: "834", file: "m.834",
+			content: week834("260105*0900", "20260105", member834("Y*18*021*28", "M1", "REN\xc9E", ""),
+				member834("N*01*021*28", "M2", "JOHN", "")),
+			want:    []string{"M1 RENÉE DOE", "M2 JOHN DOE"},
+			warning: "m.834: 1 records with bytes that are not UTF-8, the first at segment 5: those bytes were read as Windows-1252",
+		},
+		{
+			name: "834 clean", file: "m.834",
+			content: week834("260105*0900", "20260105", member834("Y*18*021*28", "M1", "RENÉE", "")),
+			want:    []string{"M1 RENÉE DOE"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tt.file)
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			conn := newConn(t)
+			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace", Format: tt.format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := conn.QueryContext(context.Background(),
+				"SELECT exchange_member_id || ' ' || first_name || ' ' || last_name FROM canon_marketplace ORDER BY 1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var s string
+				if err := rows.Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, s)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("rows %q, want %q", got, tt.want)
+			}
+			var warned []string
+			for _, w := range st.Warnings {
+				if strings.Contains(w, "UTF-8") {
+					warned = append(warned, w)
+				}
+			}
+			switch {
+			case tt.warning == "" && len(warned) > 0:
+				t.Errorf("warnings %q, want none about UTF-8", warned)
+			case tt.warning != "" && (len(warned) != 1 || !strings.HasSuffix(warned[0], tt.warning+" (Latin-1 letters)")):
+				t.Errorf("warnings %q, want one ending %q", warned, tt.warning)
+			}
+		})
+	}
+}
+
+func TestAppendWindows1252(t *testing.T) {
+	for in, want := range map[string]string{
+		"P\xe9tel":         "Pétel",
+		"Jos\xc3\xa9 \xc9": "José É", // valid UTF-8 kept beside a stray byte
+		"\x80 \x9c":        "€ œ",    // the bytes where Windows-1252 is not Latin-1
+		"a\x1fb\nc\xe9\r":  "a b cé ",
+		"\xc3":             "Ã", // a sequence cut short
+	} {
+		if got := string(appendWindows1252(nil, in)); got != want {
+			t.Errorf("appendWindows1252(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
