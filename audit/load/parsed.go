@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/enrollaudit/enrollaudit/audit/rcni"
@@ -277,7 +278,11 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 			if f, _ := FormatOf(t.src); f == "x12" {
 				where = "segment"
 			}
-			t.Warn(fmt.Sprintf("%s: %d records with bytes that are not UTF-8, the first at %s %d: those bytes were read as Windows-1252 (Latin-1 letters)", t.src.Path, n.count, where, n.first))
+			records := "records"
+			if n.count == 1 {
+				records = "record"
+			}
+			t.Warn(fmt.Sprintf("%s: %d %s with bytes that are not UTF-8, the first at %s %d: those bytes were read as Windows-1252 (Latin-1 letters)", t.src.Path, n.count, records, where, n.first))
 		}
 		before := t.stats.Rejected
 		if err := t.collectRejects(ctx); err != nil {
@@ -541,11 +546,13 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	return withoutRecords(t.Insert(ctx, rel))
 }
 
-// withoutRecords keeps the first line of an error reading the staged
-// records back: DuckDB's next lines quote the record it stopped at, which
-// holds names and SSNs. Cancellations pass as they are.
+// withoutRecords keeps the first line of DuckDB's error reading the staged
+// records back: its next lines quote the record it stopped at, which holds
+// names and SSNs. Other errors (a mapping's problems, one a line) and
+// cancellations pass as they are.
 func withoutRecords(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var de *duckdb.Error
+	if err == nil || !errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")

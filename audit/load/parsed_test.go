@@ -2,11 +2,15 @@ package load
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // TestStrayBytes: an 834 or RCNI value with bytes that are not UTF-8 (a
@@ -25,14 +29,14 @@ func TestStrayBytes(t *testing.T) {
 			name: "rcni", file: "m.rcni", format: "rcni",
 			content: "\n" + rcniLine + "\n",
 			want:    []string{"7000000003 José Pétel"},
-			warning: "m.rcni: 1 records with bytes that are not UTF-8, the first at line 2: those bytes were read as Windows-1252",
+			warning: "m.rcni: 1 record with bytes that are not UTF-8, the first at line 2: those bytes were read as Windows-1252",
 		},
 		{
 			name: "834", file: "m.834",
 			content: week834("260105*0900", "20260105", member834("Y*18*021*28", "M1", "REN\xc9E", ""),
 				member834("N*01*021*28", "M2", "JOHN", "")),
 			want:    []string{"M1 RENÉE DOE", "M2 JOHN DOE"},
-			warning: "m.834: 1 records with bytes that are not UTF-8, the first at segment 5: those bytes were read as Windows-1252",
+			warning: "m.834: 1 record with bytes that are not UTF-8, the first at segment 5: those bytes were read as Windows-1252",
 		},
 		{
 			name: "834 clean", file: "m.834",
@@ -95,5 +99,21 @@ func TestAppendWindows1252(t *testing.T) {
 		if got := string(appendWindows1252(nil, in)); got != want {
 			t.Errorf("appendWindows1252(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestWithoutRecords: DuckDB's error about a staged record keeps its first
+// line only (the next quote the record); other errors pass whole.
+func TestWithoutRecords(t *testing.T) {
+	staged := fmt.Errorf("load m.834: %w", &duckdb.Error{Msg: "Invalid Input Error: CSV Error on Line: 7\nOriginal Line: M1\x1fJANE\x1f123456789"})
+	if got, want := withoutRecords(staged).Error(), "load m.834: Invalid Input Error: CSV Error on Line: 7"; got != want {
+		t.Errorf("withoutRecords = %q, want %q", got, want)
+	}
+	problems := errors.New("m.yaml:3: unknown field\nm.yaml:5: unknown field")
+	if got := withoutRecords(problems); got != problems {
+		t.Errorf("withoutRecords changed a non-DuckDB error: %v", got)
+	}
+	if withoutRecords(nil) != nil {
+		t.Error("withoutRecords(nil) is not nil")
 	}
 }
