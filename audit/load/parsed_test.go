@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,10 +44,7 @@ func TestStrayBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), tt.file)
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			path := writeFile(t, tt.file, tt.content)
 			conn := newConn(t)
 			st, err := Load(context.Background(), conn, Source{Path: path, Side: "marketplace", Format: tt.format})
 			if err != nil {
