@@ -47,6 +47,16 @@ func TestWorkingDatabaseFileOrMemory(t *testing.T) {
 		if _, err := d.conn.ExecContext(ctx, "CREATE TABLE t AS SELECT range AS n FROM range(10)"); err != nil {
 			t.Fatal(err)
 		}
+		// A working file keeps evicted blocks for reuse, up to the limit.
+		var blocks, limit string
+		if err := d.conn.QueryRowContext(ctx, `SELECT
+			(SELECT value FROM duckdb_settings() WHERE name = 'block_allocator_memory'),
+			(SELECT value FROM duckdb_settings() WHERE name = 'memory_limit')`).Scan(&blocks, &limit); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{false: "0 bytes", true: limit}[inFile]; blocks != want {
+			t.Errorf("workInFile %v: block_allocator_memory %s, want %s", inFile, blocks, want)
+		}
 		_, statErr := os.Stat(filepath.Join(d.dir, workFile))
 		d.close()
 		if inFile != (statErr == nil) {
