@@ -1,12 +1,14 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -83,6 +85,26 @@ func TestStrayBytes(t *testing.T) {
 	}
 }
 
+func TestAppendStaged(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		notUTF8  bool
+	}{
+		{"", "", false},
+		{"SMITH", "SMITH", false},
+		{"a\x1fb\nc\rd", "a b c d", false},
+		{"\tTAB", "\tTAB", false}, // other control bytes are the normaliser's
+		{"Jos\xc3\xa9\x1f", "José ", false},
+		{"P\xe9tel", "Pétel", true},
+		{"\x7f", "\x7f", false},
+	} {
+		got, notUTF8 := appendStaged([]byte("x"), tt.in)
+		if string(got) != "x"+tt.want || notUTF8 != tt.notUTF8 {
+			t.Errorf("appendStaged(%q) = %q, %v; want %q, %v", tt.in, got, notUTF8, "x"+tt.want, tt.notUTF8)
+		}
+	}
+}
+
 func TestAppendWindows1252(t *testing.T) {
 	for in, want := range map[string]string{
 		"P\xe9tel":         "Pétel",
@@ -111,4 +133,25 @@ func TestWithoutRecords(t *testing.T) {
 	if withoutRecords(nil) != nil {
 		t.Error("withoutRecords(nil) is not nil")
 	}
+}
+
+// FuzzAppendStaged: whatever a parser hands over, its staged value is UTF-8
+// without separators or line breaks, and printable ASCII passes unchanged.
+func FuzzAppendStaged(f *testing.F) {
+	for _, s := range []string{"SMITH", "a\x1fb\nc", "P\xe9tel", "Jos\xc3\xa9", "\xc3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, _ := appendStaged(nil, v)
+		if !utf8.Valid(got) || bytes.ContainsAny(got, "\x1f\n\r") {
+			t.Fatalf("appendStaged(%q) = %q", v, got)
+		}
+		printable := true
+		for i := 0; i < len(v); i++ {
+			printable = printable && v[i] >= 0x20 && v[i] < 0x7f
+		}
+		if printable && string(got) != v {
+			t.Fatalf("appendStaged(%q) = %q, want it unchanged", v, got)
+		}
+	})
 }
