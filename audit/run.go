@@ -413,8 +413,8 @@ func fileSHA256(path string, counted *atomic.Int64, lines *load.LineCounter) str
 // DefaultMemoryLimit bounds DuckDB's memory when --memory-limit is not
 // given: a national extract then spills to disk instead of exhausting an
 // ordinary laptop. DuckDB does not count every allocation against it (scan
-// buffers, the workbook writer's), so the process peak is higher: 2.4-3.1
-// GiB at 10M members a side, against a 4 GiB target (README). More memory
+// buffers, the workbook writer's), so the process peak is higher: 2.5-2.8
+// GiB at 10M members a side, against a 3 GiB target (README). More memory
 // made the audit no faster (3 GB: slower, 3.7-4.0 GiB peak).
 const DefaultMemoryLimit = "2GB"
 
