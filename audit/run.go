@@ -474,12 +474,13 @@ func openDB(ctx context.Context, opts Options, inputBytes int64) (*duck, error) 
 		d.close()
 		return nil, Usagef("--memory-limit %q is not a size such as 2GB or 512MB", limit)
 	}
-	// A working file means more data than the memory limit: blocks are
-	// evicted and others allocated all through the run. DuckDB then keeps
-	// them for reuse, up to the limit, instead of giving them back to the
-	// system: each fresh page costs a page fault, and at 10M members a side
-	// the faults took a fifth of the CPU time (docs/benchmark.md). In
-	// memory it saves nothing and raises the peak.
+	// A working file means inputs too large to work on in memory (the
+	// tables outgrow the limit): blocks are evicted and others allocated
+	// all through the run. DuckDB then keeps them for reuse, up to the
+	// limit, instead of giving them back to the system: each fresh page
+	// costs a page fault, and at 10M members a side the faults took a
+	// fifth of the CPU time (docs/benchmark.md). In memory it saves nothing
+	// and raises the peak.
 	if path != "" {
 		if _, err := d.conn.ExecContext(ctx, "SET block_allocator_memory = "+sqltext.Literal(limit)); err != nil {
 			d.close()
