@@ -27,6 +27,7 @@ import (
 	"github.com/enrollaudit/enrollaudit/audit/relations"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 	"github.com/enrollaudit/enrollaudit/reports"
 	"github.com/enrollaudit/enrollaudit/rules"
@@ -428,7 +429,7 @@ type duck struct {
 }
 
 func (d *duck) close() {
-	d.conn.Close()
+	dbexec.CloseConn(d.conn)
 	d.db.Close()
 	os.RemoveAll(d.dir)
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
+
+	_ "github.com/enrollaudit/enrollaudit/internal/dbexec"
 )
 
 // SchemaVersion is the version of the store this package writes; Open
