@@ -22,7 +22,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
 
-	_ "github.com/enrollaudit/enrollaudit/internal/dbexec"
+	"github.com/enrollaudit/enrollaudit/internal/dbexec"
 )
 
 // SchemaVersion is the version of the store this package writes; Open
@@ -168,7 +168,7 @@ func inspect(ctx context.Context, abs, name string) error {
 	if err != nil {
 		return openError(name, err)
 	}
-	defer conn.Close()
+	defer dbexec.CloseConn(conn)
 	_, err = version(ctx, conn, name)
 	return err
 }
@@ -306,7 +306,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) close() error {
-	err := s.conn.Close()
+	err := dbexec.CloseConn(s.conn)
 	if e := s.db.Close(); err == nil {
 		err = e
 	}

@@ -17,7 +17,9 @@ import (
 
 // The test binary doubles as a helper process: HISTORY_HELPER=hold opens a
 // history and holds it until stdin closes; HISTORY_HELPER=write records a
-// run of findings without end, saying how far it got, until killed.
+// run of findings without end, saying how far it got, until killed;
+// HISTORY_HELPER=reopen opens histories, interrupts queries on them and
+// closes them, over and over, and says "reopened" when done.
 func TestMain(m *testing.M) {
 	switch os.Getenv("HISTORY_HELPER") {
 	case "":
@@ -48,7 +50,56 @@ func TestMain(m *testing.M) {
 		}
 		fmt.Println("error:", err)
 		os.Exit(1)
+	case "reopen":
+		if err := interruptAndReopen(os.Getenv("HISTORY_FILE")); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("reopened")
+		os.Exit(0)
 	}
+}
+
+// interruptAndReopen opens four histories named after path, again and
+// again, each time interrupting a query on its connection at another
+// moment before closing it: DuckDB kept a database alive when an
+// interrupt left tasks queued (about one query in a hundred) and the
+// connection closed without a statement after, and the next open of its
+// file spun forever.
+func interruptAndReopen(path string) error {
+	const files, rounds = 4, 60
+	errs := make(chan error, files)
+	for f := range files {
+		go func() {
+			name := fmt.Sprintf("%s.%d", path, f)
+			for i := range rounds {
+				s, err := Open(context.Background(), name)
+				if err != nil {
+					errs <- err
+					return
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(1+(i+f*7)%30)*time.Millisecond)
+				var n int64
+				err = s.conn.QueryRowContext(ctx, "SELECT count(DISTINCT range % 1000003) FROM range(20000000)").Scan(&n)
+				cancel()
+				if cerr := s.Close(); cerr != nil {
+					errs <- cerr
+					return
+				}
+				if err == nil {
+					errs <- errors.New("long query: done, want it interrupted")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range files {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func helper(t *testing.T, mode, path string) *exec.Cmd {
@@ -179,6 +230,30 @@ func TestSecondWriterFails(t *testing.T) {
 	_, err = Open(context.Background(), path)
 	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "another enrollaudit") {
 		t.Errorf("open while another process holds it: %v", err)
+	}
+}
+
+// TestReopenAfterInterruptedQuery: a history closed after an interrupted
+// query (a run stopped while it used the history) opens again in the same
+// process. In a helper process, so that a hang fails this test alone.
+func TestReopenAfterInterruptedQuery(t *testing.T) {
+	cmd := helper(t, "reopen", filepath.Join(t.TempDir(), "h.duckdb"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil || out.String() != "reopened\n" {
+			t.Errorf("helper: %v\n%s", err, out.String())
+		}
+	case <-time.After(90 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Errorf("opening a history again after an interrupted query hung; the helper said:\n%s", out.String())
 	}
 }
 
