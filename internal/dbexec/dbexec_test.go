@@ -72,11 +72,11 @@ func interruptAndClose(path string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var n int64
-	err = conn.QueryRowContext(ctx, "SELECT count(DISTINCT range % 1000003) FROM range(20000000)").Scan(&n)
+	queryErr := conn.QueryRowContext(ctx, "SELECT count(DISTINCT range % 1000003) FROM range(20000000)").Scan(&n)
 	if err := CloseConn(conn); err != nil {
 		return err
 	}
-	if err == nil {
+	if queryErr == nil {
 		return errors.New("long query: done, want it interrupted")
 	}
 	return nil
