@@ -268,6 +268,7 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 	}
 	// The parsers' garbage goes back to the system before DuckDB fills its
 	// buffers: Go would return it gradually, on top of DuckDB's peak.
+	st.txnOf = nil // the repeats are all finish needs
 	debug.FreeOSMemory()
 	if err := st.finish(ctx, t0); err != nil {
 		return err
@@ -318,19 +319,29 @@ func parseFile(read parse, path string, h canonical.Handler) error {
 // directory (mode 0600) and is removed after loading. Staging through the
 // appender cost a cgo call a value (29 a row; 4 when packed, but then split
 // again in SQL): loading 100k members as RCNI took twice the time of CSV.
+//
+// A record carries its transaction's number, not its order string: the
+// orders (60 bytes and more) are written once a transaction, to a file of
+// their own, and were a fifth of the staged bytes when every record held
+// one.
 type staging struct {
+	dir string
 	f   *os.File
 	w   *bufio.Writer
 	buf []byte
-	// sequenced: some record came with a transaction order (X12), so
-	// some may be superseded.
-	sequenced bool
-	// keys is the staging file's narrow companion for finding members of
-	// several transactions (finish): a line per keyed record, its key hash
-	// and transaction number.
-	keys    *os.File
-	keysW   *bufio.Writer
-	keysBuf []byte
+	// txnOf is the last transaction number of each key hash, and repeats
+	// the hashes seen with more than one: the members of several
+	// transactions are among those (finish). A Go map costs a fraction of
+	// grouping every record's hash in DuckDB (4.1 s at 10M members).
+	txnOf   map[uint64]int64
+	repeats map[uint64]struct{}
+	idsBuf  []byte
+	// keys lists the repeated hashes for DuckDB, when there are any.
+	keys *os.File
+	// txns holds a line per transaction number: the number and its order.
+	txns    *os.File
+	txnsW   *bufio.Writer
+	txnsBuf []byte
 	// txn numbers the runs of records with one transaction order: one
 	// number never stands for two orders, so members whose records carry
 	// several numbers include all those of several transactions.
@@ -342,8 +353,11 @@ type staging struct {
 // it, nor a line break; one that does has it turned into a space.
 const unitSep = '\x1f'
 
-// stagedColumns are the staging file's columns before the canonical fields.
-var stagedColumns = []string{"policy", "member", "seq", "key", "__file", "__line"}
+// stagedColumns are the staging file's columns before the canonical fields,
+// with their types.
+var stagedColumns = []struct{ name, typ string }{
+	{"key", "BIGINT"}, {"txn", "BIGINT"}, {"__file", "INTEGER"}, {"__line", "BIGINT"},
+}
 
 // keySeed seeds the key hashes of one process: they are compared only
 // within a run.
@@ -361,43 +375,64 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		dir = "" // an in-memory database without one: the system's
 	}
-	f, err := os.CreateTemp(dir, "enrollaudit-parsed-*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("create staging file: %w", err)
+	st := &staging{dir: dir, txnOf: map[uint64]int64{}, repeats: map[uint64]struct{}{}}
+	for _, f := range []struct {
+		file    **os.File
+		w       **bufio.Writer
+		pattern string
+		size    int
+	}{
+		{&st.f, &st.w, "enrollaudit-parsed-*.txt", 1 << 20},
+		{&st.txns, &st.txnsW, "enrollaudit-txns-*.txt", 64 << 10},
+	} {
+		file, err := os.CreateTemp(dir, f.pattern)
+		if err != nil {
+			st.drop()
+			return nil, fmt.Errorf("create staging file: %w", err)
+		}
+		*f.file, *f.w = file, bufio.NewWriterSize(file, f.size)
 	}
-	keys, err := os.CreateTemp(dir, "enrollaudit-keys-*.txt")
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("create staging file: %w", err)
-	}
-	return &staging{f: f, w: bufio.NewWriterSize(f, 1<<20), keys: keys, keysW: bufio.NewWriterSize(keys, 256<<10)}, nil
+	return st, nil
 }
 
 // append stages rec; notUTF8 says some of its values were not UTF-8
 // (appendStaged).
 func (st *staging) append(file int64, seq string, rec *canonical.Record) (notUTF8 bool, err error) {
-	st.sequenced = st.sequenced || seq != ""
-	if seq != st.lastSeq {
+	if seq != "" && seq != st.lastSeq {
 		st.txn++
 		st.lastSeq = seq
+		t := strconv.AppendInt(st.txnsBuf[:0], st.txn, 10)
+		t = append(t, unitSep)
+		t, _ = appendStaged(t, seq)
+		t = append(t, '\n')
+		st.txnsBuf = t
+		if _, err := st.txnsW.Write(t); err != nil {
+			return false, fmt.Errorf("stage rows: %w", err)
+		}
 	}
 	policy, member := rec.Values[policyIndex], rec.Values[memberIndex]
-	b, _ := appendStaged(st.buf[:0], policy)
-	b = append(b, unitSep)
-	b, _ = appendStaged(b, member)
 	// Only records DuckDB reads with both IDs and an order are keyed: the
-	// others are never superseded.
+	// others are never superseded. The key hashes the IDs as staged.
 	keyed := seq != "" && policy != "" && member != ""
-	var key int64
+	var key uint64
 	if keyed {
-		key = int64(keyHash(b))
+		ids, _ := appendStaged(st.idsBuf[:0], policy)
+		ids = append(ids, unitSep)
+		ids, _ = appendStaged(ids, member)
+		st.idsBuf = ids
+		key = keyHash(ids)
+		if txn, seen := st.txnOf[key]; seen && txn != st.txn {
+			st.repeats[key] = struct{}{}
+		}
+		st.txnOf[key] = st.txn
+	}
+	b := st.buf[:0]
+	if keyed {
+		b = strconv.AppendInt(b, int64(key), 10)
 	}
 	b = append(b, unitSep)
-	b = append(b, seq...)
-	b = append(b, unitSep)
-	if keyed {
-		b = strconv.AppendInt(b, key, 10)
+	if seq != "" {
+		b = strconv.AppendInt(b, st.txn, 10)
 	}
 	b = append(b, unitSep)
 	b = strconv.AppendInt(b, file, 10)
@@ -413,16 +448,6 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) (notUTF
 	st.buf = b
 	if _, err := st.w.Write(b); err != nil {
 		return notUTF8, fmt.Errorf("stage rows: %w", err)
-	}
-	if keyed {
-		k := strconv.AppendInt(st.keysBuf[:0], key, 10)
-		k = append(k, ',')
-		k = strconv.AppendInt(k, st.txn, 10)
-		k = append(k, '\n')
-		st.keysBuf = k
-		if _, err := st.keysW.Write(k); err != nil {
-			return notUTF8, fmt.Errorf("stage rows: %w", err)
-		}
 	}
 	return notUTF8, nil
 }
@@ -492,68 +517,93 @@ func fieldIndex(name string) int {
 // latest transaction are kept: transactions are ordered by file, then by
 // the order the parser gives (X12: ISA, GS and BGN dates and times, then
 // position). Members with records from several transactions are few, so
-// they are found first, and the filter is a join with them alone (none
-// for most files). Records without both keys are kept, for the normaliser
-// to reject.
+// they are found first, and the filter is a join with their superseded
+// records alone (none for most files). Records without both keys are kept,
+// for the normaliser to reject.
 //
-// Finding them looks at every record, so it is done in two steps to keep
-// that cheap: first, from the narrow keys file, the key hashes seen with
-// more than one transaction number (integers alone: grouping the IDs with
-// their order strings took the 834 path's peak to 3.7 GiB at 10M members,
-// and reading them out of the staging file cost a pass over it); then,
-// exactly, the IDs and latest order of the records with those hashes. A
-// true repeat always shows in the first step; IDs that share a hash only
-// widen the second, which tells them apart.
+// Finding them takes two steps, the first while staging: the key hashes
+// seen with more than one transaction number (repeats); then, exactly,
+// from the records with those hashes, their IDs, transactions and orders.
+// A true repeat always shows in the first step; IDs that share a hash only
+// widen the second, which tells them apart. (Grouping every record's IDs
+// with its order string took the 834 path's peak to 3.7 GiB at 10M
+// members.)
 func (st *staging) finish(ctx context.Context, t *Target) error {
-	if err := st.w.Flush(); err != nil {
-		return fmt.Errorf("stage rows: %w", err)
-	}
-	if err := st.keysW.Flush(); err != nil {
-		return fmt.Errorf("stage rows: %w", err)
+	for _, w := range []*bufio.Writer{st.w, st.txnsW} {
+		if err := w.Flush(); err != nil {
+			return fmt.Errorf("stage rows: %w", err)
+		}
 	}
 	cols := make([]string, canonical.NumFields)
 	defs := make([]string, 0, len(stagedColumns)+len(cols))
 	for _, c := range stagedColumns {
-		typ := "VARCHAR"
-		if c == "key" {
-			typ = "BIGINT"
-		}
-		defs = append(defs, sqltext.Literal(c)+": "+sqltext.Literal(typ))
+		defs = append(defs, sqltext.Literal(c.name)+": "+sqltext.Literal(c.typ))
 	}
 	for i := range cols {
 		cols[i] = "c" + strconv.Itoa(i)
 		defs = append(defs, sqltext.Literal(cols[i])+": 'VARCHAR'")
 	}
-	file := fmt.Sprintf("read_csv(%s, auto_detect = false, header = false, delim = chr(31), quote = '', escape = '', comment = '', new_line = '\\n', columns = {%s})",
-		sqltext.Literal(st.f.Name()), strings.Join(defs, ", "))
-	rows := "(SELECT *, CAST(__file AS INTEGER) AS __file_id, CAST(__line AS BIGINT) AS __line_no FROM " + file + ")"
-	rel := Relation{SQL: rows, Columns: cols, Headers: canonical.Names(), Line: "__line_no", FileID: "__file_id"}
-	if !st.sequenced {
+	file := stagedCSV(st.f.Name(), chr31, strings.Join(defs, ", "))
+	rel := Relation{SQL: file, Columns: cols, Headers: canonical.Names(), Line: "__line", FileID: "__file"}
+	if len(st.repeats) == 0 {
 		return withoutRecords(t.Insert(ctx, rel))
 	}
-	n := scanSeq.Add(1)
-	candidates, latest := fmt.Sprintf("repeat_keys_%d", n), fmt.Sprintf("latest_%d", n)
-	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.main."+candidates)
-	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.main."+latest)
-	keys := fmt.Sprintf("read_csv(%s, auto_detect = false, header = false, delim = ',', quote = '', escape = '', comment = '', new_line = '\\n', columns = {'key': 'BIGINT', 'txn': 'BIGINT'})",
-		sqltext.Literal(st.keys.Name()))
-	var found int64
-	err := t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s AS
-		SELECT key FROM %s GROUP BY key HAVING min(txn) <> max(txn)`, candidates, keys)).Scan(&found)
-	if err == nil && found > 0 {
-		err = t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s AS
-			SELECT policy, member, max(seq) AS latest FROM %s
-			WHERE key IN (SELECT key FROM temp.main.%s) GROUP BY ALL HAVING min(seq) <> max(seq)`,
-			latest, file, candidates)).Scan(&found)
+	keys, err := st.writeRepeats()
+	if err != nil {
+		return err
 	}
+	superseded := fmt.Sprintf("superseded_%d", scanSeq.Add(1))
+	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp.main."+superseded)
+	txns := stagedCSV(st.txns.Name(), chr31, "'txn': 'BIGINT', 'seq': 'VARCHAR'")
+	policy, member := cols[policyIndex], cols[memberIndex]
+	var found int64
+	err = t.Conn.QueryRowContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %[1]s AS
+		WITH repeats AS (
+			SELECT s.%[2]s AS policy, s.%[3]s AS member, s.txn, x.seq FROM %[4]s AS s JOIN %[5]s AS x USING (txn)
+			WHERE s.key IN (SELECT key FROM %[6]s)),
+		latest AS (SELECT policy, member, max(seq) AS seq FROM repeats GROUP BY ALL HAVING min(seq) <> max(seq))
+		SELECT DISTINCT r.policy, r.member, r.txn FROM repeats AS r JOIN latest AS l USING (policy, member)
+		WHERE r.seq <> l.seq`, superseded, policy, member, file, txns, keys)).Scan(&found)
 	if err != nil {
 		return withoutRecords(fmt.Errorf("find superseded records: %w", err))
 	}
 	if found > 0 {
-		rel.SQL = fmt.Sprintf(`(SELECT s.* FROM %s AS s LEFT JOIN temp.main.%s AS x USING (policy, member)
-			WHERE x.latest IS NULL OR s.seq = x.latest)`, rows, latest)
+		rel.SQL = fmt.Sprintf(`(SELECT s.* FROM %s AS s LEFT JOIN temp.main.%s AS x
+			ON s.%s = x.policy AND s.%s = x.member AND s.txn = x.txn WHERE x.txn IS NULL)`, file, superseded, policy, member)
 	}
 	return withoutRecords(t.Insert(ctx, rel))
+}
+
+// writeRepeats writes the repeated key hashes to a file for DuckDB and
+// returns the SQL that reads it.
+func (st *staging) writeRepeats() (string, error) {
+	f, err := os.CreateTemp(st.dir, "enrollaudit-keys-*.txt")
+	if err != nil {
+		return "", fmt.Errorf("create staging file: %w", err)
+	}
+	st.keys = f
+	w := bufio.NewWriterSize(f, 64<<10)
+	var b []byte
+	for key := range st.repeats {
+		b = strconv.AppendInt(b[:0], int64(key), 10)
+		b = append(b, '\n')
+		w.Write(b)
+	}
+	if err := w.Flush(); err != nil {
+		return "", fmt.Errorf("stage rows: %w", err)
+	}
+	return stagedCSV(f.Name(), "','", "'key': 'BIGINT'"), nil
+}
+
+// chr31 is the unit separator (unitSep) in SQL.
+const chr31 = "chr(31)"
+
+// stagedCSV reads one of the staging files: no header, quote, escape or
+// comment, one record a line, the columns (a struct's fields in SQL)
+// given.
+func stagedCSV(path, delim, columns string) string {
+	return fmt.Sprintf("read_csv(%s, auto_detect = false, header = false, delim = %s, quote = '', escape = '', comment = '', new_line = '\\n', columns = {%s})",
+		sqltext.Literal(path), delim, columns)
 }
 
 // withoutRecords keeps the first line of DuckDB's error reading the staged
@@ -569,10 +619,12 @@ func withoutRecords(err error) error {
 	return errors.New(msg)
 }
 
-// drop removes the staging file: it holds personal data.
+// drop removes the staging files: they hold personal data.
 func (st *staging) drop() {
-	st.f.Close()
-	os.Remove(st.f.Name())
-	st.keys.Close()
-	os.Remove(st.keys.Name())
+	for _, f := range []*os.File{st.f, st.keys, st.txns} {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
 }
