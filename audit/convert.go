@@ -52,7 +52,8 @@ func Convert(ctx context.Context, opts ConvertOptions) (*ConvertResult, error) {
 	if err := load.Check(src); err != nil {
 		return nil, err
 	}
-	d, err := openDB(ctx, Options{}, inputSize([]load.Source{src}))
+	_, rows := inputSize([]load.Source{src})
+	d, err := openDB(ctx, Options{}, rows)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	sources, err := opts.sources()
 	cfgErrs.Collect("", err)
 
-	d, err := openDB(ctx, opts, inputSize(sources))
+	_, rows := inputSize(sources)
+	d, err := openDB(ctx, opts, rows)
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,9 @@ import (
 // members a side (190 MB of CSV) the run then peaks at about 650 MiB.
 const inMemoryShare = 4
 
-// workingInMemory says whether a run whose inputs take inputBytes on disk
-// keeps its working tables in memory rather than in a database file.
+// workingInMemory says whether a run whose inputs' rows come to inputBytes
+// of text (rowBytes: a CSV's size on disk) keeps its working tables in
+// memory rather than in a database file.
 //
 // Writing the loaded tables to a file costs about as much as reading the
 // CSV (at 500k members a side, 1 s of a 9 s run, measured): worth paying

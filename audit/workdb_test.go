@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/enrollaudit/enrollaudit/audit/load"
 )
 
 func TestWorkingInMemory(t *testing.T) {
@@ -81,5 +83,28 @@ func TestWorkingDatabaseFileOrMemory(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(reports[false]), string(reports[true])); diff != "" {
 		t.Errorf("report.json, in memory (-) and in a file (+):\n%s", diff)
+	}
+}
+
+// TestInputSizeRows: an 834 is sized by the rows it carries, about 0.4 of
+// its bytes, so that an 834 of rows that fit in memory keeps the working
+// tables there, as the CSV of the same rows does; the progress counts
+// every byte read.
+func TestInputSizeRows(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, size int) load.Source {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return load.Source{Path: path}
+	}
+	sources := []load.Source{write("week.834", 1500), write("roster.csv", 500), {Path: filepath.Join(dir, "missing.csv")}}
+	onDisk, rows := inputSize(sources)
+	if onDisk != 2000 || rows != 1100 {
+		t.Errorf("inputSize = %d on disk, %d of rows; want 2000 and 1100", onDisk, rows)
+	}
+	if workingInMemory(onDisk, "6KB") || !workingInMemory(rows, "6KB") {
+		t.Errorf("under a 6KB limit, the bytes on disk should take a working file and the rows' should not")
 	}
 }

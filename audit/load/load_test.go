@@ -598,3 +598,24 @@ func TestLineNumbersFollowTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestRowBytes: an 834's rows are sized at 0.4 of its bytes, by extension
+// or by a mapping's format; every other format at its size.
+func TestRowBytes(t *testing.T) {
+	for _, tc := range []struct {
+		src  Source
+		want int64
+	}{
+		{Source{Path: "week.834"}, 400},
+		{Source{Path: "week.EDI"}, 400},
+		{Source{Path: "week.txt", Mapping: &mapping.Mapping{Format: "x12"}}, 400},
+		{Source{Path: "week.txt", Format: "x12"}, 400},
+		{Source{Path: "roster.csv"}, 1000},
+		{Source{Path: "pre-audit.txt", Format: "rcni"}, 1000},
+		{Source{Path: "roster.unknown"}, 1000},
+	} {
+		if got := RowBytes(tc.src, 1000); got != tc.want {
+			t.Errorf("RowBytes(%s, 1000) = %d, want %d", tc.src.Path, got, tc.want)
+		}
+	}
+}
