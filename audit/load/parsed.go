@@ -268,9 +268,9 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 	}
 	// The parsers' garbage goes back to the system before DuckDB fills its
 	// buffers: Go would return it gradually, on top of DuckDB's peak.
-	st.txnOf = nil // the repeats are all finish needs
+	repeats := st.seen.repeats()
 	debug.FreeOSMemory()
-	if err := st.finish(ctx, t0); err != nil {
+	if err := st.finish(ctx, t0, repeats); err != nil {
 		return err
 	}
 	for _, t := range targets {
@@ -329,13 +329,10 @@ type staging struct {
 	f   *os.File
 	w   *bufio.Writer
 	buf []byte
-	// txnOf is the last transaction number of each key hash, and repeats
-	// the hashes seen with more than one: the members of several
-	// transactions are among those (finish). A Go map costs a fraction of
-	// grouping every record's hash in DuckDB (4.1 s at 10M members).
-	txnOf   map[uint64]int64
-	repeats map[uint64]struct{}
-	idsBuf  []byte
+	// seen collects each keyed record's hash and transaction number: the
+	// members of several transactions are among its repeats (finish).
+	seen   repeatFinder
+	idsBuf []byte
 	// keys lists the repeated hashes for DuckDB, when there are any.
 	keys *os.File
 	// txns holds a line per transaction number: the number and its order.
@@ -375,7 +372,7 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		dir = "" // an in-memory database without one: the system's
 	}
-	st := &staging{dir: dir, txnOf: map[uint64]int64{}, repeats: map[uint64]struct{}{}}
+	st := &staging{dir: dir}
 	for _, f := range []struct {
 		file    **os.File
 		w       **bufio.Writer
@@ -421,10 +418,7 @@ func (st *staging) append(file int64, seq string, rec *canonical.Record) (notUTF
 		ids, _ = appendStaged(ids, member)
 		st.idsBuf = ids
 		key = keyHash(ids)
-		if txn, seen := st.txnOf[key]; seen && txn != st.txn {
-			st.repeats[key] = struct{}{}
-		}
-		st.txnOf[key] = st.txn
+		st.seen.add(key, st.txn)
 	}
 	b := st.buf[:0]
 	if keyed {
@@ -528,7 +522,7 @@ func fieldIndex(name string) int {
 // widen the second, which tells them apart. (Grouping every record's IDs
 // with its order string took the 834 path's peak to 3.7 GiB at 10M
 // members.)
-func (st *staging) finish(ctx context.Context, t *Target) error {
+func (st *staging) finish(ctx context.Context, t *Target, repeats []uint64) error {
 	for _, w := range []*bufio.Writer{st.w, st.txnsW} {
 		if err := w.Flush(); err != nil {
 			return fmt.Errorf("stage rows: %w", err)
@@ -545,10 +539,10 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 	}
 	file := stagedCSV(st.f.Name(), chr31, strings.Join(defs, ", "))
 	rel := Relation{SQL: file, Columns: cols, Headers: canonical.Names(), Line: "__line", FileID: "__file"}
-	if len(st.repeats) == 0 {
+	if len(repeats) == 0 {
 		return withoutRecords(t.Insert(ctx, rel))
 	}
-	keys, err := st.writeRepeats()
+	keys, err := st.writeRepeats(repeats)
 	if err != nil {
 		return err
 	}
@@ -576,7 +570,7 @@ func (st *staging) finish(ctx context.Context, t *Target) error {
 
 // writeRepeats writes the repeated key hashes to a file for DuckDB and
 // returns the SQL that reads it.
-func (st *staging) writeRepeats() (string, error) {
+func (st *staging) writeRepeats(repeats []uint64) (string, error) {
 	f, err := os.CreateTemp(st.dir, "enrollaudit-keys-*.txt")
 	if err != nil {
 		return "", fmt.Errorf("create staging file: %w", err)
@@ -584,7 +578,7 @@ func (st *staging) writeRepeats() (string, error) {
 	st.keys = f
 	w := bufio.NewWriterSize(f, 64<<10)
 	var b []byte
-	for key := range st.repeats {
+	for _, key := range repeats {
 		b = strconv.AppendInt(b[:0], int64(key), 10)
 		b = append(b, '\n')
 		w.Write(b)
@@ -593,6 +587,47 @@ func (st *staging) writeRepeats() (string, error) {
 		return "", fmt.Errorf("stage rows: %w", err)
 	}
 	return stagedCSV(f.Name(), "','", "'key': 'BIGINT'"), nil
+}
+
+// repeatFinder finds the key hashes seen with more than one transaction
+// number. The pairs are kept in buckets by the hash's top byte, each
+// appended to in order; at the end each bucket, small enough for the
+// CPU's caches, is checked with a map. One map of every hash, checked
+// record by record, made parsing and staging 10M members 1-3 s slower and
+// its peak 250 MB higher (random accesses over hundreds of MB, and the
+// map's growth); DuckDB grouping a file of the pairs took 4.1 s.
+type repeatFinder struct {
+	buckets [256][]keyTxn
+}
+
+type keyTxn struct {
+	key uint64
+	txn int64
+}
+
+func (r *repeatFinder) add(key uint64, txn int64) {
+	b := &r.buckets[key>>56]
+	*b = append(*b, keyTxn{key, txn})
+}
+
+// repeats returns the hashes seen with more than one transaction number,
+// each once, and empties r.
+func (r *repeatFinder) repeats() []uint64 {
+	var out []uint64
+	last := map[uint64]int64{}
+	repeated := map[uint64]bool{}
+	for i := range r.buckets {
+		clear(last)
+		for _, p := range r.buckets[i] {
+			if txn, ok := last[p.key]; ok && txn != p.txn && !repeated[p.key] {
+				repeated[p.key] = true
+				out = append(out, p.key)
+			}
+			last[p.key] = p.txn
+		}
+		r.buckets[i] = nil
+	}
+	return out
 }
 
 // chr31 is the unit separator (unitSep) in SQL.

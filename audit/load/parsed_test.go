@@ -155,3 +155,38 @@ func FuzzAppendStaged(f *testing.F) {
 		}
 	})
 }
+
+// TestRepeatFinder: a hash is repeated when it comes with two transaction
+// numbers or more, whatever their order and whichever bucket it falls in;
+// several records of one transaction are not a repeat.
+func TestRepeatFinder(t *testing.T) {
+	const hi = 0xAB << 56 // another bucket than the small hashes
+	for _, tc := range []struct {
+		name  string
+		pairs [][2]uint64 // hash, transaction
+		want  []uint64
+	}{
+		{"none", nil, nil},
+		{"one transaction each", [][2]uint64{{1, 1}, {2, 1}, {hi + 1, 2}}, nil},
+		{"twice in one transaction", [][2]uint64{{1, 1}, {2, 1}, {1, 1}}, nil},
+		{"two transactions", [][2]uint64{{1, 1}, {1, 2}}, []uint64{1}},
+		{"back to the first", [][2]uint64{{1, 1}, {1, 2}, {1, 1}, {1, 3}}, []uint64{1}},
+		{"same low bits, other bucket", [][2]uint64{{1, 1}, {hi + 1, 2}, {hi + 1, 3}}, []uint64{hi + 1}},
+		{"several", [][2]uint64{{5, 1}, {hi, 1}, {5, 2}, {7, 2}, {hi, 3}, {7, 2}}, []uint64{5, hi}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r repeatFinder
+			for _, p := range tc.pairs {
+				r.add(p[0], int64(p[1]))
+			}
+			got := r.repeats()
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("repeats = %v, want %v", got, tc.want)
+			}
+			if again := r.repeats(); len(again) != 0 {
+				t.Errorf("a second call found %v: the pairs should be gone", again)
+			}
+		})
+	}
+}
