@@ -67,3 +67,24 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(4*len(txns)), "members/op")
 }
+
+// FuzzIndexSep holds indexSep to strings.IndexByte, around the length
+// where it hands over to it.
+func FuzzIndexSep(f *testing.F) {
+	for _, s := range []string{"", "*", "INS*Y*18", "NM1", strings.Repeat("A", 16) + "*", strings.Repeat("A", 15) + "*B", strings.Repeat("A", 40)} {
+		f.Add(s, byte('*'))
+	}
+	f.Fuzz(func(t *testing.T, s string, sep byte) {
+		if got, want := indexSep(s, sep), strings.IndexByte(s, sep); got != want {
+			t.Errorf("indexSep(%q, %q) = %d, want %d", s, sep, got, want)
+		}
+	})
+}
+
+func TestAllDigits(t *testing.T) {
+	for s, want := range map[string]bool{"": true, "20260101": true, "2026O101": false, "2026-01-": false, " 2026010": false, "/0123456": false, "012345:7": false} {
+		if got := allDigits(s); got != want {
+			t.Errorf("allDigits(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -52,7 +52,7 @@ var (
 // isoDate turns a CCYYMMDD date into YYYY-MM-DD. It returns a problem
 // description instead when s is not a calendar date in that form.
 func isoDate(s string) (iso, problem string) {
-	if len(s) != 8 || strings.Trim(s, "0123456789") != "" {
+	if len(s) != 8 || !allDigits(s) {
 		return "", fmt.Sprintf("date %q is not CCYYMMDD", s)
 	}
 	// As time.Parse("20060102", s) would check, without its cost on every
@@ -62,6 +62,17 @@ func isoDate(s string) (iso, problem string) {
 		return "", fmt.Sprintf("date %q is not a calendar date", s)
 	}
 	return s[:4] + "-" + s[4:6] + "-" + s[6:], ""
+}
+
+// allDigits says whether s is decimal digits only (strings.Trim with a
+// cutset builds the set on every call).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // digits is the value of a string of decimal digits.
