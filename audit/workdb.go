@@ -13,8 +13,8 @@ import (
 const inMemoryShare = 4
 
 // workingInMemory says whether a run whose inputs' rows come to inputBytes
-// of text (rowBytes: a CSV's size on disk) keeps its working tables in
-// memory rather than in a database file.
+// of text (inputSize: what a CSV of them takes on disk) keeps its working
+// tables in memory rather than in a database file.
 //
 // Writing the loaded tables to a file costs about as much as reading the
 // CSV (at 500k members a side, 1 s of a 9 s run, measured): worth paying

@@ -266,8 +266,9 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// The parsers' garbage goes back to the system before DuckDB fills its
-	// buffers: Go would return it gradually, on top of DuckDB's peak.
+	// The parsers' garbage, and the pairs the repeats were found from, go
+	// back to the system before DuckDB fills its buffers: Go would return
+	// them gradually, on top of DuckDB's peak.
 	repeats := st.seen.repeats()
 	debug.FreeOSMemory()
 	if err := st.finish(ctx, t0, repeats); err != nil {

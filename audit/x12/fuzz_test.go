@@ -80,11 +80,3 @@ func FuzzIndexSep(f *testing.F) {
 		}
 	})
 }
-
-func TestAllDigits(t *testing.T) {
-	for s, want := range map[string]bool{"": true, "20260101": true, "2026O101": false, "2026-01-": false, " 2026010": false, "/0123456": false, "012345:7": false} {
-		if got := allDigits(s); got != want {
-			t.Errorf("allDigits(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
