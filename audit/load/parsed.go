@@ -266,10 +266,12 @@ func loadParsed(ctx context.Context, targets []*Target) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// The parsers' garbage, and the pairs the repeats were found from, go
-	// back to the system before DuckDB fills its buffers: Go would return
-	// them gradually, on top of DuckDB's peak.
-	repeats := st.seen.repeats()
+	// The parsers' garbage goes back to the system before DuckDB fills its
+	// buffers: Go would return it gradually, on top of DuckDB's peak.
+	repeats, err := st.seen.repeats()
+	if err != nil {
+		return err
+	}
 	debug.FreeOSMemory()
 	if err := st.finish(ctx, t0, repeats); err != nil {
 		return err
@@ -373,7 +375,7 @@ func newStaging(ctx context.Context, t *Target) (*staging, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		dir = "" // an in-memory database without one: the system's
 	}
-	st := &staging{dir: dir}
+	st := &staging{dir: dir, seen: repeatFinder{dir: dir}}
 	for _, f := range []struct {
 		file    **os.File
 		w       **bufio.Writer
@@ -590,47 +592,6 @@ func (st *staging) writeRepeats(repeats []uint64) (string, error) {
 	return stagedCSV(f.Name(), "','", "'key': 'BIGINT'"), nil
 }
 
-// repeatFinder finds the key hashes seen with more than one transaction
-// number. The pairs are kept in buckets by the hash's top byte, each
-// appended to in order; at the end each bucket, small enough for the
-// CPU's caches, is checked with a map. One map of every hash, checked
-// record by record, made parsing and staging 10M members 1-3 s slower and
-// its peak 250 MB higher (random accesses over hundreds of MB, and the
-// map's growth); DuckDB grouping a file of the pairs took 4.1 s.
-type repeatFinder struct {
-	buckets [256][]keyTxn
-}
-
-type keyTxn struct {
-	key uint64
-	txn int64
-}
-
-func (r *repeatFinder) add(key uint64, txn int64) {
-	b := &r.buckets[key>>56]
-	*b = append(*b, keyTxn{key, txn})
-}
-
-// repeats returns the hashes seen with more than one transaction number,
-// each once, and empties r.
-func (r *repeatFinder) repeats() []uint64 {
-	var out []uint64
-	last := map[uint64]int64{}
-	repeated := map[uint64]bool{}
-	for i := range r.buckets {
-		clear(last)
-		for _, p := range r.buckets[i] {
-			if txn, ok := last[p.key]; ok && txn != p.txn && !repeated[p.key] {
-				repeated[p.key] = true
-				out = append(out, p.key)
-			}
-			last[p.key] = p.txn
-		}
-		r.buckets[i] = nil
-	}
-	return out
-}
-
 // chr31 is the unit separator (unitSep) in SQL.
 const chr31 = "chr(31)"
 
@@ -657,6 +618,7 @@ func withoutRecords(err error) error {
 
 // drop removes the staging files: they hold personal data.
 func (st *staging) drop() {
+	st.seen.drop()
 	for _, f := range []*os.File{st.f, st.keys, st.txns} {
 		if f != nil {
 			f.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -157,8 +158,9 @@ func FuzzAppendStaged(f *testing.F) {
 }
 
 // TestRepeatFinder: a hash is repeated when it comes with two transaction
-// numbers or more, whatever their order and whichever bucket it falls in;
-// several records of one transaction are not a repeat.
+// numbers or more, whatever their order and whichever bucket it falls in,
+// in memory or sent to files; several records of one transaction are not a
+// repeat.
 func TestRepeatFinder(t *testing.T) {
 	const hi = 0xAB << 56 // another bucket than the small hashes
 	for _, tc := range []struct {
@@ -174,19 +176,29 @@ func TestRepeatFinder(t *testing.T) {
 		{"same low bits, other bucket", [][2]uint64{{1, 1}, {hi + 1, 2}, {hi + 1, 3}}, []uint64{hi + 1}},
 		{"several", [][2]uint64{{5, 1}, {hi, 1}, {5, 2}, {7, 2}, {hi, 3}, {7, 2}}, []uint64{5, hi}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var r repeatFinder
-			for _, p := range tc.pairs {
-				r.add(p[0], int64(p[1]))
-			}
-			got := r.repeats()
-			slices.Sort(got)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("repeats = %v, want %v", got, tc.want)
-			}
-			if again := r.repeats(); len(again) != 0 {
-				t.Errorf("a second call found %v: the pairs should be gone", again)
-			}
-		})
+		// A limit of two pairs sends the buckets to files as they fill.
+		for _, limit := range []int{0, 2 * pairSize} {
+			t.Run(fmt.Sprintf("%s/limit %d", tc.name, limit), func(t *testing.T) {
+				dir := t.TempDir()
+				r := repeatFinder{dir: dir, memLimit: limit}
+				for _, p := range tc.pairs {
+					r.add(p[0], int64(p[1]))
+				}
+				got, err := r.repeats()
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("repeats = %v, want %v", got, tc.want)
+				}
+				if again, err := r.repeats(); len(again) != 0 || err != nil {
+					t.Errorf("a second call found %v (%v): the pairs should be gone", again, err)
+				}
+				if left, _ := os.ReadDir(dir); len(left) != 0 {
+					t.Errorf("bucket files left behind: %d", len(left))
+				}
+			})
+		}
 	}
 }
