@@ -150,7 +150,7 @@ func TestLines(t *testing.T) {
 		{"byte order mark", "\xef\xbb\xbf" + good + "\n", nil, []int{1}},
 		// Bad values are the normaliser's to record: the line loads.
 		{"several bad fields", strings.Replace(strings.Replace(good, "|F|", "|X|", 1), "|20220131|", "|2022-01-31|", 1), nil, []int{1}},
-		{"line too long", good + "\n01|" + strings.Repeat("x", maxLine) + "\n" + good, []string{"x.txt: line 2 is longer than 1048576 bytes"}, []int{1, 3}},
+		{"line too long", good + "\n01|" + strings.Repeat("x", MaxLine) + "\n" + good, []string{"x.txt: line 2 is longer than 1048576 bytes"}, []int{1, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
