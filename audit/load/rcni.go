@@ -41,45 +41,34 @@ type rcniReader struct{}
 const rcniDelim = "chr(28) || chr(29) || chr(30) || chr(31)"
 
 func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
-	if err := checkDelimited(src.Path); err != nil {
-		return err
-	}
-	counter, err := t.lines(src, src.Path)
+	crInHead, err := checkDelimited(src.Path)
 	if err != nil {
 		return err
 	}
-	lines := counter.lf
-	if counter.size > 0 && counter.last != '\n' {
-		lines++
-	}
-	crlf := false
-	if counter.cr > 0 {
-		if crlf, err = onlyCRLF(src.Path); err != nil {
-			return err
-		}
-	}
+	n := scanSeq.Add(1)
+	r := rcniRead{t: t, src: src, rejTable: fmt.Sprintf("rcni_rejects_%d", n), scanTable: fmt.Sprintf("rcni_scans_%d", n), path: src.Path}
+	defer r.drop(ctx)
 	var dec *encoding.Decoder
-	encodingName := "utf-8"
-	if m := src.Mapping; m != nil && m.Encoding != "" {
-		encodingName = m.Encoding
-	}
-	switch encodingName {
-	case "latin-1":
+	switch m := src.Mapping; {
+	case m == nil:
+	case m.Encoding == "latin-1":
 		dec = charmap.ISO8859_1.NewDecoder()
-	case "windows-1252":
+	case m.Encoding == "windows-1252":
 		dec = charmap.Windows1252.NewDecoder()
 	}
-	n := scanSeq.Add(1)
-	r := rcniRead{t: t, rejTable: fmt.Sprintf("rcni_rejects_%d", n), scanTable: fmt.Sprintf("rcni_scans_%d", n), path: src.Path, crlf: crlf}
-	defer r.drop(ctx)
-	if dec != nil || counter.cr > 0 && !crlf {
-		if err := r.copy(ctx, dec); err != nil {
+	if dec != nil {
+		return r.readCopy(ctx, dec)
+	}
+	if crInHead {
+		// Lines end in CR LF, unless some CR is elsewhere too.
+		if r.crlf, err = onlyCRLF(src.Path); err != nil {
 			return err
 		}
-		if err := r.insert(ctx); err != nil {
-			return err
+		if !r.crlf {
+			if err := r.copy(ctx, nil); err != nil {
+				return err
+			}
 		}
-		return r.finish(ctx, lines)
 	}
 	// Read as UTF-8 in a transaction, so that a file that is not can be
 	// read again from scratch (Load in csv.go does the same, for the same
@@ -88,7 +77,22 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 		return fmt.Errorf("load %s: %w", src.Path, err)
 	}
 	t.inTransaction = true
+	rollback := func(err error) error {
+		t.inTransaction = false
+		if _, rerr := t.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+			err = fmt.Errorf("reload %s: %w", src.Path, rerr)
+		}
+		return err
+	}
 	err = r.insert(ctx)
+	if err != nil && ctx.Err() == nil && !r.copied {
+		// A carriage return past the head of the file, which DuckDB's
+		// reader refuses when lines end in LF: read the copy without.
+		if err := rollback(nil); err != nil {
+			return err
+		}
+		return r.readCopy(ctx, nil)
+	}
 	var badLines []int64
 	if err == nil {
 		badLines, err = t.invalidEncodingLines(ctx, r.rejTable)
@@ -98,11 +102,7 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 		ev, err = readEncodingEvidence(src.Path)
 	}
 	if err != nil || len(badLines) > 0 && !ev.utf8() {
-		t.inTransaction = false
-		if _, rerr := t.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
-			err = fmt.Errorf("reload %s: %w", src.Path, rerr)
-		}
-		if err != nil {
+		if err := rollback(err); err != nil {
 			return err
 		}
 		enc, dec := "latin-1", charmap.ISO8859_1.NewDecoder()
@@ -110,13 +110,7 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 			enc, dec = "windows-1252", charmap.Windows1252.NewDecoder()
 		}
 		t.Warn(fmt.Sprintf("%s is not UTF-8 (%s: no UTF-8 text anywhere): read it as %s (set encoding: in a mapping file to choose)", src.Path, linesList(badLines, int64(len(badLines))), enc))
-		if err := r.copy(ctx, dec); err != nil {
-			return err
-		}
-		if err := r.insert(ctx); err != nil {
-			return err
-		}
-		return r.finish(ctx, lines)
+		return r.readCopy(ctx, dec)
 	}
 	if len(badLines) > 0 {
 		t.Warn(fmt.Sprintf("%s is UTF-8 but has bytes that are not on %s: those lines are rejected (set encoding: in a mapping file if the file is not UTF-8)", src.Path, linesList(badLines, int64(len(badLines)))))
@@ -128,12 +122,24 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 	if err := t.numberLines(ctx); err != nil {
 		return err
 	}
-	return r.finish(ctx, lines)
+	return r.finish(ctx)
+}
+
+// readCopy reads a UTF-8 copy of the file (decoded by dec, when not nil).
+func (r *rcniRead) readCopy(ctx context.Context, dec *encoding.Decoder) error {
+	if err := r.copy(ctx, dec); err != nil {
+		return err
+	}
+	if err := r.insert(ctx); err != nil {
+		return err
+	}
+	return r.finish(ctx)
 }
 
 // rcniRead is one reading of an RCNI file.
 type rcniRead struct {
 	t                   *Target
+	src                 Source
 	rejTable, scanTable string
 	path                string // what DuckDB reads: the file or its copy
 	crlf                bool   // every carriage return is before a line feed
@@ -160,10 +166,19 @@ func (r *rcniRead) insert(ctx context.Context) error {
 	return r.t.Insert(ctx, Relation{SQL: "(" + q + ")", Columns: cols, Headers: fields, FirstLine: 1})
 }
 
-// finish records the lines that gave no row, when some did not (lines is
-// the file's count), and gives the rows after them their lines.
-func (r *rcniRead) finish(ctx context.Context, lines int64) error {
+// finish records the lines that gave no row, when some did not, and gives
+// the rows after them their lines.
+func (r *rcniRead) finish(ctx context.Context) error {
 	t := r.t
+	// The pass that hashes the file counts its lines meanwhile.
+	counter, err := t.lines(r.src, r.src.Path)
+	if err != nil {
+		return err
+	}
+	lines := counter.lf
+	if counter.size > 0 && counter.last != '\n' {
+		lines++
+	}
 	var loaded int64
 	if err := t.Conn.QueryRowContext(ctx, "SELECT count(*) FROM "+CanonTable(t.src.Side)+" WHERE file_id = ?", t.fileID).Scan(&loaded); err != nil {
 		return fmt.Errorf("count rows of %s: %w", t.src.Path, err)
@@ -175,7 +190,7 @@ func (r *rcniRead) finish(ctx context.Context, lines int64) error {
 	if err != nil {
 		return err
 	}
-	shifts, rejects, err := rcniLayout(r.path, t.src.Path, readerRejects, loaded)
+	shifts, rejects, err := rcniLayout(r.path, r.src.Path, readerRejects, loaded)
 	if err != nil {
 		return err
 	}
@@ -194,7 +209,7 @@ func (r *rcniRead) finish(ctx context.Context, lines int64) error {
 func (r *rcniRead) readerRejects(ctx context.Context) (map[int64]string, error) {
 	rows, err := r.t.Conn.QueryContext(ctx, "SELECT line, any_value(error_type) FROM "+r.rejTable+" GROUP BY line")
 	if err != nil {
-		return nil, fmt.Errorf("read rejects of %s: %w", r.t.src.Path, err)
+		return nil, fmt.Errorf("read rejects of %s: %w", r.src.Path, err)
 	}
 	defer rows.Close()
 	out := map[int64]string{}
@@ -264,27 +279,34 @@ func readerRejectReason(n int64, errorType string) string {
 }
 
 // checkDelimited refuses a file whose first line that is not blank has no
-// field separator.
-func checkDelimited(path string) error {
+// field separator. It also reports whether the file's first 64 KiB hold a
+// carriage return.
+func checkDelimited(path string) (crInHead bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+		return false, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer f.Close()
-	lr := rcni.NewLineReader(f)
+	head := make([]byte, 64<<10)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	crInHead = bytes.IndexByte(head[:n], '\r') >= 0
+	lr := rcni.NewLineReader(io.MultiReader(bytes.NewReader(head[:n]), f))
 	for n := 1; ; n++ {
 		line, tooLong, err := lr.Next()
 		if err != nil && !errors.Is(err, io.EOF) {
-			return &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+			return false, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 		}
 		if !rcni.Blank(line, tooLong) {
 			if err := rcni.CheckDelimited(path, n, line, tooLong); err != nil {
-				return fmt.Errorf("read %s: %w", path, err)
+				return false, fmt.Errorf("read %s: %w", path, err)
 			}
-			return nil
+			return crInHead, nil
 		}
 		if err != nil {
-			return nil // at the end: no line but blank ones
+			return crInHead, nil // at the end: no line but blank ones
 		}
 	}
 }
@@ -318,14 +340,14 @@ func onlyCRLF(path string) (bool, error) {
 // nil), its carriage returns dropped at the end of a line and spaces
 // elsewhere.
 func (r *rcniRead) copy(ctx context.Context, dec *encoding.Decoder) error {
-	in, err := os.Open(r.t.src.Path)
+	in, err := os.Open(r.src.Path)
 	if err != nil {
-		return &fileerr.Error{File: r.t.src.Path, Msg: "cannot read input: " + pathReason(err)}
+		return &fileerr.Error{File: r.src.Path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer in.Close()
 	out, err := os.CreateTemp(r.t.privateDir(ctx), "rcni-*.txt")
 	if err != nil {
-		return fmt.Errorf("copy %s: %w", r.t.src.Path, err)
+		return fmt.Errorf("copy %s: %w", r.src.Path, err)
 	}
 	var src io.Reader = bufio.NewReaderSize(in, 1<<20)
 	if dec != nil {
@@ -341,7 +363,7 @@ func (r *rcniRead) copy(ctx context.Context, dec *encoding.Decoder) error {
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return fmt.Errorf("copy %s: %w", r.t.src.Path, err)
+		return fmt.Errorf("copy %s: %w", r.src.Path, err)
 	}
 	r.removeCopy()
 	r.path, r.copied, r.crlf = out.Name(), true, false

@@ -312,6 +312,8 @@ func TestRCNIEncodings(t *testing.T) {
 		{"stray byte in UTF-8", strings.Replace(good, "dummy", "Zoë", 1) + "\n" + strings.Replace(good, "dummy", "Zo\xeb", 1) + "\n" + strings.Replace(good, "dummy", "Zoë", 1) + "\n",
 			[]string{"Zoë", "Zoë"}, []string{"2: line 2: bytes that are not UTF-8"}, "is UTF-8 but has bytes that are not on line 2"},
 		{"carriage return inside a line", strings.Replace(good, "dummy", "Zo\re", 1) + "\r\n" + good + "\r\r\n\r\n" + good + "\r", []string{"Zo e", "dummy", "dummy"}, nil, ""},
+		{"carriage return past the first 64 KiB", strings.Repeat(good+"\n", 300) + strings.Replace(good, "dummy", "Zo\re", 1) + "\n",
+			append(slices.Repeat([]string{"dummy"}, 300), "Zo e"), nil, ""},
 		{"control characters", good + "\n" + strings.Replace(good, "dummy", "a\x1c\x1d\x1e\x1fb", 1) + "\n" + good + "\n",
 			[]string{"dummy", "dummy"}, []string{"2: line 2: holds the control characters FS GS RS US in a row, which no RCNI file has"}, ""},
 	}
