@@ -39,8 +39,8 @@ func (lr *LineReader) Next() (line []byte, tooLong bool, err error) {
 	for {
 		var chunk []byte
 		chunk, err = lr.r.ReadSlice('\n')
-		if i := bytes.LastIndexFunc(chunk, func(r rune) bool { return r != '\r' && r != '\n' }); i >= 0 {
-			content = length + i + 1
+		if n := len(bytes.TrimRight(chunk, "\r\n")); n > 0 {
+			content = length + n
 		}
 		length += len(chunk)
 		if room := MaxLine + 1 - len(lr.buf); room > 0 {
