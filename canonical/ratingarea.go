@@ -5,9 +5,12 @@ import (
 	"strings"
 )
 
-// shortAreaRE is a rating area as a bare number, or with its state but not
-// quite as R-SS###.
-var shortAreaRE = regexp.MustCompile(`^(?:(?:R-?)?([A-Za-z]{2}))?([0-9]{1,3})$`)
+// ShortRatingArea is a rating area as a bare number, or with its state but
+// not quite as R-SS### (submatches: the state, the number). Readers that
+// complete rating areas in SQL use it too.
+const ShortRatingArea = `^(?:(?:R-?)?([A-Za-z]{2}))?([0-9]{1,3})$`
+
+var shortAreaRE = regexp.MustCompile(ShortRatingArea)
 
 // RatingArea writes a rating area given as a bare number (4, as New York's
 // exchange sends it), without "R-" (NJ010) or with fewer than 3 digits

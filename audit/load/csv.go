@@ -237,21 +237,27 @@ func readEncodingEvidence(path string) (encodingEvidence, error) {
 	}
 }
 
-// transcode writes a UTF-8 copy of a Windows-1252 file in DuckDB's
-// temporary directory (the run's private working directory) and returns
-// its path; the caller removes it.
-func (t *Target) transcode(ctx context.Context, path string) (string, error) {
+// privateDir is DuckDB's temporary directory (the run's private working
+// directory), where copies of inputs go.
+func (t *Target) privateDir(ctx context.Context) string {
 	var dir string
 	err := t.Conn.QueryRowContext(ctx, "SELECT current_setting('temp_directory')").Scan(&dir)
 	if st, serr := os.Stat(dir); err != nil || serr != nil || !st.IsDir() {
 		dir = os.TempDir() // DuckDB's default, .tmp, is made only when it spills
 	}
+	return dir
+}
+
+// transcode writes a UTF-8 copy of a Windows-1252 file in DuckDB's
+// temporary directory (the run's private working directory) and returns
+// its path; the caller removes it.
+func (t *Target) transcode(ctx context.Context, path string) (string, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer in.Close()
-	out, err := os.CreateTemp(dir, "utf8-*.csv")
+	out, err := os.CreateTemp(t.privateDir(ctx), "utf8-*.csv")
 	if err != nil {
 		return "", fmt.Errorf("convert %s to UTF-8: %w", path, err)
 	}
@@ -332,23 +338,8 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, path, delim str
 				src.Path, rows, strings.Join(layout.spans, ", "), more))
 		}
 	}
-	if len(layout.shifts) > 0 {
-		shifts := make([][]int64, len(layout.shifts))
-		for i, s := range layout.shifts {
-			shifts[i] = []int64{s.threshold, s.shift}
-		}
-		if err := t.appendTable(ctx, rejTable+"_shifts", []string{"threshold", "shift"}, shifts); err != nil {
-			return err
-		}
-		// Each row takes the shift of the last threshold at or before its
-		// provisional line.
-		q := fmt.Sprintf(`UPDATE %[1]s AS c SET source_line = s.provisional + s.shift
-			FROM (SELECT p.rowid AS id, p.rowid + %[2]d AS provisional, v.shift FROM %[1]s AS p ASOF JOIN %[3]s_shifts AS v ON p.rowid + %[2]d >= v.threshold
-			      WHERE p.file_id = %[4]d) AS s
-			WHERE c.rowid = s.id`, canon, t.lineOffset.Int64, rejTable, t.fileID)
-		if _, err := t.Conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("number lines of %s: %w", src.Path, err)
-		}
+	if err := t.shiftLines(ctx, rejTable+"_shifts", layout.shifts); err != nil {
+		return err
 	}
 	if len(records) > 0 {
 		if err := t.insertCSVRejects(ctx, src, rejTable, spans, newline, records, layout); err != nil {
@@ -358,12 +349,38 @@ func (t *Target) takeCSVRejects(ctx context.Context, src Source, path, delim str
 	if err := t.rejectSwallowed(ctx, src, headers, layout.swallowed); err != nil {
 		return err
 	}
-	for _, s := range []string{"DROP TABLE " + rejTable, "DROP TABLE " + scanTable, "DROP TABLE IF EXISTS " + rejTable + "_lines", "DROP TABLE IF EXISTS " + rejTable + "_shifts"} {
+	for _, s := range []string{"DROP TABLE " + rejTable, "DROP TABLE " + scanTable, "DROP TABLE IF EXISTS " + rejTable + "_lines"} {
 		if _, err := t.Conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("drop rejects of %s: %w", src.Path, err)
 		}
 	}
 	return nil
+}
+
+// shiftLines gives this file's rows, numbered by their order in the file,
+// the lines the shifts say: each row takes the shift of the last threshold
+// at or before its provisional line. table is the name of a temporary
+// table it creates for them.
+func (t *Target) shiftLines(ctx context.Context, table string, shifts []lineShift) error {
+	if len(shifts) == 0 {
+		return nil
+	}
+	rows := make([][]int64, len(shifts))
+	for i, s := range shifts {
+		rows[i] = []int64{s.threshold, s.shift}
+	}
+	if err := t.appendTable(ctx, table, []string{"threshold", "shift"}, rows); err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`UPDATE %[1]s AS c SET source_line = s.provisional + s.shift
+		FROM (SELECT p.rowid AS id, p.rowid + %[2]d AS provisional, v.shift FROM %[1]s AS p ASOF JOIN %[3]s AS v ON p.rowid + %[2]d >= v.threshold
+		      WHERE p.file_id = %[4]d) AS s
+		WHERE c.rowid = s.id`, CanonTable(t.src.Side), t.lineOffset.Int64, table, t.fileID)
+	if _, err := t.Conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("number lines of %s: %w", t.src.Path, err)
+	}
+	_, err := t.Conn.ExecContext(ctx, "DROP TABLE "+table)
+	return err
 }
 
 // insertCSVRejects records DuckDB's rejects, each line of each on the line

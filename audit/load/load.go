@@ -53,6 +53,7 @@ var readers = map[string]Reader{
 	"json":    jsonReader{},
 	"ndjson":  jsonReader{},
 	"xlsx":    xlsxReader{},
+	"rcni":    rcniReader{},
 }
 
 var extensions = map[string]string{

@@ -19,7 +19,6 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/enrollaudit/enrollaudit/audit/rcni"
 	"github.com/enrollaudit/enrollaudit/audit/x12"
 	"github.com/enrollaudit/enrollaudit/canonical"
 	"github.com/enrollaudit/enrollaudit/fileerr"
@@ -29,10 +28,10 @@ import (
 // parse is a Go parser of a format that emits canonical records.
 type parse func(r io.Reader, name string, h canonical.Handler) error
 
-// parsers are the formats read by Go parsers (X12 834, RCNI). Their records
-// are staged with canonical headers, so no mapping of columns is needed,
-// and go through the same normaliser as every other format.
-var parsers = map[string]parse{"x12": x12.Read, "rcni": rcni.Read}
+// parsers are the formats read by Go parsers (X12 834). Their records are
+// staged with canonical headers, so no mapping of columns is needed, and go
+// through the same normaliser as every other format.
+var parsers = map[string]parse{"x12": x12.Read}
 
 // Extract is the files of one side in one parsed format, read as one
 // extract: parsed in parallel into one staging table and normalised
@@ -47,8 +46,8 @@ type Extract struct {
 	next  int      // the file the next Load call is given
 }
 
-// JoinExtracts makes the X12 files of each side one extract, and the RCNI
-// files of each side another; it returns srcs with Extract set on those.
+// JoinExtracts makes the X12 files of each side one extract; it returns
+// srcs with Extract set on those.
 func JoinExtracts(srcs []Source) []Source {
 	extracts := map[string]*Extract{}
 	for i, src := range srcs {
@@ -321,7 +320,8 @@ func parseFile(read parse, path string, h canonical.Handler) error {
 // parallel like any CSV input. It lies in DuckDB's private working
 // directory (mode 0600) and is removed after loading. Staging through the
 // appender cost a cgo call a value (29 a row; 4 when packed, but then split
-// again in SQL): loading 100k members as RCNI took twice the time of CSV.
+// again in SQL): loading 100k members (then as RCNI) took twice the time of
+// CSV.
 //
 // A record carries its transaction's number, not its order string: the
 // orders (60 bytes and more) are written once a transaction, to a file of
@@ -349,8 +349,8 @@ type staging struct {
 	lastSeq string
 }
 
-// unitSep separates a staged record's values. No 834 or RCNI value holds
-// it, nor a line break; one that does has it turned into a space.
+// unitSep separates a staged record's values. No 834 value holds it, nor a
+// line break; one that does has it turned into a space.
 const unitSep = '\x1f'
 
 // stagedColumns are the staging file's columns before the canonical fields,

@@ -23,6 +23,10 @@
 // (a date not CCYYMMDD, an amount not decimal, a status outside Y/N/C, an
 // SSN not 9 digits) goes on as sent: the normaliser records it as a field
 // problem and the member loads. A rating area as a bare number (4) or
-// without "R-" is completed with the residential state (R-ME004). The file
-// is read line by line.
+// without "R-" is completed with the residential state (R-ME004).
+//
+// The product reads RCNI files with DuckDB (audit/load): DetailsSQL is the
+// SQL of the conversions, Classify and LineReader what a line is; both come
+// from the one table of positions and conversions (columns). Read, the Go
+// parser used before, is kept as the oracle of that reader's tests.
 package rcni

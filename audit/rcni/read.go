@@ -1,8 +1,6 @@
 package rcni
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"runtime"
@@ -13,9 +11,9 @@ import (
 	"github.com/enrollaudit/enrollaudit/canonical"
 )
 
-// maxLine bounds one line, so that a file without newlines is refused line
-// by line instead of buffered whole.
-const maxLine = 1 << 20
+// MaxLine bounds one line, its line ending not counted, so that a file
+// without newlines is refused line by line instead of buffered whole.
+const MaxLine = 1 << 20
 
 // minFields is the field count up to the last field read (54, paid-through
 // date); the agent/broker fields after it may be missing.
@@ -27,40 +25,49 @@ type column struct {
 	convert conversion
 }
 
-// A conversion returns the canonical text of a field. A value it cannot
-// read is returned as sent, for the normaliser to type or record as a field
-// problem: a bad value never loses the member.
-type conversion func(v string) string
+// A conversion says how a field's text becomes canonical text. A value it
+// cannot read is kept as sent, for the normaliser to type or record as a
+// field problem: a bad value never loses the member. Each has a Go form
+// (apply) and an SQL form (sql), which the tests hold to the same results.
+type conversion int
+
+const (
+	asSent conversion = iota
+	// date turns CCYYMMDD into YYYY-MM-DD when it is a real date.
+	date
+	// status reads the effectuation indicator: Y, N or C.
+	status
+)
 
 // columns are the fields read from a detail (01) record: 0-based position,
 // canonical field and conversion. Positions follow ideacrew/edi_gateway's
 // RCNI code (README, "CMS RCNI").
 var columns = []column{
-	{4, "issuer_hios_id", text},
-	{8, "first_name", text},
-	{10, "last_name", text},
+	{4, "issuer_hios_id", asSent},
+	{8, "first_name", asSent},
+	{10, "last_name", asSent},
 	{11, "birth_date", date},
-	{12, "gender", text},
-	{13, "ssn", text},
-	{14, "subscriber_indicator", text},
-	{15, "relationship_code", text},
-	{16, "exchange_subscriber_id", text},
-	{17, "exchange_member_id", text},
-	{19, "issuer_member_id", text},
-	{20, "exchange_policy_id", text},
-	{21, "issuer_policy_id", text},
-	{25, "state", text}, // residential address; 27-31 are the mailing address
-	{26, "zip", text},
-	{33, "rating_area", text}, // completed with the state once the record is read
-	{36, "qhp_id", text},
+	{12, "gender", asSent},
+	{13, "ssn", asSent},
+	{14, "subscriber_indicator", asSent},
+	{15, "relationship_code", asSent},
+	{16, "exchange_subscriber_id", asSent},
+	{17, "exchange_member_id", asSent},
+	{19, "issuer_member_id", asSent},
+	{20, "exchange_policy_id", asSent},
+	{21, "issuer_policy_id", asSent},
+	{25, "state", asSent}, // residential address; 27-31 are the mailing address
+	{26, "zip", asSent},
+	{33, "rating_area", asSent}, // completed with the state once the record is read
+	{36, "qhp_id", asSent},
 	{37, "benefit_start", date},
 	{38, "benefit_end", date},
-	{39, "aptc_amount", text},
-	{42, "csr_amount", text},
-	{45, "total_premium", text},
-	{48, "member_premium", text},
+	{39, "aptc_amount", asSent},
+	{42, "csr_amount", asSent},
+	{45, "total_premium", asSent},
+	{48, "member_premium", asSent},
 	{51, "effectuation_status", status},
-	{53, "coverage_year", text},
+	{53, "coverage_year", asSent},
 	{54, "paid_through_date", date},
 }
 
@@ -80,19 +87,18 @@ var fieldIndex = func() []int {
 	return out
 }()
 
-// Read reads the RCNI file r, called name in messages, and passes each
-// detail record, reject and warning to h in file order. It returns an error
-// only when r cannot be read, when the file is not pipe-delimited, or when
-// h returns one.
+// Read is the Go parser the product used before RCNI files were read by
+// DuckDB (audit/load, rcni.go, through DetailsSQL and Classify): it is kept
+// only as the oracle of that reader's differential test, which holds the
+// two to the same rows, rejects and lines. It reads the RCNI file r, called
+// name in messages, and passes each detail record and reject to h in file
+// order. It returns an error only when r cannot be read, when the file is
+// not pipe-delimited, or when h returns one.
 //
 // Lines are independent, so they are read here in blocks and parsed in
 // parallel (one worker a core), and the blocks handed to h in order.
 func Read(r io.Reader, name string, h canonical.Handler) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	rd := &reader{name: name, r: br}
+	rd := &reader{name: name, lines: NewLineReader(r)}
 	jobs := make(chan *block)
 	order := make(chan *block, 2*runtime.GOMAXPROCS(0))
 	stop := make(chan struct{})
@@ -155,9 +161,8 @@ type item struct {
 }
 
 type reader struct {
-	name string
-	r    *bufio.Reader
-	buf  []byte
+	name  string
+	lines *LineReader
 }
 
 // blocks reads the file's non-blank lines into blocks, which it sends to
@@ -179,13 +184,15 @@ func (rd *reader) blocks(jobs, order chan<- *block, stop <-chan struct{}) error 
 	}
 	seen := false
 	for n := 1; ; n++ {
-		line, tooLong, err := rd.readLine()
+		line, tooLong, err := rd.lines.Next()
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("%s: read: %w", rd.name, err)
 		}
-		if len(bytes.TrimSpace(line)) > 0 || tooLong {
-			if !seen && !tooLong && bytes.IndexByte(line, '|') < 0 {
-				return fmt.Errorf("%s: not a pipe-delimited RCNI file: line %d has no %q", rd.name, n, "|")
+		if !Blank(line, tooLong) {
+			if !seen {
+				if err := CheckDelimited(rd.name, n, line, tooLong); err != nil {
+					return err
+				}
 			}
 			seen = true
 			start := len(text)
@@ -204,24 +211,6 @@ func (rd *reader) blocks(jobs, order chan<- *block, stop <-chan struct{}) error 
 	}
 }
 
-// readLine returns the next line without its line ending; past maxLine
-// bytes the rest of the line is dropped and tooLong is set.
-func (rd *reader) readLine() (line []byte, tooLong bool, err error) {
-	rd.buf = rd.buf[:0]
-	for {
-		var chunk []byte
-		chunk, err = rd.r.ReadSlice('\n')
-		if len(rd.buf)+len(chunk) <= maxLine+2 { // +2 for CR LF
-			rd.buf = append(rd.buf, chunk...)
-		} else {
-			tooLong = true
-		}
-		if err != bufio.ErrBufferFull {
-			return bytes.TrimRight(rd.buf, "\r\n"), tooLong, err
-		}
-	}
-}
-
 // parse turns the block's lines into items; fields is a reused buffer.
 func (b *block) parse(name string, fields []string) []string {
 	b.items = make([]item, len(b.lines))
@@ -232,29 +221,15 @@ func (b *block) parse(name string, fields []string) []string {
 }
 
 func parseLine(it *item, name string, n int, line string, tooLong bool, fields []string) []string {
-	reject := func(field, value, reason string) {
-		it.reject = canonical.Reject{File: name, Line: n, Field: field, Value: value, Reason: reason}
-	}
-	if tooLong {
-		reject("", "", fmt.Sprintf("line %d is longer than %d bytes", n, maxLine))
+	kind, rej := Classify(name, n, line, tooLong)
+	if kind != Detail {
+		it.reject = rej // none for a summary record
 		return fields
 	}
 	fields = split(fields, line)
-	switch typ := strings.TrimSpace(fields[0]); typ {
-	case "01":
-	case "02":
-		return fields // summary (trailer) record: totals only
-	default:
-		reject("", typ, fmt.Sprintf("line %d: record type %q is not 01 (detail) or 02 (summary)", n, typ))
-		return fields
-	}
-	if len(fields) < minFields {
-		reject("", "", fmt.Sprintf("line %d: %d fields, want at least %d", n, len(fields), minFields))
-		return fields
-	}
 	it.rec.Line = n
 	for i, c := range columns {
-		it.rec.Values[fieldIndex[i]] = c.convert(strings.TrimSpace(fields[c.pos]))
+		it.rec.Values[fieldIndex[i]] = c.convert.apply(strings.TrimSpace(fields[c.pos]))
 	}
 	ra := fieldIndex[ratingAreaColumn]
 	it.rec.Values[ra] = canonical.RatingArea(it.rec.Values[ra], it.rec.Get("state"))
@@ -273,26 +248,23 @@ func split(dst []string, line string) []string {
 	}
 }
 
-func text(v string) string { return v }
-
-// date turns CCYYMMDD into YYYY-MM-DD; the normaliser reads the rest or
-// records it as a field problem.
-func date(v string) string {
-	if len(v) != 8 || strings.Trim(v, "0123456789") != "" {
-		return v
-	}
-	if _, err := time.Parse("20060102", v); err != nil {
-		return v
-	}
-	return v[:4] + "-" + v[4:6] + "-" + v[6:]
-}
-
-var statuses = map[string]string{"Y": "effectuated", "N": "pending", "C": "cancelled"}
-
-// status reads the effectuation indicator; another code goes on as sent.
-func status(v string) string {
-	if s, ok := statuses[v]; ok {
-		return s
+// apply returns the canonical text of v, a trimmed value.
+func (c conversion) apply(v string) string {
+	switch c {
+	case date:
+		if len(v) != 8 || strings.Trim(v, "0123456789") != "" {
+			return v
+		}
+		if _, err := time.Parse("20060102", v); err != nil {
+			return v
+		}
+		return v[:4] + "-" + v[4:6] + "-" + v[6:]
+	case status:
+		if s, ok := statuses[v]; ok {
+			return s
+		}
 	}
 	return v
 }
+
+var statuses = map[string]string{"Y": "effectuated", "N": "pending", "C": "cancelled"}

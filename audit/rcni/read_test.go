@@ -2,6 +2,7 @@ package rcni
 
 import (
 	"errors"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -150,7 +151,7 @@ func TestLines(t *testing.T) {
 		{"byte order mark", "\xef\xbb\xbf" + good + "\n", nil, []int{1}},
 		// Bad values are the normaliser's to record: the line loads.
 		{"several bad fields", strings.Replace(strings.Replace(good, "|F|", "|X|", 1), "|20220131|", "|2022-01-31|", 1), nil, []int{1}},
-		{"line too long", good + "\n01|" + strings.Repeat("x", maxLine) + "\n" + good, []string{"x.txt: line 2 is longer than 1048576 bytes"}, []int{1, 3}},
+		{"line too long", good + "\n01|" + strings.Repeat("x", MaxLine) + "\n" + good, []string{"x.txt: line 2 is longer than 1048576 bytes"}, []int{1, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,4 +227,42 @@ func FuzzRead(f *testing.F) {
 			canonicaltest.CheckRecord(t, r)
 		}
 	})
+}
+
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("x", MaxLine)
+	tests := []struct {
+		name, data string
+		lines      []string // "!" for a line too long
+	}{
+		{"LF", "a\nb\n", []string{"a", "b", ""}},
+		{"no final LF", "a\nb", []string{"a", "b"}},
+		{"CR LF and CRs", "a\r\nb\r\r\n\r\nc\rd\n", []string{"a", "b", "", "c\rd", ""}},
+		{"ends in a multibyte character", "Zoë\n€\r\n€", []string{"Zoë", "€", "€"}},
+		{"byte order mark", "\xef\xbb\xbfa\n\xef\xbb\xbfb", []string{"a", "\xef\xbb\xbfb"}},
+		{"longest line", long + "\r\n" + long + "x\n" + long + "\r\r\r", []string{long, "!", long}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lr := NewLineReader(strings.NewReader(tt.data))
+			var got []string
+			for {
+				line, tooLong, err := lr.Next()
+				if err != nil && err != io.EOF {
+					t.Fatal(err)
+				}
+				if tooLong {
+					got = append(got, "!")
+				} else {
+					got = append(got, string(line))
+				}
+				if err == io.EOF {
+					break
+				}
+			}
+			if !slices.Equal(got, tt.lines) {
+				t.Errorf("lines %q, want %q", got, tt.lines)
+			}
+		})
+	}
 }
