@@ -19,10 +19,11 @@
 // row, not copied from the subscriber.
 //
 // A line is rejected, naming its number, when its record type is neither
-// 01 nor 02 or when it has fewer than 55 fields. A field that cannot be read
-// (a date not CCYYMMDD, an amount not decimal, a status outside Y/N/C, an
-// SSN not 9 digits) goes on as sent: the normaliser records it as a field
-// problem and the member loads. A rating area as a bare number (4) or
+// 01 nor 02 or when it has fewer than 55 fields. Dates (CCYYMMDD) go on as
+// sent, for the normaliser to read; a field that cannot be read (a date
+// that is none, an amount not decimal, a status outside Y/N/C, an SSN not 9
+// digits) goes on as sent too: the normaliser records it as a field problem
+// and the member loads. A rating area as a bare number (4) or
 // without "R-" is completed with the residential state (R-ME004).
 //
 // The product reads RCNI files with DuckDB (audit/load): DetailsSQL is the

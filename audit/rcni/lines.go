@@ -16,20 +16,24 @@ import (
 type LineReader struct {
 	r   *bufio.Reader
 	buf []byte
+	max int // the longest line kept
 }
 
-// NewLineReader reads r.
-func NewLineReader(r io.Reader) *LineReader {
+// NewLineReader reads r, keeping lines up to MaxLine bytes.
+func NewLineReader(r io.Reader) *LineReader { return NewLineReaderUpTo(r, MaxLine) }
+
+// NewLineReaderUpTo reads r, keeping lines up to max bytes.
+func NewLineReaderUpTo(r io.Reader, max int) *LineReader {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	return &LineReader{r: br}
+	return &LineReader{r: br, max: max}
 }
 
 // Next returns the next line, valid until the next call. A line longer than
-// MaxLine is not kept (tooLong is set): at most MaxLine+1 bytes of a line
-// are held. At the end of the file err is io.EOF, with the last line (empty
+// the reader's maximum is not kept (tooLong is set): at most one byte more
+// is held. At the end of the file err is io.EOF, with the last line (empty
 // after a final line feed).
 func (lr *LineReader) Next() (line []byte, tooLong bool, err error) {
 	lr.buf = lr.buf[:0]
@@ -43,14 +47,14 @@ func (lr *LineReader) Next() (line []byte, tooLong bool, err error) {
 			content = length + n
 		}
 		length += len(chunk)
-		if room := MaxLine + 1 - len(lr.buf); room > 0 {
+		if room := lr.max + 1 - len(lr.buf); room > 0 {
 			lr.buf = append(lr.buf, chunk[:min(room, len(chunk))]...)
 		}
 		if err != bufio.ErrBufferFull {
 			break
 		}
 	}
-	if content > MaxLine {
+	if content > lr.max {
 		return nil, true, err
 	}
 	return lr.buf[:content], false, err

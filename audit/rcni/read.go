@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"time"
+	"unicode"
 
 	"github.com/enrollaudit/enrollaudit/canonical"
 )
@@ -29,12 +29,12 @@ type column struct {
 // cannot read is kept as sent, for the normaliser to type or record as a
 // field problem: a bad value never loses the member. Each has a Go form
 // (apply) and an SQL form (sql), which the tests hold to the same results.
+// Dates are sent as they are: the normaliser reads CCYYMMDD, and a date it
+// cannot read is a field problem quoting the file's own text.
 type conversion int
 
 const (
 	asSent conversion = iota
-	// date turns CCYYMMDD into YYYY-MM-DD when it is a real date.
-	date
 	// status reads the effectuation indicator: Y, N or C.
 	status
 )
@@ -46,7 +46,7 @@ var columns = []column{
 	{4, "issuer_hios_id", asSent},
 	{8, "first_name", asSent},
 	{10, "last_name", asSent},
-	{11, "birth_date", date},
+	{11, "birth_date", asSent},
 	{12, "gender", asSent},
 	{13, "ssn", asSent},
 	{14, "subscriber_indicator", asSent},
@@ -60,15 +60,15 @@ var columns = []column{
 	{26, "zip", asSent},
 	{33, "rating_area", asSent}, // completed with the state once the record is read
 	{36, "qhp_id", asSent},
-	{37, "benefit_start", date},
-	{38, "benefit_end", date},
+	{37, "benefit_start", asSent},
+	{38, "benefit_end", asSent},
 	{39, "aptc_amount", asSent},
 	{42, "csr_amount", asSent},
 	{45, "total_premium", asSent},
 	{48, "member_premium", asSent},
 	{51, "effectuation_status", status},
 	{53, "coverage_year", asSent},
-	{54, "paid_through_date", date},
+	{54, "paid_through_date", asSent},
 }
 
 // ratingAreaColumn is the rating area's entry in columns.
@@ -229,11 +229,21 @@ func parseLine(it *item, name string, n int, line string, tooLong bool, fields [
 	fields = split(fields, line)
 	it.rec.Line = n
 	for i, c := range columns {
-		it.rec.Values[fieldIndex[i]] = c.convert.apply(strings.TrimSpace(fields[c.pos]))
+		it.rec.Values[fieldIndex[i]] = c.convert.apply(trim(fields[c.pos]))
 	}
 	ra := fieldIndex[ratingAreaColumn]
 	it.rec.Values[ra] = canonical.RatingArea(it.rec.Values[ra], it.rec.Get("state"))
 	return fields
+}
+
+// trim trims v as the normaliser trims every value (and DetailsSQL those it
+// converts): when v starts or ends with a space, the space separators
+// (Unicode's Zs, which DuckDB's trim() removes) at both ends.
+func trim(v string) string {
+	if strings.HasPrefix(v, " ") || strings.HasSuffix(v, " ") {
+		return strings.TrimFunc(v, func(r rune) bool { return unicode.Is(unicode.Zs, r) })
+	}
+	return v
 }
 
 // split appends the |-separated fields of line to dst.
@@ -251,14 +261,6 @@ func split(dst []string, line string) []string {
 // apply returns the canonical text of v, a trimmed value.
 func (c conversion) apply(v string) string {
 	switch c {
-	case date:
-		if len(v) != 8 || strings.Trim(v, "0123456789") != "" {
-			return v
-		}
-		if _, err := time.Parse("20060102", v); err != nil {
-			return v
-		}
-		return v[:4] + "-" + v[4:6] + "-" + v[6:]
 	case status:
 		if s, ok := statuses[v]; ok {
 			return s

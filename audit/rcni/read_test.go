@@ -36,11 +36,11 @@ func rec(line int, fields map[string]string) canonical.Record {
 var sampleMember = map[string]string{
 	"coverage_year": "2022", "issuer_hios_id": "33653", "exchange_policy_id": "1234567",
 	"issuer_policy_id": "1234567", "issuer_member_id": "420144122", "subscriber_indicator": "Y",
-	"relationship_code": "18", "first_name": "dummy", "last_name": "dummy", "birth_date": "2020-01-01",
+	"relationship_code": "18", "first_name": "dummy", "last_name": "dummy", "birth_date": "20200101",
 	"gender": "F", "ssn": "999999999", "state": "ME", "zip": "04021", "rating_area": "R-ME001",
-	"qhp_id": "33653ME001000301", "benefit_start": "2022-01-01", "benefit_end": "2022-12-31",
+	"qhp_id": "33653ME001000301", "benefit_start": "20220101", "benefit_end": "20221231",
 	"total_premium": "1425.16", "member_premium": "460.44", "effectuation_status": "effectuated",
-	"paid_through_date": "2022-01-31",
+	"paid_through_date": "20220131",
 }
 
 func withIDs(id string) map[string]string {
@@ -102,7 +102,7 @@ func TestFields(t *testing.T) {
 		{"coverage year", map[int]string{53: "22"}, "", "coverage_year", "22"},
 		{"rating area without R-", map[int]string{33: "ME001"}, "", "rating_area", "R-ME001"},
 		{"rating area as a number", map[int]string{33: "4"}, "", "rating_area", "R-ME004"},
-		{"date", map[int]string{11: "20200101"}, "", "birth_date", "2020-01-01"},
+		{"date, for the normaliser", map[int]string{11: "20200101"}, "", "birth_date", "20200101"},
 		{"status N", map[int]string{51: "N"}, "", "effectuation_status", "pending"},
 		{"status C", map[int]string{51: "C"}, "", "effectuation_status", "cancelled"},
 		{"no status", map[int]string{51: ""}, "", "effectuation_status", ""},

@@ -10,70 +10,47 @@ import (
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
 
-// DetailsSQL returns a query of the detail records among lines, a relation
-// of the file's lines in order, one a row as LineReader returns them
-// (column l; NULL for an empty line). It gives one row a detail record, in
-// order (the lines Classify calls Detail), with the canonical text of each
+// ReadFields is how many fields of a line the reader gives DetailsSQL: those
+// up to the last one read. The agent/broker fields after them are not read.
+const ReadFields = minFields
+
+// FieldColumn names the reader's column of field i (0-based): f0, f1, ...
+func FieldColumn(i int) string { return "f" + strconv.Itoa(i) }
+
+// DetailsSQL returns a query of the detail records of lines, a relation of
+// the file's lines in order, split at "|" by DuckDB's CSV reader: one row a
+// line, with columns FieldColumn(0) to FieldColumn(ReadFields-1), NULL past
+// the line's last field and "" for an empty one. It gives one row a detail
+// record (the lines Classify calls Detail), in order, with the text of each
 // field read in columns c0, c1, ... named by fields: what Read passes on as
-// a record's values.
+// a record's values, less the spaces around them, which the normaliser
+// trims.
+//
+// Only the status and the rating area are converted here: the normaliser
+// reads the rest as it reads a CSV file's, CCYYMMDD dates included. Each
+// conversion takes the value as it comes first (nearly all are plain), and
+// trims only the others: trimming every field cost as much as the whole
+// load of a CSV file.
 func DetailsSQL(lines string) (query string, fields []string) {
-	positions := make([]string, len(columns))
-	byPos := map[int]string{}
-	for i, c := range columns {
-		x := fmt.Sprintf("s[%d]", c.pos+1)
-		if c.convert != asSent || c.field == "state" || i == ratingAreaColumn {
-			// Converted here: trimmed first. Other values are trimmed by
-			// the normaliser, as every format's.
-			x = "trim(" + x + ")"
-		}
-		positions[i] = fmt.Sprintf("%s AS f%d", x, c.pos)
-		byPos[c.pos] = "f" + strconv.Itoa(c.pos)
-	}
+	state := FieldColumn(stateColumn().pos)
 	exprs := make([]string, len(columns))
 	fields = make([]string, len(columns))
 	for i, c := range columns {
-		x := c.convert.sql(byPos[c.pos])
+		x := c.convert.sql(FieldColumn(c.pos))
 		if i == ratingAreaColumn {
-			x = ratingAreaSQL(x, byPos[stateColumn().pos])
+			x = ratingAreaSQL(FieldColumn(c.pos), state)
 		}
 		exprs[i] = fmt.Sprintf("%s AS c%d", x, i)
 		fields[i] = c.field
 	}
-	// Lines too long to be a record are left out before they are split.
-	// White space is trimmed as strings.TrimSpace trims it. A plain line
-	// (ASCII, no white space but the space) has only spaces to trim, which
-	// trim() does; in the others (few) every character TrimSpace trims is
-	// removed around each separator and at the ends before the line is
-	// split (trim() with those characters costs 7 times as much as trim(),
-	// a CASE between two lists as much again).
-	query = fmt.Sprintf(`SELECT %s FROM (SELECT %s FROM (
-		  SELECT string_split(CASE WHEN strlen(l) = length(l) AND NOT (%s) THEN l
-		    ELSE trim(regexp_replace(l, '%s*\|%s*', '|', 'g'), %s) END, '|') AS s
-		  FROM %s WHERE strlen(l) <= %d)
-		WHERE len(s) >= %d AND trim(s[1]) = '01')`,
-		strings.Join(exprs, ", "), strings.Join(positions, ", "), asciiSpaceSQL("l"), spaceClass, spaceClass, sqltext.Literal(spaces), lines, MaxLine, minFields)
+	// A line has at least minFields fields when its last one read is not
+	// NULL; its type is trimmed as Classify trims it, when it is not "01"
+	// as it stands.
+	first := FieldColumn(0)
+	query = fmt.Sprintf(`SELECT %s FROM %s
+		WHERE %s IS NOT NULL AND (%s = '01' OR trim(%s, %s) = '01')`,
+		strings.Join(exprs, ", "), lines, FieldColumn(minFields-1), first, first, sqltext.Literal(spaces))
 	return query, fields
-}
-
-// spaceClass is a regular expression's class of the characters in spaces.
-var spaceClass = func() string {
-	var b strings.Builder
-	b.WriteString("[")
-	for _, r := range spaces {
-		fmt.Fprintf(&b, `\x{%x}`, r)
-	}
-	b.WriteString("]")
-	return b.String()
-}()
-
-// asciiSpaceSQL tests whether x holds a tab, line feed, vertical tab, form
-// feed or carriage return.
-func asciiSpaceSQL(x string) string {
-	var tests []string
-	for c := '\t'; c <= '\r'; c++ {
-		tests = append(tests, fmt.Sprintf("contains(%s, chr(%d))", x, c))
-	}
-	return strings.Join(tests, " OR ")
 }
 
 func stateColumn() column {
@@ -96,34 +73,41 @@ var spaces = func() string {
 	return b.String()
 }()
 
-// sql is apply of the trimmed text x, in SQL.
+// sql is apply of the text x, in SQL. A value it does not convert is left
+// as it is, spaces and all.
 func (c conversion) sql(x string) string {
-	switch c {
-	case date:
-		iso := fmt.Sprintf("left(%[1]s, 4) || '-' || substr(%[1]s, 5, 2) || '-' || right(%[1]s, 2)", x)
-		// GLOB costs less than a regular expression.
-		return fmt.Sprintf("CASE WHEN strlen(%[1]s) = 8 AND NOT %[1]s GLOB '*[!0-9]*' AND TRY_CAST(%[2]s AS DATE) IS NOT NULL THEN %[2]s ELSE %[1]s END", x, iso)
-	case status:
+	if c != status {
+		return x
+	}
+	codes := func(x, otherwise string) string {
 		var b strings.Builder
 		b.WriteString("CASE " + x)
 		for _, code := range []string{"Y", "N", "C"} {
 			fmt.Fprintf(&b, " WHEN '%s' THEN '%s'", code, statuses[code])
 		}
-		b.WriteString(" ELSE " + x + " END")
+		b.WriteString(" ELSE " + otherwise + " END")
 		return b.String()
 	}
-	return x
+	return codes(x, codes(trimSQL(x), x))
 }
 
-// ratingAreaSQL is canonical.RatingArea of the text v and the state, in
-// SQL: the same regular expression (canonical.ShortRatingArea), the same
-// completion.
+// trimSQL is trim in SQL: the normaliser's trimming (cleanSQL in
+// audit/load).
+func trimSQL(x string) string {
+	return fmt.Sprintf("CASE WHEN %[1]s LIKE ' %%' OR %[1]s LIKE '%% ' THEN trim(%[1]s) ELSE %[1]s END", x)
+}
+
+// ratingAreaSQL is canonical.RatingArea of the rating area v and the state,
+// both trimmed (trimSQL), in SQL: the same regular expression
+// (canonical.ShortRatingArea), the same completion. A value already in the
+// usual form (R-SS999) is kept as it is.
 func ratingAreaSQL(v, state string) string {
 	re := sqltext.Literal(canonical.ShortRatingArea)
-	st := fmt.Sprintf("coalesce(nullif(regexp_extract(%s, %s, 1), ''), %s)", v, re, state)
+	tv, ts := trimSQL(v), trimSQL(state)
+	st := fmt.Sprintf("coalesce(nullif(regexp_extract(%s, %s, 1), ''), %s)", tv, re, ts)
 	// One WHEN at a time: the usual form stops most values at the first.
-	return fmt.Sprintf(`CASE WHEN strlen(%[1]s) = 7 AND starts_with(%[1]s, 'R-') THEN %[1]s WHEN %[1]s = '' THEN %[1]s
-		WHEN NOT regexp_full_match(%[1]s, %[2]s) THEN %[1]s
-		WHEN strlen(%[3]s) = 2 THEN 'R-' || upper(%[3]s) || lpad(regexp_extract(%[1]s, %[2]s, 2), 3, '0')
-		ELSE %[1]s END`, v, re, st)
+	return fmt.Sprintf(`CASE WHEN strlen(%[1]s) = 7 AND starts_with(%[1]s, 'R-') AND right(%[1]s, 1) <> ' ' THEN %[1]s
+		WHEN NOT regexp_full_match(%[2]s, %[3]s) THEN %[1]s
+		WHEN strlen(%[4]s) = 2 THEN 'R-' || upper(%[4]s) || lpad(regexp_extract(%[2]s, %[3]s, 2), 3, '0')
+		ELSE %[1]s END`, v, tv, re, st)
 }
