@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/enrollaudit/enrollaudit/audit/rcni"
 	"github.com/enrollaudit/enrollaudit/fileerr"
 	"github.com/enrollaudit/enrollaudit/internal/sqltext"
 )
@@ -64,8 +65,8 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 	}
 	n := scanSeq.Add(1)
 	rejTable, scanTable := fmt.Sprintf("csv_rejects_%d", n), fmt.Sprintf("csv_scans_%d", n)
-	read := func(path, enc string) error {
-		rel := Relation{
+	relation := func(path, enc string) Relation {
+		return Relation{
 			// Nothing is auto-detected: a guessed comment character or
 			// skipped preamble would drop rows without a trace.
 			SQL: fmt.Sprintf("read_csv(%s, auto_detect = false, header = true, columns = {%s}, "+
@@ -74,39 +75,45 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 				sqltext.Literal(path), varcharColumns(cols), sqltext.Literal(delim), sqltext.Literal(enc), sqltext.Literal(rejTable), sqltext.Literal(scanTable), maxLineSize),
 			Columns: cols, Headers: headers, FirstLine: 2,
 		}
-		return t.Insert(ctx, rel)
 	}
-	if encoding != "utf-8" || path != src.Path {
-		if err := read(path, encoding); err != nil {
+	read := func(path, enc string) error {
+		if err := t.Insert(ctx, relation(path, enc)); err != nil {
 			return err
 		}
 		return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
 	}
-	// Read as UTF-8 in a transaction, so that a file that is not can be
-	// read again from scratch: rows deleted from the table instead would
-	// leave gaps that DuckDB may close later, moving the rowids that pairs
-	// and line numbers rest on.
-	if _, err := t.Conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("load %s: %w", src.Path, err)
+	if encoding != "utf-8" || path != src.Path {
+		return read(path, encoding)
 	}
-	t.inTransaction = true
-	var badLines []int64
-	err = read(path, encoding)
-	if err == nil {
-		badLines, err = t.invalidEncodingLines(ctx, rejTable)
+	// DuckDB must not read a byte that is not UTF-8 as UTF-8 in a column
+	// the normaliser leaves out of the scan: it fails (an internal error
+	// that closes the database) instead of rejecting the line. The file
+	// is checked first, 15-30 ms per 100 MB.
+	b, err := scanBytes(src.Path)
+	if err != nil {
+		return err
 	}
-	var ev encodingEvidence
-	if err == nil && len(badLines) > 0 {
-		ev, err = readEncodingEvidence(src.Path)
-	}
-	if err != nil || (len(badLines) > 0 && !ev.utf8()) {
-		t.inTransaction = false
-		if _, rerr := t.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
-			err = fmt.Errorf("reload %s: %w", src.Path, rerr)
+	if b.utf8 {
+		if b.loneCR && b.lf || b.mixed {
+			// A carriage return inside a line of a file whose lines end
+			// in LF, which DuckDB would take for a line break of its own,
+			// or lines ending in CR LF among others in LF, which it
+			// numbers otherwise than the lines are: read a copy in which
+			// lines end in LF and another CR is a space.
+			copyPath, err := t.copyFile(ctx, src.Path, "copy %s", dropCR)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(copyPath)
+			path = copyPath
 		}
-		if err != nil {
-			return err
-		}
+		return read(path, encoding)
+	}
+	ev, err := readEncodingEvidence(src.Path)
+	if err != nil {
+		return err
+	}
+	if !ev.utf8() {
 		// No UTF-8 text but accented letters in a single-byte encoding:
 		// exports from Windows tools are Windows-1252 (curly quotes, Š,
 		// € in 0x80-0x9F) or Latin-1.
@@ -114,7 +121,11 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 		if ev.c1 {
 			enc = "windows-1252"
 		}
-		t.Warn(fmt.Sprintf("%s is not UTF-8 (%s: no UTF-8 text anywhere): read it as %s (set encoding: in a mapping file to choose)", src.Path, linesList(badLines, int64(len(badLines))), enc))
+		bad, total, err := strayLines(src.Path)
+		if err != nil {
+			return err
+		}
+		t.Warn(fmt.Sprintf("%s is not UTF-8 (%s: no UTF-8 text anywhere): read it as %s (set encoding: in a mapping file to choose)", src.Path, linesList(bad, total), enc))
 		if enc == "windows-1252" {
 			copyPath, err := t.transcode(ctx, src.Path)
 			if err != nil {
@@ -123,22 +134,25 @@ func (c csvReader) Load(ctx context.Context, t *Target, src Source) error {
 			defer os.Remove(copyPath)
 			path, enc = copyPath, "utf-8"
 		}
-		if err := read(path, enc); err != nil {
-			return err
-		}
-		return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
+		return read(path, enc)
 	}
-	if len(badLines) > 0 {
-		// The rest of the file is UTF-8: reading it all in another
-		// encoding would garble every accented name. The lines with stray
-		// bytes are rejects (bad bytes).
-		t.Warn(fmt.Sprintf("%s is UTF-8 but has bytes that are not on %s: those lines are rejected (set encoding: in a mapping file if the file is not UTF-8)", src.Path, linesList(badLines, int64(len(badLines)))))
-	}
-	t.inTransaction = false
-	if _, err := t.Conn.ExecContext(ctx, "COMMIT"); err != nil {
+	// The rest of the file is UTF-8: reading it all in another encoding
+	// would garble every accented name. DuckDB rejects the lines with stray
+	// bytes (bad bytes) when it reads every column: the file goes to a
+	// working table whole first, and is normalised from there.
+	all := fmt.Sprintf("temp.main.csv_all_%d", n)
+	defer t.Conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+all)
+	if _, err := t.Conn.ExecContext(ctx, "CREATE TEMP TABLE "+all+" AS SELECT * FROM "+relation(path, encoding).SQL); err != nil {
 		return fmt.Errorf("load %s: %w", src.Path, err)
 	}
-	if err := t.numberLines(ctx); err != nil {
+	badLines, err := t.invalidEncodingLines(ctx, rejTable)
+	if err != nil {
+		return err
+	}
+	t.Warn(fmt.Sprintf("%s is UTF-8 but has bytes that are not on %s: those lines are rejected (set encoding: in a mapping file if the file is not UTF-8)", src.Path, linesList(badLines, int64(len(badLines)))))
+	rel := relation(path, encoding)
+	rel.SQL = all
+	if err := t.Insert(ctx, rel); err != nil {
 		return err
 	}
 	return t.takeCSVRejects(ctx, src, path, delim, headers, rejTable, scanTable)
@@ -248,26 +262,130 @@ func (t *Target) privateDir(ctx context.Context) string {
 	return dir
 }
 
+// fileBytes is what the pass before reading finds in a text file.
+type fileBytes struct {
+	utf8   bool // valid UTF-8 throughout
+	lf     bool // it holds a line feed
+	cr     bool // it holds a carriage return
+	loneCR bool // one that is not just before a line feed
+	mixed  bool // lines ending in CR LF and others in LF alone
+}
+
+// scanBytes reads the file at path for fileBytes; it stops at the first
+// byte that is not UTF-8.
+func scanBytes(path string) (fileBytes, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileBytes{}, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer f.Close()
+	out := fileBytes{utf8: true}
+	buf := make([]byte, 1<<20)
+	carry := 0 // bytes of a character the last read cut, moved to the front
+	var lfs, crs, crlfs int64
+	lastCR := false
+	for {
+		n, err := io.ReadFull(f, buf[carry:])
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			return out, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+		}
+		end := carry + n
+		fresh := buf[carry:end]
+		lfs += int64(bytes.Count(fresh, []byte{'\n'}))
+		crs += int64(bytes.Count(fresh, []byte{'\r'}))
+		crlfs += int64(bytes.Count(fresh, []byte("\r\n")))
+		if lastCR && len(fresh) > 0 && fresh[0] == '\n' {
+			crlfs++ // a pair across two reads (nothing is carried after a CR)
+		}
+		if len(fresh) > 0 {
+			lastCR = fresh[len(fresh)-1] == '\r'
+		}
+		cut := end
+		if !eof {
+			// Keep a character cut at the end for the next read.
+			for k := 1; k <= utf8.UTFMax-1 && k <= end; k++ {
+				if utf8.RuneStart(buf[end-k]) {
+					if !utf8.FullRune(buf[end-k : end]) {
+						cut = end - k
+					}
+					break
+				}
+			}
+		}
+		if !utf8.Valid(buf[:cut]) {
+			out.utf8 = false
+			return out, nil
+		}
+		if eof {
+			out.lf, out.cr, out.loneCR, out.mixed = lfs > 0, crs > 0, crs > crlfs, crlfs > 0 && crlfs < lfs
+			return out, nil
+		}
+		carry = copy(buf, buf[cut:end])
+	}
+}
+
+// strayLines lists the first lines of the file at path with bytes that are
+// not UTF-8, and counts them all.
+func strayLines(path string) (first []int64, total int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+	}
+	defer f.Close()
+	lr := rcni.NewLineReaderUpTo(f, maxLineSize)
+	for n := int64(1); ; n++ {
+		line, _, err := lr.Next()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
+		}
+		if !utf8.Valid(line) {
+			total++
+			if len(first) < 5 {
+				first = append(first, n)
+			}
+		}
+		if err != nil {
+			return first, total, nil
+		}
+	}
+}
+
 // transcode writes a UTF-8 copy of a Windows-1252 file in DuckDB's
 // temporary directory (the run's private working directory) and returns
 // its path; the caller removes it.
 func (t *Target) transcode(ctx context.Context, path string) (string, error) {
+	return t.copyFile(ctx, path, "convert %s to UTF-8", func(w *bufio.Writer, in io.Reader) error {
+		_, err := io.Copy(w, charmap.Windows1252.NewDecoder().Reader(in))
+		return err
+	})
+}
+
+// copyFile writes a copy of the file at path, as write makes it from the
+// file's bytes, in the run's private working directory and returns its
+// path; the caller removes it. what names the copy in an error (a format
+// with the path's %s).
+func (t *Target) copyFile(ctx context.Context, path, what string, write func(w *bufio.Writer, in io.Reader) error) (string, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
 	}
 	defer in.Close()
-	out, err := os.CreateTemp(t.privateDir(ctx), "utf8-*.csv")
+	out, err := os.CreateTemp(t.privateDir(ctx), "copy-*.txt")
 	if err != nil {
-		return "", fmt.Errorf("convert %s to UTF-8: %w", path, err)
+		return "", fmt.Errorf(what+": %w", path, err)
 	}
-	_, err = io.Copy(out, charmap.Windows1252.NewDecoder().Reader(bufio.NewReaderSize(in, 1<<20)))
+	w := bufio.NewWriterSize(out, 1<<20)
+	err = write(w, bufio.NewReaderSize(in, 1<<20))
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return "", fmt.Errorf("convert %s to UTF-8: %w", path, err)
+		return "", fmt.Errorf(what+": %w", path, err)
 	}
 	return out.Name(), nil
 }

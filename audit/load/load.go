@@ -135,9 +135,8 @@ type Target struct {
 	fileID int64
 	// lineOffset is set when the rows' lines are their order in the file
 	// (from firstLine): a row's line is rowid + lineOffset.
-	lineOffset    sql.NullInt64
-	firstLine     int64
-	inTransaction bool // rows inserted have no rowids yet
+	lineOffset sql.NullInt64
+	firstLine  int64
 }
 
 // lineSQL is the line of one of this file's rows in its canonical table.

@@ -72,9 +72,7 @@ func (t *Target) Insert(ctx context.Context, rel Relation) error {
 	}
 	if rel.Line == "" {
 		t.firstLine = rel.FirstLine
-		if !t.inTransaction {
-			return t.numberLines(ctx)
-		}
+		return t.numberLines(ctx)
 	}
 	return nil
 }

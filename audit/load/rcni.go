@@ -61,7 +61,7 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 	// does not read left out, it fails on one (an internal error that
 	// closes the database) instead of rejecting its line. The file is
 	// checked first: 15-30 ms per 100 MB.
-	b, err := scanRCNIBytes(src.Path)
+	b, err := scanBytes(src.Path)
 	if err != nil {
 		return err
 	}
@@ -96,92 +96,6 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 		return err
 	}
 	return r.finish(ctx)
-}
-
-// rcniBytes is what the pass before reading finds in an RCNI file.
-type rcniBytes struct {
-	utf8   bool // valid UTF-8 throughout
-	cr     bool // it holds a carriage return
-	loneCR bool // one that is not just before a line feed
-}
-
-// scanRCNIBytes reads the file at path for rcniBytes; it stops at the first
-// byte that is not UTF-8.
-func scanRCNIBytes(path string) (rcniBytes, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return rcniBytes{}, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
-	}
-	defer f.Close()
-	out := rcniBytes{utf8: true}
-	buf := make([]byte, 1<<20)
-	carry := 0 // bytes of a character the last read cut, moved to the front
-	var crs, crlfs int64
-	lastCR := false
-	for {
-		n, err := io.ReadFull(f, buf[carry:])
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
-			return out, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
-		}
-		end := carry + n
-		fresh := buf[carry:end]
-		crs += int64(bytes.Count(fresh, []byte{'\r'}))
-		crlfs += int64(bytes.Count(fresh, []byte("\r\n")))
-		if lastCR && len(fresh) > 0 && fresh[0] == '\n' {
-			crlfs++ // a pair across two reads (nothing is carried after a CR)
-		}
-		if len(fresh) > 0 {
-			lastCR = fresh[len(fresh)-1] == '\r'
-		}
-		cut := end
-		if !eof {
-			// Keep a character cut at the end for the next read.
-			for k := 1; k <= utf8.UTFMax-1 && k <= end; k++ {
-				if utf8.RuneStart(buf[end-k]) {
-					if !utf8.FullRune(buf[end-k : end]) {
-						cut = end - k
-					}
-					break
-				}
-			}
-		}
-		if !utf8.Valid(buf[:cut]) {
-			out.utf8 = false
-			return out, nil
-		}
-		if eof {
-			out.cr, out.loneCR = crs > 0, crs > crlfs
-			return out, nil
-		}
-		carry = copy(buf, buf[cut:end])
-	}
-}
-
-// strayLines lists the first lines of the file at path with bytes that are
-// not UTF-8, and counts them all.
-func strayLines(path string) (first []int64, total int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
-	}
-	defer f.Close()
-	lr := rcni.NewLineReaderUpTo(f, maxLineSize)
-	for n := int64(1); ; n++ {
-		line, _, err := lr.Next()
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, 0, &fileerr.Error{File: path, Msg: "cannot read input: " + pathReason(err)}
-		}
-		if !utf8.Valid(line) {
-			total++
-			if len(first) < 5 {
-				first = append(first, n)
-			}
-		}
-		if err != nil {
-			return first, total, nil
-		}
-	}
 }
 
 // readCopy reads a UTF-8 copy of the file (decoded by dec, when not nil;
@@ -511,29 +425,12 @@ func (r *rcniRead) copyStray(ctx context.Context) error {
 // writeCopy makes r read a copy of the file, written by write from the
 // file's bytes to the copy.
 func (r *rcniRead) writeCopy(ctx context.Context, write func(w *bufio.Writer, in io.Reader) error) error {
-	in, err := os.Open(r.src.Path)
+	path, err := r.t.copyFile(ctx, r.src.Path, "copy %s", write)
 	if err != nil {
-		return &fileerr.Error{File: r.src.Path, Msg: "cannot read input: " + pathReason(err)}
-	}
-	defer in.Close()
-	out, err := os.CreateTemp(r.t.privateDir(ctx), "rcni-*.txt")
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", r.src.Path, err)
-	}
-	w := bufio.NewWriterSize(out, 1<<20)
-	err = write(w, bufio.NewReaderSize(in, 1<<20))
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(out.Name())
-		return fmt.Errorf("copy %s: %w", r.src.Path, err)
+		return err
 	}
 	r.removeCopy()
-	r.path, r.copied, r.crlf = out.Name(), true, false
+	r.path, r.copied, r.crlf = path, true, false
 	return nil
 }
 
