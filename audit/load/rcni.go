@@ -33,7 +33,7 @@ import (
 //
 // Line breaks are LF or CR LF. In a file with carriage returns other than
 // before a line feed, which DuckDB would take for line breaks of their own,
-// and in a file read in another encoding (a mapping's encoding:, or one
+// in a file mixing both line breaks, and in a file read in another encoding (a mapping's encoding:, or one
 // that turns out not to be UTF-8), DuckDB reads a UTF-8 copy in the private
 // working directory in which a line's closing carriage returns are dropped
 // and any other is a space (a value's inner CR, which no RCNI field holds).
@@ -86,11 +86,13 @@ func (rcniReader) Load(ctx context.Context, t *Target, src Source) error {
 		}
 		t.Warn(fmt.Sprintf("%s is not UTF-8 (%s: no UTF-8 text anywhere): read it as %s (set encoding: in a mapping file to choose)", src.Path, linesList(bad, total), enc))
 		return r.readCopy(ctx, dec, false)
-	case b.loneCR:
+	case b.loneCR || b.mixed:
+		// DuckDB would take a lone CR for a line break, and may number
+		// the lines of a file mixing CR LF and LF otherwise than they
+		// are (as it does a CSV's).
 		return r.readCopy(ctx, nil, false)
 	}
-	// Every carriage return ends a line: DuckDB is told the lines end in
-	// CR LF, which it reads leniently (a line ending in LF alone too).
+	// Every line ends in CR LF, or none does.
 	r.crlf = b.cr
 	if err := r.insert(ctx); err != nil {
 		return err

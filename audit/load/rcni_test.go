@@ -176,6 +176,7 @@ func rcniCases(t testing.TB) map[string]string {
 		"summary first":       summary + "\n" + good + "\n" + good + "\n",
 		"blank lines, CRLF":   "\r\n" + good + "\r\n\r\n" + good + "\r\n",
 		"no final newline":    good + "\n" + good,
+		"CRLF and LF mixed":   good + "\r\n" + good + "\n\n01|short\r\n" + good + "\n",
 		"byte order mark":     "\xef\xbb\xbf" + good + "\n",
 		"blank, spaces":       good + "\n  \n\t\n" + good + "\n\n\n",
 		"line too long":       good + "\n01|" + strings.Repeat("x", rcni.MaxLine) + "\n" + good,
