@@ -26,9 +26,6 @@ type Relation struct {
 	// row ids (Target.lineSQL, SourceSQL); a row_number() window would hold
 	// the whole parallel scan to one thread.
 	FirstLine int64
-	// DateFormat is the format's own date pattern (RCNI: %Y%m%d), used when
-	// the mapping gives none.
-	DateFormat string
 	// ExcelEpoch is day 0 of the workbook's serial dates (XLSX: 1900 or
 	// 1904 date system); "" for text formats, which may still hold a
 	// serial now and then, read in the 1900 system.
@@ -117,8 +114,8 @@ func normaliseSQL(t *Target, rel Relation, line, fileID string, cols map[string]
 		}
 		text = append(text, x+" AS x_"+f.Name)
 	}
-	dateFmt := rel.DateFormat
-	if m != nil && m.DateFormat != "" {
+	var dateFmt string
+	if m != nil {
 		dateFmt = m.DateFormat
 	}
 	epoch := rel.ExcelEpoch
